@@ -1,0 +1,31 @@
+# Set-up and the two everyday commands (see README "Quickstart").
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test bench clean
+
+## demo: build the bundled ResNet-18 (if missing), compile it for the ISAAC preset, print the report
+demo: $(VENV)/.installed models/resnet18.onnx
+	$(VENV)/bin/imcsim compile models/resnet18.onnx --arch isaac
+
+## test: run the test suite (what CI runs)
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+## bench: time and measure `imcsim compile` of ResNet-50 on the ISAAC preset
+bench: $(VENV)/.installed
+	$(PY) benchmarks/bench_compile.py
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "imcsim needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+models/resnet18.onnx: models/build_models.py $(VENV)/.installed
+	$(PY) models/build_models.py resnet18 --out $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info models/resnet*.onnx

@@ -1,0 +1,282 @@
+"""ONNX nodes (after loading and folding) → imcsim layers.
+
+Crossbar layers: Conv, Gemm, MatMul with a constant operand, LSTM/GRU/RNN gate matrices.
+Every other supported op becomes a digital layer whose work is counted in unit actions
+(see :class:`compiler.ir.DigitalKind`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from compiler.errors import ModelError
+from compiler.frontend.onnx_load import LoadedGraph, Node, load
+from compiler.ir import CrossbarWork, DigitalKind, DigitalWork, Layer, LayerKind, Network
+
+_ELEMENTWISE = {
+    "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "PRelu", "Clip", "Max", "Min", "Neg", "Abs",
+    "Where", "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Not", "And", "Or", "Xor",
+    "Sum", "Mean", "Pow", "Cast", "CastLike", "HardSigmoid", "HardSwish", "Sign", "Floor", "Ceil",
+    "Round", "Mod", "IsNaN", "IsInf", "ThresholdedRelu", "Shrink", "BitShift", "CumSum",
+}
+_NONLINEAR = {
+    "Sigmoid", "Tanh", "Erf", "Exp", "Log", "Sqrt", "Reciprocal", "Gelu", "Softplus", "Softsign",
+    "Mish", "Elu", "Selu", "Celu", "Sin", "Cos", "Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh",
+}
+_POOL = {"MaxPool", "AveragePool", "LpPool"}
+_REDUCE = {
+    "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool", "ReduceMean", "ReduceSum", "ReduceMax",
+    "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum",
+    "ReduceLogSumExp", "ArgMax", "ArgMin", "TopK",
+}
+_NORM_OPS = {
+    "BatchNormalization": 2, "LayerNormalization": 5, "InstanceNormalization": 5,
+    "GroupNormalization": 5, "LpNormalization": 3, "MeanVarianceNormalization": 5,
+    "RMSNormalization": 4,
+}  # unit ops per element
+_SOFTMAX = {"Softmax", "LogSoftmax", "Hardmax"}
+_VIEW = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
+_DATA_MOVE = {
+    "Transpose", "Concat", "Gather", "GatherElements", "GatherND", "Slice", "Split", "Pad",
+    "Expand", "Tile", "Resize", "Upsample", "DepthToSpace", "SpaceToDepth", "ScatterND",
+    "ScatterElements", "ConstantOfShape", "Range", "Shape", "Size", "NonZero", "Trilu", "OneHot",
+    "EyeLike", "ReverseSequence", "Compress",
+}
+_RNN_GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+
+
+def import_onnx(
+    path: str | os.PathLike[str], batch: int | None = None, allow_unknown_ops: bool = False
+) -> Network:
+    """Load an ONNX file and build the layer network (not yet canonicalised by passes)."""
+    g = load(path, batch)
+    return build_network(g, allow_unknown_ops)
+
+
+def build_network(g: LoadedGraph, allow_unknown_ops: bool = False) -> Network:
+    unknown = [
+        f"{n.op} (node '{n.name}')" for n in g.nodes if _handler(n) is None
+    ]
+    if unknown and not allow_unknown_ops:
+        raise ModelError(
+            f"{g.path}: unsupported ONNX op(s): {', '.join(unknown)}; "
+            "rerun with --allow-unknown-ops to count them as zero-cost digital ops"
+        )
+    net = Network(name=g.path.stem, inputs=dict(g.inputs), outputs=g.outputs, batch=g.batch,
+                  unknown_ops=tuple(unknown))
+    counted: set[str] = set()
+    for n in g.nodes:
+        handler = _handler(n)
+        layers = handler(g, n, counted) if handler else [_digital(g, n, DigitalKind.UNKNOWN, 0)]
+        for layer in layers:
+            net.add(layer)
+    net.connect()
+    return net
+
+
+def _handler(n: Node) -> Callable[[LoadedGraph, Node, set[str]], list[Layer]] | None:
+    if n.domain not in ("", "ai.onnx"):
+        return None
+    op = n.op
+    if op == "Conv":
+        return _conv
+    if op in ("Gemm", "MatMul"):
+        return _matmul
+    if op in _RNN_GATES:
+        return _rnn
+    for table, kind in (
+        (_ELEMENTWISE, DigitalKind.ELEMENTWISE), (_NONLINEAR, DigitalKind.NONLINEAR),
+        (_POOL, DigitalKind.POOL), (_REDUCE, DigitalKind.REDUCE), (_SOFTMAX, DigitalKind.SOFTMAX),
+        (_VIEW, DigitalKind.VIEW), (_DATA_MOVE, DigitalKind.DATA_MOVE),
+    ):
+        if op in table:
+            return lambda g, n, counted, kind=kind: [_simple_digital(g, n, kind, counted)]
+    if op in _NORM_OPS:
+        return lambda g, n, counted: [_simple_digital(g, n, DigitalKind.NORM, counted)]
+    return None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _static(g: LoadedGraph, n: Node, name: str) -> tuple[int, ...]:
+    s = g.shape(name)
+    if s is None or any(d is None for d in s):
+        raise ModelError(
+            f"{g.path}: shape of '{name}' (at {n.op} node '{n.name}') is not static after "
+            "shape inference; re-export with fixed input shapes"
+        )
+    return tuple(int(d) for d in s)  # type: ignore[arg-type]
+
+
+def _out_elements(g: LoadedGraph, n: Node) -> int:
+    total = 0
+    for o in n.outputs:
+        if not o:
+            continue
+        s = g.shape(o)
+        if s is not None and all(d is not None for d in s):
+            total += math.prod(s)  # type: ignore[arg-type]
+    return total
+
+
+def _first_shape(g: LoadedGraph, n: Node) -> tuple[int, ...]:
+    s = g.shape(n.outputs[0]) if n.outputs else None
+    return tuple(int(d) for d in s) if s and all(d is not None for d in s) else ()  # type: ignore[arg-type]
+
+
+def _activations(g: LoadedGraph, n: Node) -> tuple[str, ...]:
+    return tuple(i for i in n.inputs if i and not g.is_const(i))
+
+
+def _const_params(g: LoadedGraph, names: list[str], counted: set[str]) -> int:
+    """Float constants with more than one element are trained parameters; count each once."""
+    total = 0
+    for name in names:
+        if not name or not g.is_const(name) or np.dtype(g.const_dtypes[name]).kind != "f":
+            continue
+        key = g.weight_keys.get(name, name)
+        size = math.prod(g.const_shapes[name])
+        if size > 1 and key not in counted:
+            counted.add(key)
+            total += size
+    return total
+
+
+def _digital(g: LoadedGraph, n: Node, kind: DigitalKind, ops: int, *, macs: int = 0,
+             moved: int = 0, params: int = 0) -> Layer:
+    return Layer(
+        name=n.name, op=n.op, kind=LayerKind.DIGITAL, inputs=_activations(g, n),
+        outputs=tuple(o for o in n.outputs if o), out_shape=_first_shape(g, n),
+        out_elements=_out_elements(g, n),
+        digital=DigitalWork(kind=kind, ops=ops, macs=macs, elements_moved=moved), params=params,
+    )
+
+
+def _simple_digital(g: LoadedGraph, n: Node, kind: DigitalKind, counted: set[str]) -> Layer:
+    out = _out_elements(g, n)
+    # BatchNormalization's running mean/var are statistics, not parameters.
+    param_inputs = n.inputs[1:3] if n.op == "BatchNormalization" else n.inputs
+    params = _const_params(g, list(param_inputs), counted)
+    if kind is DigitalKind.POOL:
+        kernel = n.attrs.get("kernel_shape", [1])
+        return _digital(g, n, kind, out * math.prod(kernel), params=params)  # type: ignore[arg-type]
+    if kind is DigitalKind.REDUCE:
+        x = g.shape(n.inputs[0])
+        ins = math.prod(x) if x and all(d is not None for d in x) else out  # type: ignore[arg-type]
+        return _digital(g, n, kind, ins, params=params)
+    if kind is DigitalKind.NORM:
+        return _digital(g, n, kind, out * _NORM_OPS[n.op], params=params)
+    if kind is DigitalKind.VIEW:
+        return _digital(g, n, kind, 0, params=params)
+    if kind is DigitalKind.DATA_MOVE:
+        return _digital(g, n, kind, 0, moved=out, params=params)
+    if n.op == "Sum":
+        return _digital(g, n, kind, out * max(1, len(n.inputs) - 1), params=params)
+    return _digital(g, n, kind, out, params=params)
+
+
+# ---------------------------------------------------------------- crossbar layers
+
+
+def _conv(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
+    x, w = n.inputs[0], n.inputs[1]
+    if not g.is_const(w):
+        raise ModelError(
+            f"{g.path}: Conv node '{n.name}' has a non-constant weight '{w}'; "
+            "only constant (trained) conv weights can be mapped to crossbars"
+        )
+    xs, ws, ys = _static(g, n, x), g.const_shapes[w], _static(g, n, n.outputs[0])
+    groups = int(n.attrs.get("group", 1))  # type: ignore[arg-type]
+    c_out, k_per_group = ws[0], math.prod(ws[1:])
+    spatial_out = ys[2:]
+    bias = len(n.inputs) > 2 and bool(n.inputs[2])
+    params = _const_params(g, [w, n.inputs[2] if bias else ""], counted)
+    kernel = ws[2:]
+    work = CrossbarWork(
+        rows=k_per_group, cols=c_out // groups, groups=groups,
+        mvms=xs[0] * math.prod(spatial_out), weight=g.weight_keys[w], has_bias=bias,
+        out_rows=spatial_out[0] if spatial_out else 1, window_rows=kernel[0] if kernel else 1,
+    )
+    attrs = tuple((k, _plain(v)) for k, v in n.attrs.items())
+    return [Layer(name=n.name, op=n.op, kind=LayerKind.CONV, inputs=(x,), outputs=(n.outputs[0],),
+                  out_shape=ys, out_elements=math.prod(ys), crossbar=work, params=params,
+                  attrs=attrs + (("weight_name", w),))]
+
+
+def _matmul(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
+    a, b = n.inputs[0], n.inputs[1]
+    ys = _static(g, n, n.outputs[0])
+    a_const, b_const = g.is_const(a), g.is_const(b)
+    ta = bool(n.attrs.get("transA", 0)) if n.op == "Gemm" else False
+    tb = bool(n.attrs.get("transB", 0)) if n.op == "Gemm" else False
+    bias = n.op == "Gemm" and len(n.inputs) > 2 and bool(n.inputs[2])
+    if not a_const and not b_const:  # activation × activation (attention): digital MACs
+        sa = _static(g, n, a)
+        k = sa[-2] if ta else sa[-1]
+        return [_digital(g, n, DigitalKind.MATMUL, 0, macs=math.prod(ys) * k)]
+    if b_const:
+        ws, w, act = g.const_shapes[b], b, a
+        k, cols = (ws[-1], ws[-2]) if tb else (ws[-2], ws[-1])
+        groups = math.prod(ws[:-2]) if len(ws) > 2 else 1
+        mvms = math.prod(ys[:-1]) // groups
+    else:  # constant left operand: y = W · x, each column of x is one input vector
+        ws, w, act = g.const_shapes[a], a, b
+        cols, k = (ws[-1], ws[-2]) if ta else (ws[-2], ws[-1])
+        groups = math.prod(ws[:-2]) if len(ws) > 2 else 1
+        mvms = math.prod(ys) // (cols * groups)
+    params = _const_params(g, [w, n.inputs[2] if bias else ""], counted)
+    work = CrossbarWork(rows=k, cols=cols, groups=groups, mvms=mvms, weight=g.weight_keys[w],
+                        has_bias=bias)
+    return [Layer(name=n.name, op=n.op, kind=LayerKind.GEMM, inputs=(act,), outputs=(n.outputs[0],),
+                  out_shape=ys, out_elements=math.prod(ys), crossbar=work, params=params,
+                  attrs=(("weight_name", w),))]
+
+
+def _rnn(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
+    """One crossbar layer holding [W; R] (rows I + H), plus its gate arithmetic as digital work."""
+    x, w, r = n.inputs[0], n.inputs[1], n.inputs[2]
+    for t in (w, r):
+        if not g.is_const(t):
+            raise ModelError(f"{g.path}: {n.op} node '{n.name}' has non-constant weights '{t}'; "
+                             "only trained (constant) gate matrices can be mapped")
+    xs = _static(g, n, x)
+    seq, batch = (xs[1], xs[0]) if int(n.attrs.get("layout", 0)) else (xs[0], xs[1])  # type: ignore[arg-type]
+    dirs, gh, inp = g.const_shapes[w]
+    hidden = int(n.attrs.get("hidden_size", g.const_shapes[r][-1]))  # type: ignore[arg-type]
+    gates = _RNN_GATES[n.op]
+    extra = [i for i in n.inputs[3:4] if i]
+    params = _const_params(g, [w, r, *extra], counted)
+    outs = tuple(o for o in n.outputs if o)
+    work = CrossbarWork(rows=inp + hidden, cols=gh, groups=dirs, mvms=seq * batch,
+                        weight=g.weight_keys[w] + "+" + g.weight_keys[r], has_bias=bool(extra))
+    hidden_elems = seq * batch * dirs * hidden
+    mvm = Layer(name=n.name, op=n.op, kind=LayerKind.RNN, inputs=(x,),
+                outputs=(f"{n.name}:gates_in",), out_shape=(seq, dirs, batch, gh),
+                out_elements=seq * dirs * batch * gh, crossbar=work, params=params,
+                attrs=(("weight_name", w), ("recurrence_name", r)))
+    # LSTM: 3 sigmoid + 2 tanh, 3 mul + 1 add per hidden unit and step; GRU: 2 sigmoid + 1 tanh,
+    # 3 mul + 2 add (approximately); RNN: 1 tanh.
+    nonlinear = {"LSTM": 5, "GRU": 3, "RNN": 1}[n.op]
+    elementwise = {"LSTM": 4, "GRU": 5, "RNN": 0}[n.op]
+    gate = Layer(name=f"{n.name}/gates", op=n.op, kind=LayerKind.DIGITAL,
+                 inputs=(f"{n.name}:gates_in",), outputs=(f"{n.name}:gates_nl",),
+                 out_shape=(seq, dirs, batch, hidden), out_elements=hidden_elems,
+                 digital=DigitalWork(kind=DigitalKind.NONLINEAR, ops=hidden_elems * nonlinear))
+    cell = Layer(name=f"{n.name}/cell", op=n.op, kind=LayerKind.DIGITAL,
+                 inputs=(f"{n.name}:gates_nl",), outputs=outs, out_shape=_first_shape(g, n),
+                 out_elements=_out_elements(g, n),
+                 digital=DigitalWork(kind=DigitalKind.ELEMENTWISE, ops=hidden_elems * elementwise))
+    return [mvm, gate, cell]
+
+
+def _plain(v: object) -> object:
+    if isinstance(v, bytes):
+        return v.decode()
+    if isinstance(v, list):
+        return tuple(_plain(x) for x in v)
+    return v

@@ -1,0 +1,127 @@
+"""The ``imcsim`` command line (also ``python -m imcsim``).
+
+Every user error is an :class:`ImcsimError`: one line on stderr, exit code 2, no traceback,
+and no output file unless the whole report was computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from imcsim.errors import ImcsimError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="imcsim", description="Compile ONNX models to memristive crossbar accelerators and "
+        "report energy, area, latency and TOPS/W.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def arch_options(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY.PATH=VALUE", help="override a config field (repeatable), "
+                        "e.g. --set adc.bits=6 --set array.rows=256")
+        sp.add_argument("--json", metavar="PATH", help="write the JSON report ('-' = stdout)")
+
+    c = sub.add_parser("compile", help="map an ONNX model and report its costs")
+    c.add_argument("model", help="ONNX file (TorchScript or dynamo export, opset 11–21)")
+    c.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    c.add_argument("--duplication", default="auto", metavar="auto|none|N",
+                   help="weight duplication to balance the layer pipeline (default auto)")
+    c.add_argument("--batch", type=int, help="batch size for a symbolic batch axis (default 1)")
+    c.add_argument("--allow-unknown-ops", action="store_true",
+                   help="count unsupported ops as zero-cost digital ops instead of failing")
+    c.add_argument("--layers", type=int, default=40, metavar="N",
+                   help="crossbar layers shown in the terminal table (default 40)")
+    arch_options(c)
+
+    a = sub.add_parser("arch", help="peak figures of an architecture (no model)")
+    a.add_argument("arch", nargs="?", help="config file or preset name (default: rram_128)")
+    arch_options(a)
+
+    sub.add_parser("schema", help="list every architecture config field with its unit")
+    sub.add_parser("presets", help="list the bundled architecture presets")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ImcsimError as e:
+        print(f"imcsim: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("imcsim: interrupted", file=sys.stderr)
+        return 130
+
+
+def _console(to_stderr: bool):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=to_stderr, width=None)
+
+
+def _warn(msg: str) -> None:
+    print(f"imcsim: warning: {msg}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from imcsim import config
+    from imcsim.report import write_json
+
+    if args.command == "schema":
+        from rich.table import Table
+
+        t = Table(title="Architecture config schema")
+        for col in ("key", "type", "unit", "meaning"):
+            t.add_column(col)
+        for row in config.schema_rows():
+            t.add_row(*row)
+        _console(False).print(t)
+        return 0
+    if args.command == "presets":
+        print("\n".join(config.preset_names()))
+        return 0
+
+    if args.command == "arch":
+        from imcsim.report import arch_report, render_arch
+        from imcsim.sim import peak
+
+        arch = config.load_arch(args.arch, args.overrides)
+        report = arch_report(arch, peak(arch))
+        if args.json:
+            write_json(report, args.json)
+        if args.json != "-":
+            render_arch(report, _console(False))
+        return 0
+
+    # compile
+    from compiler.frontend import import_onnx
+    from compiler.mapping import map_network, parse_duplication
+    from compiler.passes import canonicalize
+    from imcsim.report import compile_report, render_compile
+    from imcsim.sim import simulate
+
+    if args.batch is not None and args.batch < 1:
+        raise ImcsimError(f"--batch {args.batch}: must be ≥ 1")
+    duplication = parse_duplication(args.duplication)
+    arch = config.load_arch(args.arch, args.overrides)
+    net = canonicalize(import_onnx(args.model, batch=args.batch,
+                                   allow_unknown_ops=args.allow_unknown_ops))
+    if net.unknown_ops:
+        _warn(f"counted {len(net.unknown_ops)} unsupported op(s) as zero-cost: "
+              + ", ".join(net.unknown_ops))
+    mapping = map_network(net, arch.array_spec(), duplication)
+    if mapping.chips > 1:
+        _warn(f"model needs {mapping.arrays:,} arrays and spans {mapping.chips} chips "
+              f"({arch.array_spec().arrays_per_chip:,} arrays per chip)")
+    sim = simulate(net, mapping, arch)
+    report = compile_report(net, mapping, sim, arch)
+    if args.json:
+        write_json(report, args.json)
+    if args.json != "-":
+        render_compile(report, _console(False), max_layers=args.layers)
+    return 0

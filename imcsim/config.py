@@ -1,0 +1,444 @@
+"""Architecture configs: parse (yaml.safe_load) → validate everything → frozen typed objects.
+
+The schema is the dataclasses below; every field carries its unit and meaning in its
+metadata, which :func:`schema_rows` turns into the documentation (``imcsim schema``).
+Loading collects *every* problem (unknown key, wrong type, out-of-range value, …) and
+raises one :class:`ConfigError` that lists them with the file and key path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import math
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compiler.mapping import ArraySpec, SignedScheme
+from imcsim.errors import ConfigError
+
+DEFAULT_PRESET = "rram_128"
+
+
+def _f(doc: str, unit: str = "", *, gt: float | None = None, ge: float | None = None,
+       le: float | None = None, default: Any = dataclasses.MISSING) -> Any:
+    meta = {"doc": doc, "unit": unit, "gt": gt, "ge": ge, "le": le}
+    return field(default=default, metadata=meta)
+
+
+class AdcModel(Enum):
+    TABLE = "table"  # a published design point (energy, area), scaled 2^Δbits off its bits
+    SURVEY = "survey"  # Murmann ADC-survey fit (as in Accelergy / CiMLoop)
+    SAR = "sar"  # successive approximation: energy linear + quadratic in bits
+    FLASH = "flash"  # 2^B − 1 comparators
+
+
+@dataclass(frozen=True, slots=True)
+class Technology:
+    node_nm: float = _f("process node", "nm", gt=0, default=32.0)
+    vdd_v: float = _f("digital supply voltage", "V", gt=0, default=1.0)
+    clock_hz: float = _f("digital clock (shift-add, digital units, buffers)", "Hz", gt=0,
+                         default=1.0e9)
+
+
+@dataclass(frozen=True, slots=True)
+class Array:
+    rows: int = _f("crossbar rows (word lines); inputs summed per column", "", ge=1, default=128)
+    cols: int = _f("crossbar columns (bit lines)", "", ge=1, default=128)
+    cell_bits: int = _f("bits stored per cell (2^cell_bits levels)", "bit", ge=1, le=8, default=2)
+    r_on_ohm: float = _f("low-resistance (high-conductance) state", "Ω", gt=0, default=1.0e4)
+    r_off_ohm: float = _f("high-resistance (low-conductance) state; finite → zero still conducts",
+                          "Ω", gt=0, default=1.0e5)
+    read_voltage_v: float = _f("read pulse amplitude on a driven row", "V", gt=0, default=0.2)
+    read_time_s: float = _f("duration of one array read (one input-bit cycle)", "s", gt=0,
+                            default=1.0e-8)
+    input_activity: float = _f("fraction of input pulses that are high (drive current)", "",
+                               ge=0, le=1, default=0.5)
+    cell_area_f2: float = _f("cell footprint (1T1R ≈ 12 F², crosspoint 4 F²)", "F²", gt=0,
+                             default=12.0)
+
+    @property
+    def g_on_s(self) -> float:
+        return 1.0 / self.r_on_ohm
+
+    @property
+    def g_off_s(self) -> float:
+        return 1.0 / self.r_off_ohm
+
+
+@dataclass(frozen=True, slots=True)
+class Precision:
+    weight_bits: int = _f("weight precision", "bit", ge=1, le=32, default=8)
+    input_bits: int = _f("input activation precision", "bit", ge=1, le=32, default=8)
+    output_bits: int = _f("activation precision written back to buffers", "bit", ge=1, le=32,
+                          default=8)
+    dac_bits: int = _f("input bits applied per array read (1 = bit-serial pulses)", "bit", ge=1,
+                       le=16, default=1)
+    signed_scheme: SignedScheme = _f(
+        "signed weights: differential (G+ − G− column pairs), offset (w + 2^(b−1), digital "
+        "correction), twos_complement (negative-weighted MSB slice)", "",
+        default=SignedScheme.DIFFERENTIAL)
+
+
+@dataclass(frozen=True, slots=True)
+class Adc:
+    bits: int = _f("ADC resolution", "bit", ge=1, le=16, default=8)
+    model: AdcModel = _f("cost model: table | survey | sar | flash", "", default=AdcModel.SURVEY)
+    sample_rate_hz: float = _f("conversions per second of one ADC", "Hz", gt=0, default=1.0e9)
+    cols_per_adc: int = _f("columns multiplexed onto one ADC (ADCs per array = ceil(cols / this))",
+                           "", ge=1, default=8)
+    table_bits: int = _f("table model: resolution of the published point", "bit", ge=1, le=16,
+                         default=8)
+    table_energy_pj: float = _f("table model: energy per conversion at table_bits "
+                                "(default: ISAAC's ADC after Kull 2013, 2 mW / 1.28 GS/s)", "pJ",
+                                gt=0, default=1.5625)
+    table_area_um2: float = _f("table model: area at table_bits (ISAAC: 0.0012 mm²)", "µm²",
+                               gt=0, default=1200.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Hierarchy:
+    arrays_per_core: int = _f("arrays per core (ISAAC: IMA); a core runs one layer", "", ge=1,
+                              default=8)
+    cores_per_tile: int = _f("cores per tile (tiles share a buffer and a router)", "", ge=1,
+                             default=12)
+    tiles_per_chip: int = _f("tiles per chip", "", ge=1, default=168)
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    shift_adds: int = _f("shift-and-add units per core", "", ge=0, default=4)
+    input_register_bytes: int = _f("input register per core", "B", ge=0, default=2048)
+    output_register_bytes: int = _f("output register per core", "B", ge=0, default=256)
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    buffer_bytes: int = _f("activation buffer per tile (eDRAM or SRAM)", "B", ge=1, default=65536)
+    bus_width_bits: int = _f("buffer-to-core bus width", "bit", ge=1, default=384)
+    routers: float = _f("routers per tile (ISAAC: one per 4 tiles → 0.25)", "", ge=0,
+                        default=0.25)
+    accumulators: int = _f("shift-and-add/accumulate units per tile (merge partial sums, bias)",
+                           "", ge=0, default=1)
+    activation_units: int = _f("special-function units per tile (sigmoid, tanh, exp, …)", "",
+                               ge=0, default=2)
+    pooling_units: int = _f("max/avg pooling units per tile", "", ge=0, default=1)
+    alus: int = _f("general ALUs per tile (elementwise, reductions, norms)", "", ge=0, default=1)
+    digital_macs: int = _f("digital MAC units per tile (activation × activation MatMul)", "",
+                           ge=0, default=1)
+    output_register_bytes: int = _f("tile output register", "B", ge=0, default=3072)
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    io_bandwidth_bytes_per_s: float = _f("off-chip link bandwidth (ISAAC: HyperTransport)", "B/s",
+                                         gt=0, default=6.4e9)
+    io_links: int = _f("off-chip links per chip", "", ge=0, default=4)
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    energy_pj: float | None = _f("energy per action (see `imcsim schema` for each action)", "pJ",
+                                 ge=0, default=None)
+    area_um2: float | None = _f("area per unit", "µm²", ge=0, default=None)
+    latency_ns: float | None = _f("latency per action", "ns", ge=0, default=None)
+
+
+COMPONENTS = (
+    "crossbar", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register",
+    "buffer", "bus", "router", "accumulator", "activation", "pooling", "alu", "digital_mac",
+    "tile_output_register", "io",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Arch:
+    name: str = _f("design name shown in reports", "")
+    description: str = _f("free text", "", default="")
+    technology: Technology = field(default_factory=Technology, metadata={"doc": "", "unit": ""})
+    array: Array = field(default_factory=Array, metadata={"doc": "", "unit": ""})
+    precision: Precision = field(default_factory=Precision, metadata={"doc": "", "unit": ""})
+    adc: Adc = field(default_factory=Adc, metadata={"doc": "", "unit": ""})
+    hierarchy: Hierarchy = field(default_factory=Hierarchy, metadata={"doc": "", "unit": ""})
+    core: Core = field(default_factory=Core, metadata={"doc": "", "unit": ""})
+    tile: Tile = field(default_factory=Tile, metadata={"doc": "", "unit": ""})
+    chip: Chip = field(default_factory=Chip, metadata={"doc": "", "unit": ""})
+    overrides: dict[str, Override] = field(default_factory=dict, metadata={
+        "doc": f"per-component energy/area/latency overrides; components: {', '.join(COMPONENTS)}",
+        "unit": ""})
+    source: str = field(default="", metadata={"doc": "file the config came from", "unit": ""})
+
+    def array_spec(self) -> ArraySpec:
+        """The array facts the compiler needs."""
+        p, a, h = self.precision, self.array, self.hierarchy
+        return ArraySpec(
+            rows=a.rows, cols=a.cols, cell_bits=a.cell_bits, weight_bits=p.weight_bits,
+            input_bits=p.input_bits, dac_bits=p.dac_bits, scheme=p.signed_scheme,
+            arrays_per_core=h.arrays_per_core, cores_per_tile=h.cores_per_tile,
+            tiles_per_chip=h.tiles_per_chip,
+        )
+
+
+# ---------------------------------------------------------------- loading
+
+
+def resolve(arch: str | os.PathLike[str] | None) -> tuple[str, Path | None]:
+    """A path, a preset name, or None (→ the default preset); returns (label, path or None)."""
+    if arch is None:
+        arch = DEFAULT_PRESET
+    p = Path(arch)
+    if p.suffix in (".yaml", ".yml") or p.exists() or os.sep in str(arch):
+        return str(p), p
+    return str(arch), None
+
+
+def _preset_root() -> Any:
+    """arch_configs/ of a source checkout, else the copy installed as ``imcsim.presets``."""
+    checkout = Path(__file__).resolve().parent.parent / "arch_configs"
+    if checkout.is_dir():
+        return checkout
+    return importlib.resources.files("imcsim.presets")
+
+
+def preset_names() -> list[str]:
+    return sorted(e.name[:-5] for e in _preset_root().iterdir() if e.name.endswith(".yaml"))
+
+
+def load_arch(arch: str | os.PathLike[str] | None = None,
+              overrides: typing.Sequence[str] = ()) -> Arch:
+    """Load a config file or preset, apply ``key.path=value`` overrides, validate, build."""
+    label, path = resolve(arch)
+    if path is None:
+        if label not in preset_names():
+            raise ConfigError(
+                f"--arch {label}: no such file or preset; presets: {', '.join(preset_names())}"
+            )
+        text = (_preset_root() / f"{label}.yaml").read_text(encoding="utf-8")
+    else:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file; give a YAML path or a preset name "
+                              f"({', '.join(preset_names())})")
+        text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{label}:{where}: invalid YAML ({problem}); fix the syntax") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{label}: expected a mapping of sections at the top level")
+    errors: list[str] = []
+    for item in overrides:
+        _apply_override(raw, item, errors)
+    arch_obj = _build(Arch, raw, "", errors)
+    if not errors:
+        errors.extend(_cross_checks(arch_obj))
+    if errors:
+        raise ConfigError(f"{label}: {len(errors)} problem(s): " + "; ".join(errors))
+    return dataclasses.replace(arch_obj, source=label)
+
+
+def _apply_override(raw: dict[str, Any], item: str, errors: list[str]) -> None:
+    """Set ``key.path=value`` in the raw mapping after checking the path against the schema."""
+    if "=" not in item:
+        errors.append(f"--set {item}: expected key.path=value")
+        return
+    key, text = (s.strip() for s in item.split("=", 1))
+    parts = key.split(".")
+    cls: Any = Arch
+    for i, part in enumerate(parts):
+        here = ".".join(parts[: i + 1])
+        if cls is dict:  # inside `overrides`: the part names a component
+            if part not in COMPONENTS:
+                errors.append(f"--set {key}: unknown component '{here}' "
+                              f"(valid: {', '.join(COMPONENTS)})")
+                return
+            cls = Override
+            continue
+        if cls is None:
+            errors.append(f"--set {key}: '{'.'.join(parts[:i])}' is a value, not a section")
+            return
+        hints = {k: v for k, v in typing.get_type_hints(cls).items() if k != "source"}
+        if part not in hints:
+            errors.append(f"--set {key}: no such key '{here}' (valid here: {', '.join(hints)})")
+            return
+        tp = hints[part]
+        cls = tp if dataclasses.is_dataclass(tp) else dict if _origin(tp) is dict else None
+    if cls is not None:
+        errors.append(f"--set {key}: is a section; set one of its keys, e.g. {key}.<key>=value")
+        return
+    node = raw
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[parts[-1]] = yaml.safe_load(text) if text else None
+
+
+def _origin(tp: Any) -> Any:
+    return typing.get_origin(tp)
+
+
+def _build(cls: Any, raw: Any, path: str, errors: list[str]) -> Any:
+    where = path or "top level"
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        errors.append(f"{where}: expected a mapping, got {type(raw).__name__}")
+        return cls() if _all_defaults(cls) else None
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    for key in raw:
+        if key not in fields:
+            errors.append(f"{_join(path, str(key))}: unknown key (valid: {', '.join(fields)})")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        key_path = _join(path, name)
+        tp = hints[name]
+        if name not in raw:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                errors.append(f"{key_path}: missing (required)")
+            continue
+        value = raw[name]
+        if dataclasses.is_dataclass(tp):
+            values[name] = _build(tp, value, key_path, errors)
+        elif _origin(tp) is dict:
+            values[name] = _build_overrides(value, key_path, errors)
+        else:
+            values[name] = _check_scalar(tp, value, key_path, f.metadata, errors)
+    try:
+        return cls(**{k: v for k, v in values.items() if v is not None or _optional(hints[k])})
+    except TypeError:
+        return None
+
+
+def _build_overrides(raw: Any, path: str, errors: list[str]) -> dict[str, Override]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        errors.append(f"{path}: expected a mapping of component → overrides")
+        return {}
+    out: dict[str, Override] = {}
+    for comp, body in raw.items():
+        if comp not in COMPONENTS:
+            errors.append(f"{path}.{comp}: unknown component (valid: {', '.join(COMPONENTS)})")
+            continue
+        built = _build(Override, body, f"{path}.{comp}", errors)
+        if built is not None:
+            out[comp] = built
+    return out
+
+
+def _optional(tp: Any) -> bool:
+    return _origin(tp) in (typing.Union, types.UnionType) and type(None) in typing.get_args(tp)
+
+
+def _check_scalar(tp: Any, value: Any, path: str, meta: Any, errors: list[str]) -> Any:
+    if _optional(tp):
+        if value is None:
+            return None
+        tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        valid = [e.value for e in tp]
+        if value not in valid:
+            errors.append(f"{path}: '{value}' is not one of {', '.join(valid)}")
+            return None
+        return tp(value)
+    if tp is str:
+        if not isinstance(value, str):
+            errors.append(f"{path}: expected text, got {value!r}")
+            return None
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+            isinstance(value, float) and not value.is_integer()
+        ):
+            errors.append(f"{path}: expected an integer, got {value!r}")
+            return None
+        value = int(value)
+    elif tp is float:
+        if isinstance(value, str):
+            try:
+                value = float(value)  # YAML 1.1 reads "1e-8" as a string
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            errors.append(f"{path}: expected a finite number, got {value!r}")
+            return None
+        value = float(value)
+    unit = f" {meta['unit']}" if meta.get("unit") else ""
+    if meta.get("gt") is not None and not value > meta["gt"]:
+        errors.append(f"{path}: must be > {meta['gt']}{unit}, got {value}")
+        return None
+    if meta.get("ge") is not None and not value >= meta["ge"]:
+        errors.append(f"{path}: must be ≥ {meta['ge']}{unit}, got {value}")
+        return None
+    if meta.get("le") is not None and not value <= meta["le"]:
+        errors.append(f"{path}: must be ≤ {meta['le']}{unit}, got {value}")
+        return None
+    return value
+
+
+def _cross_checks(a: Arch) -> list[str]:
+    errors = []
+    if a.array.r_off_ohm <= a.array.r_on_ohm:
+        errors.append(f"array.r_off_ohm ({a.array.r_off_ohm}) must exceed array.r_on_ohm "
+                      f"({a.array.r_on_ohm})")
+    if a.precision.dac_bits > a.precision.input_bits:
+        errors.append(f"precision.dac_bits ({a.precision.dac_bits}) exceeds precision.input_bits "
+                      f"({a.precision.input_bits})")
+    if a.array.cell_bits > a.precision.weight_bits:
+        errors.append(f"array.cell_bits ({a.array.cell_bits}) exceeds precision.weight_bits "
+                      f"({a.precision.weight_bits})")
+    if a.precision.signed_scheme is SignedScheme.TWOS_COMPLEMENT and a.precision.weight_bits < 2:
+        errors.append("precision.weight_bits must be ≥ 2 for twos_complement")
+    if a.adc.cols_per_adc > a.array.cols:
+        errors.append(f"adc.cols_per_adc ({a.adc.cols_per_adc}) exceeds array.cols ({a.array.cols})")
+    return errors
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _all_defaults(cls: Any) -> bool:
+    return all(f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+               for f in dataclasses.fields(cls))
+
+
+def schema_rows() -> list[tuple[str, str, str, str]]:
+    """(key path, type, unit, meaning + default) for every config field: the documentation."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def walk(cls: Any, prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.name == "source":
+                continue
+            tp = hints[f.name]
+            key = _join(prefix, f.name)
+            if dataclasses.is_dataclass(tp):
+                walk(tp, key)
+                continue
+            if _origin(tp) is dict:
+                walk(Override, f"{key}.<component>")
+                rows.append((key, "mapping", "", f.metadata.get("doc", "")))
+                continue
+            default = "" if f.default is dataclasses.MISSING else f.default
+            if isinstance(default, Enum):
+                default = default.value
+            tname = tp.__name__ if isinstance(tp, type) else str(tp).replace("typing.", "")
+            doc = f.metadata.get("doc", "")
+            rows.append((key, tname, f.metadata.get("unit", ""),
+                         f"{doc} (default {default})" if default != "" else doc))
+
+    walk(Arch, "")
+    return rows

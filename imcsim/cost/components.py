@@ -1,0 +1,143 @@
+"""Per-component costs: energy per action, area per unit, latency, and how many per level.
+
+Defaults (used unless ``overrides:`` in the config says otherwise):
+
+- crossbar: physics, E = G_mean · V_read² · t_read · input_activity per cell read, with
+  G_mean = (G_on + G_off)/2; area = rows·cols·cell_area_f2·F².
+- ADC: the configured model (:mod:`imcsim.cost.adc`).
+- everything else: ISAAC's published component powers and areas (Shafiee et al., ISCA
+  2016, 32 nm; PRIMER §5) turned into energy per action at ISAAC's peak activity, then
+  scaled to the configured node and supply: energy ∝ (T/32 nm)·(V_dd/1 V)², area ∝
+  (T/32 nm)². Registers and buffers scale their area with their size in bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+from imcsim.config import Arch
+from imcsim.cost.adc import adc_cost
+
+
+class Level(Enum):
+    ARRAY = "array"
+    CORE = "core"
+    TILE = "tile"
+    CHIP = "chip"
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    name: str
+    level: Level
+    count: float  # units per instance of its level (a fraction for shared routers)
+    action: str  # what one action is (for reports and the schema)
+    energy_j: float  # per action
+    area_m2: float  # per unit
+    latency_s: float  # per action
+
+    @property
+    def area_per_level_m2(self) -> float:
+        return self.count * self.area_m2
+
+
+# Reference energies per action and areas per unit at 32 nm, 1 V (ISAAC, derived in
+# arch_configs/isaac.yaml from the paper's component powers at peak activity).
+_REF_ENERGY_PJ = {
+    "dac": 0.390625, "sample_hold": 0.0009765625, "shift_add": 0.01953125,
+    "input_register": 0.96875, "output_register": 0.0224609375, "buffer": 5.390625,
+    "bus": 1.8229166667, "router": 5.46875, "accumulator": 0.0520833333,
+    "activation": 0.5416666667, "pooling": 0.4166666667, "alu": 0.0520833333,
+    "digital_mac": 0.25, "tile_output_register": 0.875, "io": 406.25,
+}
+_REF_AREA_UM2 = {
+    "dac": 0.166015625, "sample_hold": 0.0390625, "shift_add": 60.0, "router": 150000.0,
+    "accumulator": 60.0, "activation": 300.0, "pooling": 240.0, "alu": 60.0,
+    "digital_mac": 400.0, "bus": 90000.0, "io": 5.72e6,
+}
+_REF_AREA_UM2_PER_BYTE = {
+    "input_register": 2100.0 / 2048, "output_register": 770.0 / 256,
+    "buffer": 83000.0 / 65536, "tile_output_register": 3200.0 / 3072,
+}
+ACTIONS = {
+    "crossbar": "cell read (one cell in one array read)",
+    "dac": "row pulse (one row driven for one read)",
+    "sample_hold": "column sample",
+    "adc": "conversion",
+    "shift_add": "shift-and-add of one ADC result",
+    "input_register": "byte read into the array drivers",
+    "output_register": "byte of ADC result written",
+    "buffer": "byte read or written",
+    "bus": "byte moved buffer ↔ core",
+    "router": "byte through the network-on-chip",
+    "accumulator": "add of one output (partial sums, bias, offset correction)",
+    "activation": "special-function op (sigmoid, tanh, exp, erf, softmax element)",
+    "pooling": "compare/add of one pooling window element",
+    "alu": "elementwise/reduction/normalisation op",
+    "digital_mac": "multiply-accumulate of activation × activation",
+    "tile_output_register": "byte written to the tile output register",
+    "io": "byte in or out of the chip",
+}
+
+
+def build_components(arch: Arch) -> dict[str, Component]:
+    t, a, h = arch.technology, arch.array, arch.hierarchy
+    e_scale = (t.node_nm / 32.0) * t.vdd_v**2
+    a_scale = (t.node_nm / 32.0) ** 2
+    cycle = 1.0 / t.clock_hz
+
+    def ref(name: str, level: Level, count: float, energy_mult: float = 1.0,
+            size_bytes: int | None = None, latency: float = cycle) -> Component:
+        area_um2 = (_REF_AREA_UM2_PER_BYTE[name] * size_bytes if size_bytes is not None
+                    else _REF_AREA_UM2[name])
+        return Component(name, level, count, ACTIONS[name],
+                         _REF_ENERGY_PJ[name] * energy_mult * e_scale * 1e-12,
+                         area_um2 * a_scale * 1e-12, latency)
+
+    g_mean = (a.g_on_s + a.g_off_s) / 2
+    feature = t.node_nm * 1e-9
+    adc = adc_cost(arch.adc, t.node_nm)
+    dac_levels = 2**arch.precision.dac_bits - 1
+    comps = [
+        Component("crossbar", Level.ARRAY, 1, ACTIONS["crossbar"],
+                  g_mean * a.read_voltage_v**2 * a.read_time_s * a.input_activity,
+                  a.rows * a.cols * a.cell_area_f2 * feature**2, a.read_time_s),
+        ref("dac", Level.ARRAY, a.rows, energy_mult=dac_levels, latency=a.read_time_s),
+        ref("sample_hold", Level.ARRAY, a.cols, latency=a.read_time_s),
+        Component("adc", Level.ARRAY, math.ceil(a.cols / arch.adc.cols_per_adc), ACTIONS["adc"],
+                  adc.energy_j, adc.area_m2, adc.latency_s),
+        ref("shift_add", Level.CORE, arch.core.shift_adds),
+        ref("input_register", Level.CORE, 1 if arch.core.input_register_bytes else 0,
+            size_bytes=arch.core.input_register_bytes),
+        ref("output_register", Level.CORE, 1 if arch.core.output_register_bytes else 0,
+            size_bytes=arch.core.output_register_bytes),
+        ref("buffer", Level.TILE, 1, size_bytes=arch.tile.buffer_bytes),
+        ref("bus", Level.TILE, 1, energy_mult=1.0),
+        ref("router", Level.TILE, arch.tile.routers),
+        ref("accumulator", Level.TILE, arch.tile.accumulators),
+        ref("activation", Level.TILE, arch.tile.activation_units),
+        ref("pooling", Level.TILE, arch.tile.pooling_units),
+        ref("alu", Level.TILE, arch.tile.alus),
+        ref("digital_mac", Level.TILE, arch.tile.digital_macs),
+        ref("tile_output_register", Level.TILE, 1 if arch.tile.output_register_bytes else 0,
+            size_bytes=arch.tile.output_register_bytes),
+        ref("io", Level.CHIP, arch.chip.io_links, latency=0.0),
+    ]
+    out = {}
+    for c in comps:
+        o = arch.overrides.get(c.name)
+        if o is not None:
+            c = Component(
+                c.name, c.level, c.count, c.action,
+                c.energy_j if o.energy_pj is None else o.energy_pj * 1e-12,
+                c.area_m2 if o.area_um2 is None else o.area_um2 * 1e-12,
+                c.latency_s if o.latency_ns is None else o.latency_ns * 1e-9,
+            )
+        out[c.name] = c
+    return out
+
+
+def adc_model_name(arch: Arch) -> str:
+    return adc_cost(arch.adc, arch.technology.node_nm).model

@@ -1,0 +1,233 @@
+"""Reports: the documented JSON structure and rich tables for the terminal.
+
+JSON report of ``imcsim compile`` (SI units unless a key says otherwise; ops = 2 per MAC):
+
+- ``model``: ``name``, ``macs`` (MACs mapped to crossbars), ``weights`` (crossbar weight
+  elements), ``parameters`` (all trained parameters incl. biases and norms),
+  ``digital_ops`` (digital unit ops + digital MACs), ``digital_macs``, ``batch``,
+  ``unknown_ops``
+- ``arch``: ``name``, ``source``, ``adc_model``, ``adc_bits``, ``rows``, ``cols``,
+  ``cell_bits``, ``weight_bits``, ``input_bits``, ``signed_scheme``
+- ``mapping``: ``arrays``, ``chips``, ``cores``, ``utilization`` (cells holding weights /
+  cells allocated), ``duplication`` (mode), ``fits_one_chip``
+- ``performance``: ``latency_s`` (one inference through the layer pipeline),
+  ``throughput_inf_per_s`` (steady state), ``tops`` (achieved on this model),
+  ``peak_tops`` (all chips used), ``bottleneck`` (layer name)
+- ``energy``: ``total_j`` (per inference), ``tops_per_w``, ``breakdown`` (component → J)
+- ``area``: ``total_mm2``, ``breakdown`` (component → mm²), ``tops_per_mm2`` (achieved)
+- ``adc``: ``energy_fraction``, ``area_fraction``
+- ``layers``: per layer ``name``, ``op``, ``kind``, ``macs``, ``weights``, ``arrays``,
+  ``duplication``, ``utilization`` (null for digital layers), ``latency_s`` (stage time),
+  ``start_s``, ``finish_s``, ``energy_j``, ``energy_breakdown``
+
+JSON report of ``imcsim arch``: ``arch`` (as above), ``performance.peak_tops``,
+``energy.peak_tops_per_w``, ``power.total_w``, ``power.breakdown`` (component → W at peak),
+``area.total_mm2``, ``area.breakdown`` (mm²), ``area.tops_per_mm2``, ``adc.power_fraction``,
+``adc.area_fraction``, ``array_cycle_s``, ``components`` (per component: level, count,
+action, energy_pj, area_um2, latency_ns).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from compiler.ir import Network
+from compiler.mapping import Mapping
+from imcsim.config import Arch
+from imcsim.cost import adc_model_name
+from imcsim.errors import ImcsimError
+from imcsim.sim import PeakResult, SimResult
+
+
+def _arch_block(arch: Arch) -> dict[str, Any]:
+    return {
+        "name": arch.name, "source": arch.source, "adc_model": adc_model_name(arch),
+        "adc_bits": arch.adc.bits, "rows": arch.array.rows, "cols": arch.array.cols,
+        "cell_bits": arch.array.cell_bits, "weight_bits": arch.precision.weight_bits,
+        "input_bits": arch.precision.input_bits,
+        "signed_scheme": arch.precision.signed_scheme.value,
+    }
+
+
+def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch) -> dict[str, Any]:
+    ops = 2 * net.macs
+    tops = ops * sim.throughput_inf_per_s / 1e12
+    area_mm2 = sim.area_m2 * 1e6
+    digital_macs = sum(layer.digital.macs for layer in net.digital_layers() if layer.digital)
+    return {
+        "model": {
+            "name": net.name, "macs": net.macs, "weights": net.weights,
+            "parameters": net.parameters, "digital_ops": net.digital_ops,
+            "digital_macs": digital_macs, "batch": net.batch, "unknown_ops": list(net.unknown_ops),
+        },
+        "arch": _arch_block(arch),
+        "mapping": {
+            "arrays": mapping.arrays, "chips": mapping.chips, "cores": mapping.cores_used,
+            "utilization": mapping.utilization, "duplication": mapping.duplication_mode,
+            "fits_one_chip": mapping.fits_one_chip,
+        },
+        "performance": {
+            "latency_s": sim.latency_s, "throughput_inf_per_s": sim.throughput_inf_per_s,
+            "tops": tops, "peak_tops": sim.peak_ops_per_s / 1e12, "bottleneck": sim.bottleneck,
+        },
+        "energy": {
+            "total_j": sim.energy_j,
+            "tops_per_w": ops / sim.energy_j / 1e12 if sim.energy_j else 0.0,
+            "breakdown": dict(sorted(sim.energy_by_component.items(), key=lambda kv: -kv[1])),
+        },
+        "area": {
+            "total_mm2": area_mm2,
+            "breakdown": {k: v * 1e6 for k, v in sorted(sim.area_by_component.items(),
+                                                        key=lambda kv: -kv[1])},
+            "tops_per_mm2": tops / area_mm2 if area_mm2 else 0.0,
+        },
+        "adc": {
+            "energy_fraction": sim.energy_by_component.get("adc", 0.0) / sim.energy_j
+            if sim.energy_j else 0.0,
+            "area_fraction": sim.area_by_component.get("adc", 0.0) / sim.area_m2,
+        },
+        "layers": [
+            {
+                "name": r.name, "op": r.op, "kind": r.kind, "macs": r.macs, "weights": r.weights,
+                "arrays": r.arrays, "duplication": r.duplication, "utilization": r.utilization,
+                "latency_s": r.latency_s, "start_s": r.start_s, "finish_s": r.finish_s,
+                "energy_j": r.energy_j, "energy_breakdown": r.energy_by_component,
+            }
+            for r in sim.layers
+        ],
+    }
+
+
+def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
+    tops = p.ops_per_s / 1e12
+    mm2 = p.area_m2 * 1e6
+    return {
+        "arch": _arch_block(arch),
+        "performance": {"peak_tops": tops},
+        "energy": {"peak_tops_per_w": tops / p.power_w},
+        "power": {"total_w": p.power_w, "breakdown": dict(
+            sorted(p.power_by_component.items(), key=lambda kv: -kv[1]))},
+        "area": {"total_mm2": mm2, "tops_per_mm2": tops / mm2, "breakdown": {
+            k: v * 1e6 for k, v in sorted(p.area_by_component.items(), key=lambda kv: -kv[1])}},
+        "adc": {"power_fraction": p.power_by_component.get("adc", 0.0) / p.power_w,
+                "area_fraction": p.area_by_component.get("adc", 0.0) / p.area_m2},
+        "array_cycle_s": p.array_cycle_s,
+        "components": {
+            c.name: {"level": c.level.value, "count": c.count, "action": c.action,
+                     "energy_pj": c.energy_j * 1e12, "area_um2": c.area_m2 * 1e12,
+                     "latency_ns": c.latency_s * 1e9}
+            for c in p.components.values()
+        },
+    }
+
+
+def write_json(report: dict[str, Any], target: str) -> None:
+    """Write to ``target`` ('-' = stdout) atomically: a complete file or none at all."""
+    text = json.dumps(report, indent=2, allow_nan=False, default=str) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(target)
+    if not path.parent.exists():
+        raise ImcsimError(f"--json {target}: directory {path.parent} does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- terminal
+
+
+def _si(value: float, unit: str) -> str:
+    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""),
+                           (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
+
+
+def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -> None:
+    from rich.table import Table
+
+    m, a, mp = report["model"], report["arch"], report["mapping"]
+    perf, en, ar = report["performance"], report["energy"], report["area"]
+    console.print(f"[bold]{m['name']}[/] on [bold]{a['name']}[/] ({a['source']}); "
+                  f"ADC model: {a['adc_model']}")
+    summary = Table(title="Summary", show_header=False)
+    rows = [
+        ("MACs on crossbars", f"{m['macs']:,}"), ("weights / parameters",
+                                                  f"{m['weights']:,} / {m['parameters']:,}"),
+        ("digital ops", f"{m['digital_ops']:,}"),
+        ("arrays / chips", f"{mp['arrays']:,} / {mp['chips']}"
+         + ("" if mp["fits_one_chip"] else "  (model spans several chips)")),
+        ("utilization", f"{mp['utilization']:.1%}  (duplication {mp['duplication']})"),
+        ("latency / inference", _si(perf["latency_s"], "s")),
+        ("throughput", f"{perf['throughput_inf_per_s']:,.1f} inf/s  (bottleneck: {perf['bottleneck']})"),
+        ("achieved / peak", f"{perf['tops']:.3g} / {perf['peak_tops']:.3g} TOPS"),
+        ("energy / inference", _si(en["total_j"], "J") + f"  ({en['tops_per_w']:.3g} TOPS/W)"),
+        ("area", f"{ar['total_mm2']:.4g} mm²  ({ar['tops_per_mm2']:.3g} TOPS/mm²)"),
+        ("ADC share", f"{report['adc']['energy_fraction']:.1%} of energy, "
+                      f"{report['adc']['area_fraction']:.1%} of area"),
+    ]
+    for k, v in rows:
+        summary.add_row(k, v)
+    console.print(summary)
+    breakdown = Table(title="Breakdown by component")
+    for col in ("component", "energy", "share", "area mm²", "share"):
+        breakdown.add_column(col, justify="right" if col != "component" else "left")
+    names = list(dict.fromkeys([*en["breakdown"], *ar["breakdown"]]))
+    for name in names:
+        e, s = en["breakdown"].get(name, 0.0), ar["breakdown"].get(name, 0.0)
+        breakdown.add_row(name, _si(e, "J"), f"{e / en['total_j']:.1%}" if en["total_j"] else "-",
+                          f"{s:.4g}", f"{s / ar['total_mm2']:.1%}")
+    console.print(breakdown)
+    layers = Table(title="Crossbar layers" + (
+        f" (first {max_layers})" if sum(1 for r in report["layers"] if r["arrays"]) > max_layers else ""))
+    for col in ("layer", "op", "MACs", "arrays", "dup", "util", "stage time", "energy"):
+        layers.add_column(col, justify="left" if col in ("layer", "op") else "right")
+    shown = 0
+    for r in report["layers"]:
+        if r["utilization"] is None:
+            continue
+        if shown == max_layers:
+            break
+        shown += 1
+        layers.add_row(r["name"], r["op"], f"{r['macs']:,}", f"{r['arrays']:,}",
+                       str(r["duplication"]), f"{r['utilization']:.0%}",
+                       _si(r["latency_s"], "s"), _si(r["energy_j"], "J"))
+    console.print(layers)
+
+
+def render_arch(report: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    a = report["arch"]
+    console.print(f"[bold]{a['name']}[/] ({a['source']}); ADC model: {a['adc_model']}")
+    t = Table(title="Peak figures (one chip)", show_header=False)
+    t.add_row("peak throughput", f"{report['performance']['peak_tops']:.4g} TOPS")
+    t.add_row("peak power", f"{report['power']['total_w']:.4g} W")
+    t.add_row("efficiency", f"{report['energy']['peak_tops_per_w']:.4g} TOPS/W")
+    t.add_row("area", f"{report['area']['total_mm2']:.4g} mm²  "
+                      f"({report['area']['tops_per_mm2']:.4g} TOPS/mm²)")
+    t.add_row("ADC share", f"{report['adc']['power_fraction']:.1%} of power, "
+                           f"{report['adc']['area_fraction']:.1%} of area")
+    console.print(t)
+    c = Table(title="Components")
+    for col in ("component", "level", "count", "action", "energy pJ", "area µm²", "peak W", "mm²"):
+        c.add_column(col, justify="left" if col in ("component", "level", "action") else "right")
+    for name, comp in report["components"].items():
+        c.add_row(name, comp["level"], f"{comp['count']:g}", comp["action"],
+                  f"{comp['energy_pj']:.4g}", f"{comp['area_um2']:.4g}",
+                  f"{report['power']['breakdown'].get(name, 0.0):.4g}",
+                  f"{report['area']['breakdown'].get(name, 0.0):.4g}")
+    console.print(c)
