@@ -70,7 +70,10 @@ def _warn(msg: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from imcsim import config
-    from imcsim.report import write_json
+    from imcsim.report import check_json_target, write_json
+
+    if getattr(args, "json", None):
+        check_json_target(args.json)  # before minutes of work, not after
 
     if args.command == "schema":
         from rich.table import Table

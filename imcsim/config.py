@@ -230,9 +230,12 @@ def load_arch(arch: str | os.PathLike[str] | None = None,
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = f": line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ConfigError(f"{label}:{where}: invalid YAML ({problem}); fix the syntax") from None
+        ctx, ctx_mark = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if ctx and ctx_mark and (not mark or ctx_mark.line != mark.line):
+            problem += f", {ctx} at line {ctx_mark.line + 1}"  # where an unclosed [ { or ' began
+        raise ConfigError(f"{label}{where}: invalid YAML ({problem}); fix the syntax") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{label}: expected a mapping of sections at the top level")
     errors: list[str] = []
@@ -280,7 +283,11 @@ def _apply_override(raw: dict[str, Any], item: str, errors: list[str]) -> None:
         if not isinstance(node.get(part), dict):
             node[part] = {}
         node = node[part]
-    node[parts[-1]] = yaml.safe_load(text) if text else None
+    try:
+        value = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        value = text  # not YAML (e.g. "[1"): keep the text; type checks report it
+    node[parts[-1]] = value
 
 
 def _origin(tp: Any) -> Any:
@@ -296,9 +303,8 @@ def _build(cls: Any, raw: Any, path: str, errors: list[str]) -> Any:
         return cls() if _all_defaults(cls) else None
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
-    for key in raw:
-        if key not in fields:
-            errors.append(f"{_join(path, str(key))}: unknown key (valid: {', '.join(fields)})")
+    errors.extend(f"{_join(path, str(key))}: unknown key (valid: {', '.join(fields)})"
+                  for key in raw if key not in fields)
     values: dict[str, Any] = {}
     for name, f in fields.items():
         key_path = _join(path, name)

@@ -126,22 +126,40 @@ def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
     }
 
 
+def check_json_target(target: str) -> None:
+    """Fail early (before any work) when ``target`` cannot receive the JSON report."""
+    if target == "-":
+        return
+    path = Path(target)
+    if not path.parent.exists():
+        raise ImcsimError(f"--json {target}: directory {path.parent} does not exist; create it first")
+    if not path.parent.is_dir():
+        raise ImcsimError(f"--json {target}: {path.parent} is not a directory; fix the path")
+    if path.is_dir():
+        raise ImcsimError(f"--json {target}: is a directory; give a file name, e.g. "
+                          f"{path / 'report.json'}")
+
+
 def write_json(report: dict[str, Any], target: str) -> None:
     """Write to ``target`` ('-' = stdout) atomically: a complete file or none at all."""
     text = json.dumps(report, indent=2, allow_nan=False, default=str) + "\n"
     if target == "-":
         sys.stdout.write(text)
         return
+    check_json_target(target)
     path = Path(target)
-    if not path.parent.exists():
-        raise ImcsimError(f"--json {target}: directory {path.parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as e:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise ImcsimError(f"--json {target}: cannot write ({e.strerror or e}); "
+                              "check the path and its permissions") from None
         raise
 
 

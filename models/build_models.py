@@ -120,7 +120,7 @@ def resnet(name, seed):
     x = g.node("/maxpool", "MaxPool", [x], ceil_mode=0, kernel_shape=[3, 3],
                pads=[1, 1, 1, 1], strides=[2, 2])
     cin = 64
-    for stage, (planes, n) in enumerate(zip([64, 128, 256, 512], layers), start=1):
+    for stage, (planes, n) in enumerate(zip([64, 128, 256, 512], layers, strict=True), start=1):
         for i in range(n):
             layer, prefix = f"layer{stage}", f"layer{stage}.{i}"
             stride = 2 if stage > 1 and i == 0 else 1

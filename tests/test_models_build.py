@@ -39,7 +39,7 @@ def mac_count(model, input_shape):
     m = onnx.ModelProto()
     m.CopyFrom(model)
     dims = m.graph.input[0].type.tensor_type.shape.dim
-    for d, v in zip(dims, input_shape):
+    for d, v in zip(dims, input_shape, strict=True):
         d.Clear()
         d.dim_value = v
     m = shape_inference.infer_shapes(m)

@@ -59,7 +59,8 @@ def import_onnx(
 
 def build_network(g: LoadedGraph, allow_unknown_ops: bool = False) -> Network:
     unknown = [
-        f"{n.op} (node '{n.name}')" for n in g.nodes if _handler(n) is None
+        f"{n.domain + '.' if n.domain else ''}{n.op} (node '{n.name}')"
+        for n in g.nodes if _handler(n) is None
     ]
     if unknown and not allow_unknown_ops:
         raise ModelError(
@@ -129,6 +130,19 @@ def _first_shape(g: LoadedGraph, n: Node) -> tuple[int, ...]:
     return tuple(int(d) for d in s) if s and all(d is not None for d in s) else ()  # type: ignore[arg-type]
 
 
+def _check_finite(g: LoadedGraph, n: Node, name: str) -> None:
+    """Reject crossbar weights holding NaN/Inf: such a model comes from a broken export."""
+    value = g.value(name)
+    if value.dtype.kind in "fc" and not np.isfinite(value).all():
+        bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+        key = g.weight_keys.get(name, name)
+        origin = f" (from initializer '{key}')" if key != name and not key.startswith("const:") else ""
+        raise ModelError(
+            f"{g.path}: weight '{name}'{origin} of {n.op} node '{n.name}' contains NaN/Inf "
+            f"({bad} of {value.size} values); the export is broken, re-export the model"
+        )
+
+
 def _activations(g: LoadedGraph, n: Node) -> tuple[str, ...]:
     return tuple(i for i in n.inputs if i and not g.is_const(i))
 
@@ -190,6 +204,7 @@ def _conv(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
             f"{g.path}: Conv node '{n.name}' has a non-constant weight '{w}'; "
             "only constant (trained) conv weights can be mapped to crossbars"
         )
+    _check_finite(g, n, w)
     xs, ws, ys = _static(g, n, x), g.const_shapes[w], _static(g, n, n.outputs[0])
     groups = int(n.attrs.get("group", 1))  # type: ignore[arg-type]
     c_out, k_per_group = ws[0], math.prod(ws[1:])
@@ -229,6 +244,7 @@ def _matmul(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
         cols, k = (ws[-1], ws[-2]) if ta else (ws[-2], ws[-1])
         groups = math.prod(ws[:-2]) if len(ws) > 2 else 1
         mvms = math.prod(ys) // (cols * groups)
+    _check_finite(g, n, w)
     params = _const_params(g, [w, n.inputs[2] if bias else ""], counted)
     work = CrossbarWork(rows=k, cols=cols, groups=groups, mvms=mvms, weight=g.weight_keys[w],
                         has_bias=bias)
@@ -244,11 +260,11 @@ def _rnn(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
         if not g.is_const(t):
             raise ModelError(f"{g.path}: {n.op} node '{n.name}' has non-constant weights '{t}'; "
                              "only trained (constant) gate matrices can be mapped")
+        _check_finite(g, n, t)
     xs = _static(g, n, x)
     seq, batch = (xs[1], xs[0]) if int(n.attrs.get("layout", 0)) else (xs[0], xs[1])  # type: ignore[arg-type]
     dirs, gh, inp = g.const_shapes[w]
     hidden = int(n.attrs.get("hidden_size", g.const_shapes[r][-1]))  # type: ignore[arg-type]
-    gates = _RNN_GATES[n.op]
     extra = [i for i in n.inputs[3:4] if i]
     params = _const_params(g, [w, r, *extra], counted)
     outs = tuple(o for o in n.outputs if o)

@@ -83,7 +83,7 @@ ACTIONS = {
 
 
 def build_components(arch: Arch) -> dict[str, Component]:
-    t, a, h = arch.technology, arch.array, arch.hierarchy
+    t, a = arch.technology, arch.array
     e_scale = (t.node_nm / 32.0) * t.vdd_v**2
     a_scale = (t.node_nm / 32.0) ** 2
     cycle = 1.0 / t.clock_hz
