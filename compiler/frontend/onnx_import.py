@@ -132,14 +132,14 @@ def _first_shape(g: LoadedGraph, n: Node) -> tuple[int, ...]:
 
 def _check_finite(g: LoadedGraph, n: Node, name: str) -> None:
     """Reject crossbar weights holding NaN/Inf: such a model comes from a broken export."""
-    value = g.value(name)
-    if value.dtype.kind in "fc" and not np.isfinite(value).all():
-        bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+    bad = g.count_nonfinite(name)
+    if bad:
+        size = math.prod(g.const_shapes[name])
         key = g.weight_keys.get(name, name)
         origin = f" (from initializer '{key}')" if key != name and not key.startswith("const:") else ""
         raise ModelError(
             f"{g.path}: weight '{name}'{origin} of {n.op} node '{n.name}' contains NaN/Inf "
-            f"({bad} of {value.size} values); the export is broken, re-export the model"
+            f"({bad} of {size} values); the export is broken, re-export the model"
         )
 
 

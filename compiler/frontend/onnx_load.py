@@ -73,6 +73,19 @@ class LoadedGraph:
             self._values[name] = numpy_helper.to_array(self._initializers[name])
         return self._values[name]
 
+    def count_nonfinite(self, name: str) -> int:
+        """NaN/Inf entries of a float constant, without keeping a converted copy."""
+        if name in self._values:
+            value = self._values[name]
+        else:
+            t = self._initializers[name]
+            dtype = self.const_dtypes[name]
+            value = (np.frombuffer(t.raw_data, dtype=dtype) if t.raw_data
+                     else numpy_helper.to_array(t))
+        if value.dtype.kind not in "fc":
+            return 0
+        return int(value.size - np.count_nonzero(np.isfinite(value)))
+
     def shape(self, name: str) -> tuple[int | None, ...] | None:
         if name in self.const_shapes:
             return self.const_shapes[name]
