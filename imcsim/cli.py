@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+import typing
 from collections.abc import Sequence
 
 from imcsim.errors import ImcsimError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2) like every other error."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"imcsim: error: {message} (see '{self.prog} --help')\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="imcsim", description="Compile ONNX models to memristive crossbar accelerators and "
         "report energy, area, latency and TOPS/W.")
     sub = p.add_subparsers(dest="command", required=True)

@@ -212,7 +212,10 @@ def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -
     layers = Table(title="Crossbar layers" + (
         f" (first {max_layers})" if sum(1 for r in report["layers"] if r["arrays"]) > max_layers else ""))
     for col in ("layer", "op", "MACs", "arrays", "dup", "util", "stage time", "energy"):
-        layers.add_column(col, justify="left" if col in ("layer", "op") else "right")
+        if col in ("layer", "op"):
+            layers.add_column(col, justify="left", overflow="fold")
+        else:
+            layers.add_column(col, justify="right", no_wrap=True)
     shown = 0
     for r in report["layers"]:
         if r["utilization"] is None:

@@ -1,0 +1,36 @@
+"""The data flow of STYLE.md: compiler never imports imcsim; only the front end imports onnx."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "compiler").rglob("*.py")), ids=str)
+def test_compiler_does_not_import_imcsim(path):
+    assert "imcsim" not in _imports(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for pkg in ("compiler", "imcsim") for p in (REPO / pkg).rglob("*.py")
+           if "frontend" not in p.parts),
+    ids=str,
+)
+def test_only_the_front_end_imports_onnx(path):
+    assert "onnx" not in _imports(path)
