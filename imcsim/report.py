@@ -174,6 +174,15 @@ def _si(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
+def short_name(name: str, op: str) -> str:
+    """A torch-exported node name for display: '/layer4/layer4.1/conv2/Conv' → 'layer4.1/conv2'."""
+    parts = [p for p in name.strip("/").split("/") if p]
+    if len(parts) > 1 and parts[-1].split("_")[0] == op:
+        parts.pop()
+    kept = [p for i, p in enumerate(parts) if i + 1 >= len(parts) or not parts[i + 1].startswith(p)]
+    return "/".join(kept) or name
+
+
 def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -> None:
     from rich.table import Table
 
@@ -211,9 +220,10 @@ def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -
     console.print(breakdown)
     layers = Table(title="Crossbar layers" + (
         f" (first {max_layers})" if sum(1 for r in report["layers"] if r["arrays"]) > max_layers else ""))
-    for col in ("layer", "op", "MACs", "arrays", "dup", "util", "stage time", "energy"):
+    for col in ("layer", "op", "MACs", "arrays", "dup", "util", "time", "energy"):
         if col in ("layer", "op"):
-            layers.add_column(col, justify="left", overflow="fold")
+            layers.add_column(col, justify="left", overflow="fold",
+                              min_width=16 if col == "layer" else None)
         else:
             layers.add_column(col, justify="right", no_wrap=True)
     shown = 0
@@ -223,7 +233,7 @@ def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -
         if shown == max_layers:
             break
         shown += 1
-        layers.add_row(r["name"], r["op"], f"{r['macs']:,}", f"{r['arrays']:,}",
+        layers.add_row(short_name(r["name"], r["op"]), r["op"], _si(r["macs"], ""), f"{r['arrays']:,}",
                        str(r["duplication"]), f"{r['utilization']:.0%}",
                        _si(r["latency_s"], "s"), _si(r["energy_j"], "J"))
     console.print(layers)
