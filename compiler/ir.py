@@ -11,8 +11,10 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Protocol
 
 import networkx as nx
+import numpy as np
 
 
 class LayerKind(Enum):
@@ -90,7 +92,13 @@ class Layer:
     crossbar: CrossbarWork | None = None
     digital: DigitalWork | None = None
     params: int = 0  # parameters held by this layer (weights, biases, norm affine)
-    attrs: tuple[tuple[str, object], ...] = ()  # op attributes a later stage may need
+    attrs: tuple[tuple[str, object], ...] = ()  # ONNX attributes (+ notes added by passes)
+    node_inputs: tuple[str, ...] = ()  # every ONNX input, constants included ("" = omitted)
+    node_outputs: tuple[str, ...] = ()  # every ONNX output
+    domain: str = ""  # ONNX op domain ("" = default)
+
+    def attr(self, key: str, default: object = None) -> object:
+        return next((v for k, v in self.attrs if k == key), default)
 
     @property
     def macs(self) -> int:
@@ -98,6 +106,14 @@ class Layer:
 
     def with_(self, **changes: object) -> Layer:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+class ConstantStore(Protocol):
+    """Where a network's constants (weights, shapes) come from: the front end's loader."""
+
+    def is_const(self, name: str) -> bool: ...
+
+    def value(self, name: str) -> np.ndarray: ...
 
 
 @dataclass
@@ -113,6 +129,8 @@ class Network:
     batch: int = 1
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     unknown_ops: tuple[str, ...] = ()  # "OpType (node)" of ops counted as zero-cost
+    constants: ConstantStore | None = field(default=None, repr=False)
+    opset: int = 17
 
     def add(self, layer: Layer) -> None:
         self.graph.add_node(layer.name, layer=layer)

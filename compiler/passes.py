@@ -92,8 +92,11 @@ class FoldBatchNorm(Pass):
                 **{f: getattr(conv.crossbar, f) for f in conv.crossbar.__slots__},
                 "has_bias": True, "norm_params": conv.crossbar.norm_params + bn.params,
             })
+            # what a functional simulator needs to fold the weights numerically
+            scale, shift, mean, var = bn.node_inputs[1:5]
+            note = ("folded_bn", (bn.name, scale, shift, mean, var, bn.attr("epsilon", 1e-5)))
             folded = conv.with_(outputs=bn.outputs, crossbar=work, params=conv.params + bn.params,
-                                attrs=conv.attrs + (("folded_bn", bn.name),))
+                                attrs=conv.attrs + (note,), node_outputs=bn.node_outputs)
             net.graph.remove_node(bn.name)
             net.replace(folded)
             modified = True
@@ -132,6 +135,9 @@ class DropViews(Pass):
         return PassResult(net, removed)
 
 
-def canonicalize(net: Network) -> Network:
-    """The default pipeline after import."""
-    return PassManager([FoldBatchNorm(), DropViews()])(net).network
+def canonicalize(net: Network, drop_views: bool = True) -> Network:
+    """The default pipeline after import (a functional simulator keeps the views)."""
+    passes: list[Pass] = [FoldBatchNorm()]
+    if drop_views:
+        passes.append(DropViews())
+    return PassManager(passes)(net).network

@@ -40,6 +40,11 @@ class AdcModel(Enum):
     FLASH = "flash"  # 2^B − 1 comparators
 
 
+class AdcRange(Enum):
+    FULL_SCALE = "full_scale"  # the largest column value the array can produce
+    CALIBRATED = "calibrated"  # a percentile of column values seen on calibration data
+
+
 @dataclass(frozen=True, slots=True)
 class Technology:
     node_nm: float = _f("process node", "nm", gt=0, default=32.0)
@@ -96,6 +101,10 @@ class Adc:
                            "", ge=1, default=8)
     table_bits: int = _f("table model: resolution of the published point", "bit", ge=1, le=16,
                          default=8)
+    range: AdcRange = _f("functional simulation: full_scale or calibrated (percentile of "
+                         "column values on the first batch)", "", default=AdcRange.FULL_SCALE)
+    percentile: float = _f("calibrated range: percentile of column values kept inside the range",
+                           "%", gt=50, le=100, default=99.99)
     table_energy_pj: float = _f("table model: energy per conversion at table_bits "
                                 "(default: ISAAC's ADC after Kull 2013, 2 mW / 1.28 GS/s)", "pJ",
                                 gt=0, default=1.5625)
@@ -144,6 +153,29 @@ class Chip:
 
 
 @dataclass(frozen=True, slots=True)
+class NonIdeal:
+    """Device non-idealities for functional simulation; all off by default."""
+
+    prog_noise: float = _f("programming error σ (write-verify residue), relative: σ·G when "
+                           "state-dependent, else σ·G_on for every level", "", ge=0, default=0.0)
+    prog_noise_state_dependent: bool = _f("programming error proportional to the programmed "
+                                          "conductance (true) or level-independent (false)", "",
+                                          default=True)
+    read_noise: float = _f("read noise σ per read, relative to the cell conductance", "", ge=0,
+                           default=0.0)
+    stuck_off_fraction: float = _f("fraction of cells stuck at G_off", "", ge=0, le=1, default=0.0)
+    stuck_on_fraction: float = _f("fraction of cells stuck at G_on", "", ge=0, le=1, default=0.0)
+    drift_nu: float = _f("conductance drift exponent ν in G(t) = G0·(t/t0)^-ν (PCM ≈ 0.05)", "",
+                         ge=0, le=1, default=0.0)
+    drift_time_s: float = _f("time t since programming at which the model runs", "s", gt=0,
+                             default=1.0)
+    drift_t0_s: float = _f("reference time t0 of the drift law", "s", gt=0, default=1.0)
+    wire_resistance_ohm: float = _f("wire resistance per cell pitch for IR drop (first-order: "
+                                    "each cell in series with its row+column path)", "Ω", ge=0,
+                                    default=0.0)
+
+
+@dataclass(frozen=True, slots=True)
 class Override:
     energy_pj: float | None = _f("energy per action (see `imcsim schema` for each action)", "pJ",
                                  ge=0, default=None)
@@ -170,6 +202,7 @@ class Arch:
     core: Core = field(default_factory=Core, metadata={"doc": "", "unit": ""})
     tile: Tile = field(default_factory=Tile, metadata={"doc": "", "unit": ""})
     chip: Chip = field(default_factory=Chip, metadata={"doc": "", "unit": ""})
+    nonideal: NonIdeal = field(default_factory=NonIdeal, metadata={"doc": "", "unit": ""})
     overrides: dict[str, Override] = field(default_factory=dict, metadata={
         "doc": f"per-component energy/area/latency overrides; components: {', '.join(COMPONENTS)}",
         "unit": ""})
@@ -358,6 +391,11 @@ def _check_scalar(tp: Any, value: Any, path: str, meta: Any, errors: list[str]) 
             errors.append(f"{path}: '{value}' is not one of {', '.join(valid)}")
             return None
         return tp(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            errors.append(f"{path}: expected true or false, got {value!r}")
+            return None
+        return value
     if tp is str:
         if not isinstance(value, str):
             errors.append(f"{path}: expected text, got {value!r}")
@@ -406,6 +444,8 @@ def _cross_checks(a: Arch) -> list[str]:
                       f"({a.precision.weight_bits})")
     if a.precision.signed_scheme is SignedScheme.TWOS_COMPLEMENT and a.precision.weight_bits < 2:
         errors.append("precision.weight_bits must be ≥ 2 for twos_complement")
+    if a.nonideal.stuck_off_fraction + a.nonideal.stuck_on_fraction > 1:
+        errors.append("nonideal.stuck_off_fraction + nonideal.stuck_on_fraction exceed 1")
     if a.adc.cols_per_adc > a.array.cols:
         errors.append(f"adc.cols_per_adc ({a.adc.cols_per_adc}) exceeds array.cols ({a.array.cols})")
     return errors

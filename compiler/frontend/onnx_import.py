@@ -68,12 +68,16 @@ def build_network(g: LoadedGraph, allow_unknown_ops: bool = False) -> Network:
             "rerun with --allow-unknown-ops to count them as zero-cost digital ops"
         )
     net = Network(name=g.path.stem, inputs=dict(g.inputs), outputs=g.outputs, batch=g.batch,
-                  unknown_ops=tuple(unknown))
+                  unknown_ops=tuple(unknown), constants=g, opset=g.opset)
     counted: set[str] = set()
     for n in g.nodes:
         handler = _handler(n)
         layers = handler(g, n, counted) if handler else [_digital(g, n, DigitalKind.UNKNOWN, 0)]
         for layer in layers:
+            if layer.name == n.name:  # the layer that stands for the node: keep it executable
+                layer = layer.with_(attrs=tuple(n.attrs.items()) + layer.attrs,
+                                    node_inputs=n.inputs, node_outputs=n.outputs,
+                                    domain=n.domain)
             net.add(layer)
     net.connect()
     return net
@@ -217,10 +221,9 @@ def _conv(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
         mvms=xs[0] * math.prod(spatial_out), weight=g.weight_keys[w], has_bias=bias,
         out_rows=spatial_out[0] if spatial_out else 1, window_rows=kernel[0] if kernel else 1,
     )
-    attrs = tuple((k, _plain(v)) for k, v in n.attrs.items())
     return [Layer(name=n.name, op=n.op, kind=LayerKind.CONV, inputs=(x,), outputs=(n.outputs[0],),
                   out_shape=ys, out_elements=math.prod(ys), crossbar=work, params=params,
-                  attrs=attrs + (("weight_name", w),))]
+                  attrs=(("weight_name", w),))]
 
 
 def _matmul(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
@@ -282,17 +285,11 @@ def _rnn(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
     gate = Layer(name=f"{n.name}/gates", op=n.op, kind=LayerKind.DIGITAL,
                  inputs=(f"{n.name}:gates_in",), outputs=(f"{n.name}:gates_nl",),
                  out_shape=(seq, dirs, batch, hidden), out_elements=hidden_elems,
-                 digital=DigitalWork(kind=DigitalKind.NONLINEAR, ops=hidden_elems * nonlinear))
+                 digital=DigitalWork(kind=DigitalKind.NONLINEAR, ops=hidden_elems * nonlinear),
+                 attrs=(("rnn_part", n.name),))
     cell = Layer(name=f"{n.name}/cell", op=n.op, kind=LayerKind.DIGITAL,
                  inputs=(f"{n.name}:gates_nl",), outputs=outs, out_shape=_first_shape(g, n),
                  out_elements=_out_elements(g, n),
-                 digital=DigitalWork(kind=DigitalKind.ELEMENTWISE, ops=hidden_elems * elementwise))
+                 digital=DigitalWork(kind=DigitalKind.ELEMENTWISE, ops=hidden_elems * elementwise),
+                 attrs=(("rnn_part", n.name),))
     return [mvm, gate, cell]
-
-
-def _plain(v: object) -> object:
-    if isinstance(v, bytes):
-        return v.decode()
-    if isinstance(v, list):
-        return tuple(_plain(x) for x in v)
-    return v

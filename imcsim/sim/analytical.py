@@ -188,7 +188,7 @@ def _fraction_needed(layer, producer_rows: int) -> float:  # type: ignore[no-unt
                                     DigitalKind.MATMUL):
         return 1.0
     if d is not None and d.kind is DigitalKind.POOL:
-        kernel = dict(layer.attrs).get("kernel_shape", (1,))
+        kernel = layer.attr("kernel_shape", (1,))
         return min(1.0, kernel[0] / producer_rows) if kernel else 1.0
     return min(1.0, 1.0 / producer_rows)
 
