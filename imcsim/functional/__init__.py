@@ -1,0 +1,1 @@
+"""Functional (accuracy) simulation: what the mapped crossbars actually compute."""

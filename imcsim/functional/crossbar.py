@@ -1,0 +1,299 @@
+"""What a mapped crossbar layer computes: quantised, bit-sliced, bit-serial, digitised.
+
+A weight matrix W (groups × K × N) is programmed once (:class:`ProgrammedMatrix`):
+
+1. quantised per output column to ``weight_bits`` (symmetric, scale max|w| / (2^(b−1) − 1));
+2. encoded with the signed scheme and split into S = ceil(weight_bits / cell_bits) slices:
+   - differential: |w| in slices on a G+ column (w > 0) and a G− column (w < 0);
+   - offset: w + 2^(b−1) in slices (unsigned); the digital side subtracts 2^(b−1)·Σx;
+   - twos_complement: the two's-complement code in slices; the top slice holds a signed
+     digit d stored as level d + 2^(c−1), so the digital side subtracts 2^(S·c−1)·Σx;
+3. turned into conductances G = G_off + level·ΔG, ΔG = (G_on − G_off)/(2^c − 1) (a "0"
+   cell still conducts G_off), then programming noise, stuck-at faults, drift and a
+   first-order IR drop (each cell in series with the wire resistance of its row and column
+   path to driver and sense amplifier; sneak paths and current sharing are ignored) are
+   applied — each off unless configured;
+4. read through a reference column of ideal G_off cells subtracted in analog, so a column
+   value is v = Σ_i x_i·(G_i − G_off)/ΔG: exactly Σ x·level when the devices are ideal.
+
+Each input vector is quantised to ``input_bits`` (unsigned after a ReLU, else two's
+complement with a signed top digit driven as a bipolar pulse) and applied ``dac_bits`` per
+read. Every (row tile, input cycle, slice, sign) column value goes through an ADC of
+``adc.bits`` — full-scale range or calibrated percentile, with clipping — and the
+shift-and-add; row tiles are summed digitally. Read noise (per read, per cell, relative σ)
+is added as its exact output-referred equivalent: a column's noise is a sum of independent
+Gaussians, N(0, σ²·Σ_i x_i²·(G_i/ΔG)²), computed with one more matmul.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from compiler.mapping import SignedScheme
+from imcsim.config import AdcRange, Arch
+from imcsim.functional import _kernels
+
+_CHUNK = 1 << 22  # column values per matmul chunk: bounds memory to ~16 MB per buffer
+
+
+@dataclass(frozen=True, slots=True)
+class HwParams:
+    """The array and converter facts the functional kernels need (no config objects)."""
+
+    rows: int
+    cols: int
+    cell_bits: int
+    weight_bits: int
+    input_bits: int
+    dac_bits: int
+    scheme: SignedScheme
+    adc_bits: int
+    adc_range: AdcRange
+    percentile: float
+    g_on: float
+    g_off: float
+    prog_noise: float = 0.0
+    prog_state_dependent: bool = True
+    read_noise: float = 0.0
+    stuck_off: float = 0.0
+    stuck_on: float = 0.0
+    drift_factor: float = 1.0
+    wire_r: float = 0.0
+
+    @classmethod
+    def from_arch(cls, arch: Arch) -> HwParams:
+        n, p = arch.nonideal, arch.precision
+        return cls(
+            rows=arch.array.rows, cols=arch.array.cols, cell_bits=arch.array.cell_bits,
+            weight_bits=p.weight_bits, input_bits=p.input_bits, dac_bits=p.dac_bits,
+            scheme=p.signed_scheme, adc_bits=arch.adc.bits, adc_range=arch.adc.range,
+            percentile=arch.adc.percentile, g_on=arch.array.g_on_s, g_off=arch.array.g_off_s,
+            prog_noise=n.prog_noise, prog_state_dependent=n.prog_noise_state_dependent,
+            read_noise=n.read_noise, stuck_off=n.stuck_off_fraction,
+            stuck_on=n.stuck_on_fraction,
+            drift_factor=(n.drift_time_s / n.drift_t0_s) ** (-n.drift_nu),
+            wire_r=n.wire_resistance_ohm,
+        )
+
+    @property
+    def slices(self) -> int:
+        return math.ceil(self.weight_bits / self.cell_bits)
+
+    @property
+    def cycles(self) -> int:
+        return math.ceil(self.input_bits / self.dac_bits)
+
+
+# ---------------------------------------------------------------- weights
+
+
+def quantize_weights(w: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric per-output-column quantisation of (G, K, N) weights → (int64, scale (G,1,N))."""
+    qmax = 2 ** (bits - 1) - 1
+    peak = np.max(np.abs(w), axis=1, keepdims=True)
+    scale = np.where(peak > 0, peak / max(qmax, 1), 1.0)
+    return np.clip(np.rint(w / scale), -qmax, qmax).astype(np.int64), scale
+
+
+def encode(w_int: np.ndarray, hw: HwParams) -> tuple[np.ndarray, np.ndarray, float]:
+    """Cell levels (G, K, S·P·N) in column order (slice, sign, n), shift-add weights per
+    column (S·P·N,), and the digital correction factor c so that y = Σ ... − c·Σx."""
+    c, s_n = hw.cell_bits, hw.slices
+    mask = (1 << c) - 1
+    if hw.scheme is SignedScheme.DIFFERENTIAL:
+        parts = [(np.maximum(w_int, 0), 1.0), (np.maximum(-w_int, 0), -1.0)]
+        correction = 0.0
+    elif hw.scheme is SignedScheme.OFFSET:
+        parts = [(w_int + (1 << (hw.weight_bits - 1)), 1.0)]
+        correction = float(1 << (hw.weight_bits - 1))
+    else:  # two's complement over S·c bits, top slice as a signed digit stored with +2^(c−1)
+        code = w_int & ((1 << (s_n * c)) - 1)
+        code = code ^ (1 << (s_n * c - 1))  # flipping the sign bit = adding 2^(S·c−1)
+        parts = [(code, 1.0)]
+        correction = float(1 << (s_n * c - 1))
+    levels, weights = [], []
+    n = w_int.shape[2]
+    for s in range(s_n):
+        for value, sign in parts:
+            levels.append((value >> (s * c)) & mask)
+            weights.append(np.full(n, sign * float(1 << (s * c))))
+    return np.concatenate(levels, axis=2), np.concatenate(weights), correction
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def input_digits(x_int: np.ndarray, hw: HwParams, signed: bool) -> list[np.ndarray]:
+    """Split integer inputs into ``cycles`` digits of ``dac_bits`` (LSB first), float32.
+
+    Unsigned inputs give digits in [0, 2^d − 1]; signed ones are read as two's complement
+    over cycles·d bits and the top digit is signed, in [−2^(d−1), 2^(d−1) − 1].
+    """
+    d, j_n = hw.dac_bits, hw.cycles
+    mask = (1 << d) - 1
+    code = x_int & ((1 << (d * j_n)) - 1) if signed else x_int
+    digits = []
+    for j in range(j_n):
+        digit = (code >> (j * d)) & mask
+        if signed and j == j_n - 1:
+            digit = np.where(digit >= 1 << (d - 1), digit - (1 << d), digit)
+        digits.append(digit.astype(np.float32))
+    return digits
+
+
+def quantize_inputs(x: np.ndarray, scale: float, bits: int, signed: bool) -> np.ndarray:
+    lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    return np.clip(np.rint(x / scale), lo, hi).astype(np.int64)
+
+
+def input_scale(x: np.ndarray, bits: int, signed: bool) -> float:
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    levels = 2 ** (bits - 1) - 1 if signed else 2**bits - 1
+    return peak / levels if peak > 0 else 1.0
+
+
+# ---------------------------------------------------------------- programming
+
+
+def _conductances(levels: np.ndarray, hw: HwParams, rng: np.random.Generator) -> np.ndarray:
+    dg = (hw.g_on - hw.g_off) / ((1 << hw.cell_bits) - 1)
+    g = (hw.g_off + levels * dg).astype(np.float64)
+    if hw.prog_noise > 0:
+        sigma = hw.prog_noise * (g if hw.prog_state_dependent else hw.g_on)
+        g = np.maximum(g + sigma * rng.standard_normal(g.shape), 0.0)
+    if hw.stuck_off > 0 or hw.stuck_on > 0:
+        u = rng.random(g.shape)
+        g = np.where(u < hw.stuck_off, hw.g_off, g)
+        g = np.where((u >= hw.stuck_off) & (u < hw.stuck_off + hw.stuck_on), hw.g_on, g)
+    if hw.drift_factor != 1.0:
+        g = g * hw.drift_factor
+    return g
+
+
+def _ir_drop(g: np.ndarray, row0: int, hw: HwParams) -> np.ndarray:
+    """First-order IR drop: cell (i, j) of an array in series with (rows − i) column-wire and
+    (j + 1) row-wire segments of ``wire_r`` ohms (driver on the left, sense amp at the bottom)."""
+    rows = np.arange(g.shape[1]) + row0
+    i = (rows % hw.rows)[:, None]
+    j = (np.arange(g.shape[2]) % hw.cols)[None, :]
+    path = hw.wire_r * ((hw.rows - i) + (j + 1))
+    return 1.0 / (1.0 / np.maximum(g, 1e-30) + path[None, :, :])
+
+
+@dataclass
+class _Tile:
+    rows: slice
+    levels: np.ndarray  # (G, R_t, C) float32: (G − G_off)/ΔG
+    q: np.ndarray | None  # (G, R_t, C) float32: (G/ΔG)², for read noise
+    ranges: list[tuple[float, float]]  # per input cycle: (vmin, lsb)
+
+
+class ProgrammedMatrix:
+    """A (G, K, N) weight matrix programmed onto arrays; :meth:`run` multiplies inputs."""
+
+    def __init__(self, w: np.ndarray, hw: HwParams, rng: np.random.Generator) -> None:
+        if w.ndim != 3:
+            raise ValueError(f"weights must be (groups, K, N), got shape {w.shape}")
+        self.hw = hw
+        self.groups, self.k, self.n = w.shape
+        w_int, self.w_scale = quantize_weights(np.asarray(w, np.float64), hw.weight_bits)
+        levels, self.col_weight, self.correction = encode(w_int, hw)
+        self.col_to_out = np.tile(np.arange(self.n, dtype=np.int64), levels.shape[2] // self.n)
+        self.w_int = w_int
+        dg = (hw.g_on - hw.g_off) / ((1 << hw.cell_bits) - 1)
+        ideal = (hw.prog_noise == 0 and hw.stuck_off == 0 and hw.stuck_on == 0
+                 and hw.drift_factor == 1.0 and hw.wire_r == 0)
+        self.tiles: list[_Tile] = []
+        for r0 in range(0, self.k, hw.rows):
+            rows = slice(r0, min(self.k, r0 + hw.rows))
+            lv = levels[:, rows, :]
+            if ideal and hw.read_noise == 0:
+                eff, q = lv.astype(np.float32), None
+            else:
+                g = _conductances(lv, hw, rng)
+                if hw.wire_r > 0:
+                    g = _ir_drop(g, r0, hw)
+                eff = ((g - hw.g_off) / dg).astype(np.float32)
+                q = ((g / dg) ** 2).astype(np.float32) if hw.read_noise > 0 else None
+            self.tiles.append(_Tile(rows, np.ascontiguousarray(eff), q,
+                                    self._full_scale(rows.stop - rows.start)))
+
+    # ------------------------------------------------------------ ADC ranges
+
+    def _digit_range(self, j: int, signed: bool) -> tuple[int, int]:
+        d = self.hw.dac_bits
+        if signed and j == self.hw.cycles - 1:
+            return -(1 << (d - 1)), (1 << (d - 1)) - 1
+        return 0, (1 << d) - 1
+
+    def _full_scale(self, rows: int) -> list[tuple[float, float]]:
+        """Per input cycle (vmin, lsb) for both signed and unsigned inputs: index 2·j + signed."""
+        top = (1 << self.hw.adc_bits) - 1
+        lmax = (1 << self.hw.cell_bits) - 1
+        out = []
+        for j in range(self.hw.cycles):
+            for signed in (False, True):
+                dmin, dmax = self._digit_range(j, signed)
+                vmin, vmax = rows * dmin * lmax, rows * dmax * lmax
+                out.append((float(vmin), max(1.0, (vmax - vmin) / top)))
+        return out
+
+    def calibrate(self, x: np.ndarray, x_scale: float, signed: bool) -> None:
+        """Set each tile's ADC ranges to percentiles of the column values of inputs ``x``."""
+        p, top = self.hw.percentile, (1 << self.hw.adc_bits) - 1
+        x_int = quantize_inputs(x, x_scale, self.hw.input_bits, signed)
+        rng = np.random.default_rng(0)
+        for t in self.tiles:
+            digits = input_digits(x_int[:, :, t.rows], self.hw, signed)
+            for j, dj in enumerate(digits):
+                sample = dj
+                if dj.shape[1] > 2048:  # a fixed, seeded subsample of input vectors
+                    idx = np.sort(rng.choice(dj.shape[1], 2048, replace=False))
+                    sample = dj[:, idx, :]
+                v = np.matmul(sample, t.levels)
+                lo = float(np.percentile(v, 100 - p)) if signed and j == self.hw.cycles - 1 else 0.0
+                hi = max(float(np.percentile(v, p)), lo + 1.0)
+                t.ranges[2 * j + int(signed)] = (min(lo, 0.0), max(1.0, (hi - min(lo, 0.0)) / top))
+
+    # ------------------------------------------------------------ execution
+
+    def run(self, x: np.ndarray, x_scale: float, signed: bool,
+            rng: np.random.Generator | None = None) -> np.ndarray:
+        """x: (G, M, K) float inputs → (G, M, N) float64 outputs (before bias)."""
+        x_int = quantize_inputs(x, x_scale, self.hw.input_bits, signed)
+        acc = self.run_int(x_int, signed, rng)
+        return acc * x_scale * self.w_scale
+
+    def run_int(self, x_int: np.ndarray, signed: bool,
+                rng: np.random.Generator | None = None) -> np.ndarray:
+        """The integer-domain result Σ x_int·w_int as the hardware computes it."""
+        g_n, m_n, _ = x_int.shape
+        acc = np.zeros((g_n, m_n, self.n), dtype=np.float64)
+        top = float((1 << self.hw.adc_bits) - 1)
+        noisy = self.hw.read_noise > 0
+        if noisy and rng is None:
+            raise ValueError("read noise needs a random generator")
+        chunk = max(1, _CHUNK // max(1, g_n * self.col_weight.size))
+        for m0 in range(0, m_n, chunk):
+            part = slice(m0, min(m_n, m0 + chunk))
+            for t in self.tiles:
+                digits = input_digits(x_int[:, part, t.rows], self.hw, signed)
+                for j, dj in enumerate(digits):
+                    vmin, lsb = t.ranges[2 * j + int(signed)]
+                    weight = self.col_weight * float(1 << (j * self.hw.dac_bits))
+                    v = np.matmul(dj, t.levels)
+                    if noisy:
+                        assert t.q is not None and rng is not None
+                        var = np.matmul(dj * dj, t.q) * np.float32(self.hw.read_noise**2)
+                        eps = rng.standard_normal(v.shape, dtype=np.float32)
+                        _kernels.adc_accumulate_noisy(v, var, eps, self.col_to_out, weight,
+                                                      vmin, lsb, top, acc[:, part, :])
+                    else:
+                        _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top,
+                                                acc[:, part, :])
+        if self.correction:
+            acc -= self.correction * x_int.sum(axis=2, keepdims=True)
+        return acc

@@ -1,0 +1,172 @@
+"""Tile kernels: bit-exact when ideal, equal to the naive twin, read-noise statistics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from naive import crossbar_int
+from scipy import stats
+
+from compiler.mapping import SignedScheme
+from imcsim.config import AdcRange
+from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, quantize_inputs
+
+
+def hw(**kw) -> HwParams:
+    base = dict(rows=64, cols=64, cell_bits=2, weight_bits=8, input_bits=8, dac_bits=1,
+                scheme=SignedScheme.DIFFERENTIAL, adc_bits=8, adc_range=AdcRange.FULL_SCALE,
+                percentile=99.9, g_on=1e-4, g_off=1e-5)
+    base.update(kw)
+    return HwParams(**base)
+
+
+def _random(seed, g=2, m=5, k=150, n=7, signed=True, bits=8):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((g, k, n))
+    lo = -(2 ** (bits - 1)) if signed else 0
+    hi = 2 ** (bits - 1) - 1 if signed else 2**bits - 1
+    x_int = rng.integers(lo, hi + 1, size=(g, m, k))
+    return w, x_int
+
+
+@pytest.mark.parametrize("scheme", list(SignedScheme))
+@pytest.mark.parametrize("cell_bits,dac_bits", [(1, 1), (2, 1), (2, 2), (3, 3), (4, 2)])
+@pytest.mark.parametrize("signed", [False, True])
+def test_ideal_hardware_is_bit_exact(scheme, cell_bits, dac_bits, signed):
+    """ADC bits ≥ b_dac + b_cell + log2(rows) (+1 for a signed digit): every column value is
+    an exact ADC code, so the result equals the integer matmul x_int · w_int exactly."""
+    rows = 64
+    adc_bits = dac_bits + cell_bits + int(math.log2(rows)) + 1
+    p = hw(scheme=scheme, cell_bits=cell_bits, dac_bits=dac_bits, adc_bits=adc_bits, rows=rows)
+    w, x_int = _random(1, signed=signed)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    got = pm.run_int(x_int, signed)
+    expected = np.matmul(x_int, pm.w_int)  # int64, exact
+    np.testing.assert_array_equal(got, expected.astype(np.float64))
+
+
+@pytest.mark.parametrize("scheme", list(SignedScheme))
+@pytest.mark.parametrize("signed", [False, True])
+def test_kernel_equals_naive_twin_with_a_coarse_adc(scheme, signed):
+    """4-bit ADC: clipping and rounding happen; the kernel must do exactly what the twin does."""
+    p = hw(scheme=scheme, adc_bits=4, dac_bits=2, rows=32)
+    w, x_int = _random(2, g=2, m=4, k=70, n=3, signed=signed)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    np.testing.assert_allclose(pm.run_int(x_int, signed), crossbar_int(pm, x_int, signed),
+                               rtol=0, atol=1e-6)
+
+
+def test_calibrated_range_equals_twin_and_beats_full_scale():
+    p = hw(adc_bits=5, adc_range=AdcRange.CALIBRATED, percentile=99.0, rows=64)
+    w, _ = _random(3, g=1, k=128, n=16)
+    x = np.abs(np.random.default_rng(4).standard_normal((1, 200, 128)))
+    scale = float(x.max() / 255)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    full = pm.run(x, scale, signed=False)
+    pm.calibrate(x, scale, signed=False)
+    cal = pm.run(x, scale, signed=False)
+    exact = np.matmul(quantize_inputs(x, scale, 8, False), pm.w_int) * scale * pm.w_scale
+    err = lambda y: np.linalg.norm(y - exact) / np.linalg.norm(exact)  # noqa: E731
+    assert err(cal) < err(full)  # a range fitted to the data wastes fewer codes
+    x_int = quantize_inputs(x[:, :3], scale, 8, False)
+    np.testing.assert_allclose(pm.run_int(x_int, False), crossbar_int(pm, x_int, False), atol=1e-6)
+
+
+def test_read_noise_matches_a_per_cell_simulation():
+    """Output-referred read noise vs the naive model that perturbs every cell on every read:
+    the two error distributions must be statistically indistinguishable (KS test) and have
+    the same standard deviation within sampling error."""
+    sigma = 0.05
+    p = hw(read_noise=sigma, adc_bits=16, rows=32, cell_bits=2, dac_bits=1)
+    w, x_int = _random(5, g=1, m=2, k=32, n=2, signed=False)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    exact = np.matmul(x_int, pm.w_int).astype(np.float64)
+    fast = np.stack([pm.run_int(x_int, False, np.random.default_rng(s)) - exact
+                     for s in range(400)]).ravel()
+    dg = (p.g_on - p.g_off) / 3
+    rng = np.random.default_rng(12345)
+
+    def per_cell(g, t, c):
+        g_cells = t.levels[g, :, c].astype(np.float64) * dg + p.g_off  # conductance of each cell
+        return sigma * g_cells * rng.standard_normal(g_cells.shape) / dg  # in level units
+
+    slow = np.stack([crossbar_int(pm, x_int, False, cell_noise=per_cell) - exact
+                     for _ in range(150)]).ravel()
+    assert stats.ks_2samp(fast, slow).pvalue > 0.01
+    assert np.std(fast) == pytest.approx(np.std(slow), rel=0.15)
+    assert abs(np.mean(fast)) < 3 * np.std(fast) / math.sqrt(fast.size) + 1
+
+
+def test_stuck_on_cells_read_as_full_level():
+    """Every cell stuck at G_on: each column holds level 2^c − 1 on every row."""
+    p = hw(stuck_on=1.0, adc_bits=16, cell_bits=2, rows=64)
+    w, _ = _random(6, g=1, k=20, n=3)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    assert all(np.allclose(t.levels, 3.0) for t in pm.tiles)
+
+
+def test_drift_and_ir_drop_lower_the_column_values():
+    w, _ = _random(7, g=1, k=64, n=4)
+    ideal = ProgrammedMatrix(w, hw(read_noise=1e-9), np.random.default_rng(0)).tiles[0].levels
+    drift = ProgrammedMatrix(w, hw(drift_factor=0.8), np.random.default_rng(0)).tiles[0].levels
+    ir = ProgrammedMatrix(w, hw(wire_r=2.0), np.random.default_rng(0)).tiles[0].levels
+    # drift: (0.8·G − G_off)/ΔG = 0.8·level − 0.2·G_off/ΔG
+    dg = (1e-4 - 1e-5) / 3
+    np.testing.assert_allclose(drift, 0.8 * ideal - 0.2 * 1e-5 / dg, rtol=1e-5, atol=1e-5)
+    assert np.all(ir <= ideal + 1e-6) and np.any(ir < ideal - 1e-3)
+    # the cell farthest from driver and sense amp loses most: top-right vs bottom-left
+    g = ideal[0] * dg + 1e-5
+    path = 2.0 * ((64 - np.arange(64))[:, None] + (np.arange(ir.shape[2]) + 1)[None, :])
+    np.testing.assert_allclose(ir[0], (1 / (1 / g + path) - 1e-5) / dg, rtol=1e-4, atol=1e-4)
+
+
+def test_programming_noise_is_seeded():
+    p = hw(prog_noise=0.05, stuck_off=0.01)
+    w, x_int = _random(8, g=1, k=64, n=4)
+    a = ProgrammedMatrix(w, p, np.random.default_rng(42)).run_int(x_int[:1], True)
+    b = ProgrammedMatrix(w, p, np.random.default_rng(42)).run_int(x_int[:1], True)
+    c = ProgrammedMatrix(w, p, np.random.default_rng(43)).run_int(x_int[:1], True)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_state_independent_noise_hits_zero_cells_as_hard():
+    """w = 1 → 127 → slice 0 level 3 on G+; w = 0 → level 0 (G_off). State-dependent σ·G:
+    a level-0 cell's spread is G_off/G_on = 1/10 of a level-3 cell's; level-independent
+    σ·G_on: the same spread for both."""
+    w = np.zeros((1, 64, 64))
+    w[0, :, :32] = 1.0
+    for dependent, expected in ((True, 0.1), (False, 1.0)):
+        p = hw(prog_noise=0.1, prog_state_dependent=dependent)
+        lv = ProgrammedMatrix(w, p, np.random.default_rng(0)).tiles[0].levels[0]
+        # columns are ordered (slice, sign, n): 0–31 slice 0 G+ with w = 1, 32–63 with w = 0
+        assert lv[:, 32:64].std() / lv[:, 0:32].std() == pytest.approx(expected, rel=0.2)
+
+
+@pytest.mark.parametrize("noisy", [False, True])
+def test_adc_accumulate_kernels_equal_numpy(noisy):
+    from naive import adc
+
+    from imcsim.functional import _kernels
+
+    rng = np.random.default_rng(9)
+    g, m, c, n = 3, 17, 12, 4
+    v = (rng.standard_normal((g, m, c)) * 40).astype(np.float32)
+    var = (rng.random((g, m, c)) * 4).astype(np.float32)
+    eps = rng.standard_normal((g, m, c)).astype(np.float32)
+    col_to_out = rng.integers(0, n, c).astype(np.int64)
+    weight = rng.choice([-4.0, 1.0, 2.0, 8.0], c)
+    acc = np.zeros((g, m, n))
+    x = v.astype(np.float64)
+    if noisy:
+        _kernels.adc_accumulate_noisy(v, var, eps, col_to_out, weight, -50.0, 3.0, 31.0, acc)
+        x = (v + np.sqrt(var) * eps).astype(np.float64)
+    else:
+        _kernels.adc_accumulate(v, col_to_out, weight, -50.0, 3.0, 31.0, acc)
+    expected = np.zeros_like(acc)
+    q = adc(x, -50.0, 3.0, 31.0)
+    for col in range(c):
+        expected[:, :, col_to_out[col]] += weight[col] * q[:, :, col]
+    np.testing.assert_allclose(acc, expected, rtol=1e-6, atol=1e-4)
