@@ -130,6 +130,7 @@ class Network:
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     unknown_ops: tuple[str, ...] = ()  # "OpType (node)" of ops counted as zero-cost
     constants: ConstantStore | None = field(default=None, repr=False)
+    input_dtypes: dict[str, np.dtype] = field(default_factory=dict)
     opset: int = 17
 
     def add(self, layer: Layer) -> None:

@@ -68,7 +68,8 @@ def build_network(g: LoadedGraph, allow_unknown_ops: bool = False) -> Network:
             "rerun with --allow-unknown-ops to count them as zero-cost digital ops"
         )
     net = Network(name=g.path.stem, inputs=dict(g.inputs), outputs=g.outputs, batch=g.batch,
-                  unknown_ops=tuple(unknown), constants=g, opset=g.opset)
+                  unknown_ops=tuple(unknown), constants=g, opset=g.opset,
+                  input_dtypes=dict(g.input_dtypes))
     counted: set[str] = set()
     for n in g.nodes:
         handler = _handler(n)

@@ -54,6 +54,7 @@ class LoadedGraph:
     opset: int
     batch: int
     inputs: dict[str, tuple[int, ...]]
+    input_dtypes: dict[str, np.dtype]
     outputs: tuple[str, ...]
     nodes: list[Node]
     shapes: dict[str, tuple[int | None, ...]]
@@ -107,7 +108,10 @@ def load(path: str | os.PathLike[str], batch: int | None = None) -> LoadedGraph:
     g = LoadedGraph(
         path=path, name=model.graph.name or path.stem, opset=opset, batch=next(
             (s[0] for s in inputs.values() if s), 1) if batch is None else batch,
-        inputs=inputs, outputs=tuple(o.name for o in model.graph.output), nodes=[], shapes={},
+        inputs=inputs, input_dtypes={
+            vi.name: np.dtype(onnx.helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type))
+            for vi in model.graph.input if vi.name in inputs},
+        outputs=tuple(o.name for o in model.graph.output), nodes=[], shapes={},
         const_shapes=const_shapes, const_dtypes=const_dtypes,
         weight_keys={n: n for n in initializers}, _model=model, _values=values,
         _initializers=initializers,
