@@ -1,0 +1,296 @@
+"""Run an ONNX model end to end: crossbar layers through the tile kernels, digital ops in
+NumPy (ONNX semantics), side by side with a float reference so every layer's error is known.
+
+The network comes from the front end with BatchNormalization folded (the hardware programs
+the folded weights) and views kept. Two value tables run in lockstep: *float* (the model as
+trained) and *hw* (crossbar layers simulated, digital layers in float on hw values). A
+layer's error is its hw output against its float output, so it includes what earlier
+layers lost.
+
+Determinism: the programming draws of layer i come from ``default_rng([seed, i, 0])`` and
+its read-noise draws for batch b from ``default_rng([seed, i, 1, b])``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from compiler.errors import ModelError
+from compiler.frontend.onnx_eval import evaluate
+from compiler.ir import Layer, LayerKind, Network
+from imcsim.config import AdcRange, Arch
+from imcsim.functional import ops
+from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, input_scale
+
+# attributes added by imcsim's front end and passes, not ONNX's
+_NOTES = frozenset({"weight_name", "recurrence_name", "folded_bn", "rnn_part"})
+
+
+@dataclass
+class LayerError:
+    name: str
+    op: str
+    on_hardware: bool
+    rel_error: float  # ‖hw − float‖ / ‖float‖ of the layer's first output
+    snr_db: float
+
+
+@dataclass
+class RunResult:
+    hw: dict[str, np.ndarray]
+    float: dict[str, np.ndarray]
+    layers: list[LayerError] = field(default_factory=list)
+
+
+@dataclass
+class _HwLayer:
+    """A crossbar layer on hardware: its programmed matrices and input quantisation."""
+
+    matrices: list[ProgrammedMatrix]
+    scale: float
+    signed: bool
+
+
+class Executor:
+    def __init__(self, net: Network, arch: Arch | None = None, *, seed: int = 0,
+                 ideal: bool = False, hw_layers: Collection[str] | None = None) -> None:
+        if net.constants is None:
+            raise ModelError(f"model '{net.name}' carries no constants; import it from ONNX")
+        self.net, self.seed, self.ideal = net, seed, ideal or arch is None
+        self.hw = HwParams.from_arch(arch) if arch is not None else None
+        self.calibrate_adc = arch is not None and arch.adc.range is AdcRange.CALIBRATED
+        self.layers = list(net.layers())
+        self.index = {layer.name: i for i, layer in enumerate(self.layers)}
+        names = {layer.name for layer in self.layers if layer.kind.is_crossbar}
+        if hw_layers is not None:
+            unknown = sorted(set(hw_layers) - names)
+            if unknown:
+                raise ModelError(f"--layers: no crossbar layer named {', '.join(unknown)}; "
+                                 f"crossbar layers: {', '.join(sorted(names))}")
+            names = set(hw_layers)
+        self.on_hw = names if not self.ideal else set()
+        self._programmed: dict[str, _HwLayer] = {}
+        self._weights: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._batches = 0
+        outputs = set(net.outputs)
+        self._last_use: dict[str, int] = {}
+        for i, layer in enumerate(self.layers):
+            for t in layer.node_inputs or layer.inputs:
+                self._last_use[t] = i
+        for t in outputs:
+            self._last_use[t] = len(self.layers)
+
+    # ------------------------------------------------------------ public
+
+    def run(self, feeds: dict[str, np.ndarray]) -> RunResult:
+        missing = set(self.net.inputs) - set(feeds)
+        if missing:
+            raise ModelError(f"model inputs missing from the data: {', '.join(sorted(missing))}")
+        vf: dict[str, np.ndarray] = dict(feeds)
+        vh: dict[str, np.ndarray] = dict(feeds)
+        errors: list[LayerError] = []
+        for i, layer in enumerate(self.layers):
+            if layer.attr("rnn_part") is not None:
+                continue  # the RNN's crossbar layer already produced the node's outputs
+            names = layer.node_inputs or layer.inputs
+            outs_names = [o for o in (layer.node_outputs or layer.outputs) if o]
+            xf = [self._get(vf, n) for n in names]
+            xh = [self._get(vh, n) for n in names]
+            same = all(a is b for a, b in zip(xf, xh, strict=True))
+            yf = self._layer(layer, xf, hardware=False)
+            if layer.name in self.on_hw:
+                yh = self._layer(layer, xh, hardware=True)
+            elif same:
+                yh = yf
+            else:
+                yh = self._layer(layer, xh, hardware=False)
+            for name, a, b in zip(outs_names, yf, yh, strict=False):
+                vf[name], vh[name] = a, b
+            if layer.kind.is_crossbar or yh is not yf:
+                errors.append(_error(layer, yf[0], yh[0], layer.name in self.on_hw))
+            for n in names:
+                if n and self._last_use.get(n, -1) <= i:
+                    vf.pop(n, None)
+                    vh.pop(n, None)
+        self._batches += 1
+        outs = self.net.outputs
+        return RunResult({o: vh[o] for o in outs}, {o: vf[o] for o in outs}, errors)
+
+    # ------------------------------------------------------------ plumbing
+
+    def _get(self, values: dict[str, np.ndarray], name: str) -> np.ndarray | None:
+        if not name:
+            return None
+        if name in values:
+            return values[name]
+        assert self.net.constants is not None
+        if self.net.constants.is_const(name):
+            return self.net.constants.value(name)
+        raise ModelError(f"tensor '{name}' is neither computed nor constant")
+
+    def _layer(self, layer: Layer, inputs: list[np.ndarray | None], hardware: bool) -> list[np.ndarray]:
+        if layer.kind is LayerKind.CONV:
+            return [self._conv(layer, inputs, hardware)]
+        if layer.kind is LayerKind.GEMM:
+            return [self._gemm(layer, inputs, hardware)]
+        if layer.kind is LayerKind.RNN:
+            return self._rnn(layer, inputs, hardware)
+        attrs = {k: v for k, v in layer.attrs if k not in _NOTES}
+        impl = ops.OPS.get(layer.op) if layer.domain == "" else None
+        if layer.op == "Softmax" and self.net.opset < 13:
+            impl = None  # older Softmax flattens at `axis`: leave it to the reference
+        if impl is not None and all(x is not None for x in inputs[:1]):
+            return impl(inputs, attrs)  # type: ignore[arg-type]
+        n_out = len(layer.node_outputs or layer.outputs)
+        return evaluate(layer.op, layer.domain, attrs, inputs, n_out, self.net.opset, layer.name)
+
+    def _weights_of(self, layer: Layer, build) -> tuple[np.ndarray, np.ndarray | None]:  # type: ignore[no-untyped-def]
+        if layer.name not in self._weights:
+            w, b = build()
+            if not np.all(np.isfinite(w)):
+                raise ModelError(f"layer '{layer.name}': weights contain NaN/Inf; re-export the model")
+            self._weights[layer.name] = (w, b)
+        return self._weights[layer.name]
+
+    def _matmul(self, layer: Layer, x: np.ndarray, w: np.ndarray, hardware: bool,
+                slot: int = 0) -> np.ndarray:
+        """x (G, M, K) @ w (G, K, N) in float or on the programmed arrays."""
+        if not hardware:
+            return np.matmul(x.astype(np.float64), w)
+        hw_layer = self._program(layer, [w], x, slot)
+        rng = np.random.default_rng([self.seed, self.index[layer.name], 1, self._batches, slot])
+        return hw_layer.matrices[slot].run(x, hw_layer.scale, hw_layer.signed, rng)
+
+    def _program(self, layer: Layer, ws: list[np.ndarray], x: np.ndarray, slot: int) -> _HwLayer:
+        key = f"{layer.name}#{slot}"
+        if key not in self._programmed:
+            assert self.hw is not None
+            if not np.all(np.isfinite(x)):
+                raise ModelError(f"layer '{layer.name}': inputs contain NaN/Inf")
+            signed = bool(np.min(x) < 0) if x.size else False
+            scale = input_scale(x, self.hw.input_bits, signed)
+            rng = np.random.default_rng([self.seed, self.index[layer.name], 0, slot])
+            pm = ProgrammedMatrix(ws[0], self.hw, rng)
+            if self.calibrate_adc:
+                pm.calibrate(x, scale, signed)
+            self._programmed[key] = _HwLayer([pm], scale, signed)
+        return self._programmed[key]
+
+    # ------------------------------------------------------------ crossbar layers
+
+    def _conv(self, layer: Layer, inputs: list[np.ndarray | None], hardware: bool) -> np.ndarray:
+        x, w_raw = inputs[0], inputs[1]
+        assert x is not None and w_raw is not None
+        attrs = {k: v for k, v in layer.attrs if k not in _NOTES}
+        groups = int(attrs.get("group", 1))  # type: ignore[call-overload]
+        c_out = w_raw.shape[0]
+
+        def build() -> tuple[np.ndarray, np.ndarray | None]:
+            w = w_raw.astype(np.float64)
+            b = inputs[2].astype(np.float64) if len(inputs) > 2 and inputs[2] is not None else None
+            bn = layer.attr("folded_bn")
+            if bn is not None:
+                _, scale, shift, mean, var, eps = bn  # type: ignore[misc]
+                c = self.net.constants
+                assert c is not None
+                inv = c.value(scale).astype(np.float64) / np.sqrt(c.value(var).astype(np.float64) + eps)
+                w = w * inv.reshape(-1, *([1] * (w.ndim - 1)))
+                b0 = b if b is not None else np.zeros(c_out)
+                b = (b0 - c.value(mean)) * inv + c.value(shift)
+            k = math.prod(w.shape[1:])
+            wg = w.reshape(groups, c_out // groups, k).transpose(0, 2, 1)
+            return np.ascontiguousarray(wg), b
+
+        wg, bias = self._weights_of(layer, build)
+        cols, out = ops.im2col(x, attrs, w_raw.shape)
+        y = self._matmul(layer, cols, wg, hardware)  # (G, N·out, C_out/G)
+        n = x.shape[0]
+        y = y.reshape(groups, n, *out, c_out // groups)
+        nd = len(out)
+        y = y.transpose(1, 0, nd + 2, *range(2, 2 + nd)).reshape(n, c_out, *out)
+        if bias is not None:
+            y = y + bias.reshape(1, -1, *([1] * nd))
+        return y.astype(x.dtype)
+
+    def _gemm(self, layer: Layer, inputs: list[np.ndarray | None], hardware: bool) -> np.ndarray:
+        a, b = inputs[0], inputs[1]
+        assert a is not None and b is not None
+        attrs = dict(layer.attrs)
+        c = self.net.constants
+        assert c is not None
+        dtype = a.dtype if not c.is_const(layer.node_inputs[0]) else b.dtype
+        if layer.op == "Gemm":
+            ta, tb = int(attrs.get("transA", 0)), int(attrs.get("transB", 0))  # type: ignore[call-overload]
+            alpha, beta = float(attrs.get("alpha", 1.0)), float(attrs.get("beta", 1.0))  # type: ignore[arg-type]
+            a2 = a.T if ta else a
+            b2 = b.T if tb else b
+            if c.is_const(layer.node_inputs[1]):
+                w, _ = self._weights_of(layer, lambda: ((alpha * b2.astype(np.float64))[None], None))
+                y = self._matmul(layer, a2[None], w, hardware)[0]
+            else:  # constant A: columns of B are the input vectors
+                w, _ = self._weights_of(layer, lambda: ((alpha * a2.astype(np.float64)).T[None], None))
+                y = self._matmul(layer, b2.T[None], w, hardware)[0].T
+            if len(inputs) > 2 and inputs[2] is not None:
+                y = y + beta * inputs[2]
+            return y.astype(dtype)
+        if c.is_const(layer.node_inputs[1]):  # x @ W
+            if b.ndim == 1:
+                w, _ = self._weights_of(layer, lambda: (b.astype(np.float64)[None, :, None], None))
+                y = self._matmul(layer, a.reshape(1, -1, a.shape[-1]), w, hardware)
+                return y.reshape(a.shape[:-1]).astype(dtype)
+            if b.ndim == 2:
+                w, _ = self._weights_of(layer, lambda: (b.astype(np.float64)[None], None))
+                y = self._matmul(layer, a.reshape(1, -1, a.shape[-1]), w, hardware)
+                return y.reshape(*a.shape[:-1], b.shape[-1]).astype(dtype)
+            batch = b.shape[:-2]
+            w, _ = self._weights_of(layer, lambda: (b.reshape(-1, *b.shape[-2:]).astype(np.float64), None))
+            xa = np.broadcast_to(a, (*batch, *a.shape[-2:])).reshape(-1, *a.shape[-2:])
+            y = self._matmul(layer, xa, w, hardware)
+            return y.reshape(*batch, a.shape[-2], b.shape[-1]).astype(dtype)
+        # W @ x: each column of x is an input vector
+        if a.ndim == 1:
+            w, _ = self._weights_of(layer, lambda: (a.astype(np.float64)[None, :, None], None))
+            xt = np.swapaxes(b, -1, -2)
+            y = self._matmul(layer, xt.reshape(1, -1, xt.shape[-1]), w, hardware)
+            return y.reshape(xt.shape[:-1]).astype(dtype)
+        if a.ndim != 2:
+            raise ModelError(f"layer '{layer.name}': batched constant left MatMul operand "
+                             "is not supported by the functional simulator")
+        w, _ = self._weights_of(layer, lambda: (a.T.astype(np.float64)[None], None))
+        xt = np.swapaxes(b, -1, -2)
+        y = self._matmul(layer, xt.reshape(1, -1, xt.shape[-1]), w, hardware)
+        return np.swapaxes(y.reshape(*xt.shape[:-1], a.shape[0]), -1, -2).astype(dtype)
+
+    def _rnn(self, layer: Layer, inputs: list[np.ndarray | None], hardware: bool) -> list[np.ndarray]:
+        from imcsim.functional.rnn import run_rnn
+
+        def mm(x: np.ndarray, w: np.ndarray, slot: int) -> np.ndarray:
+            if hardware:
+                key = f"{layer.name}#{slot}"
+                if key not in self._programmed:
+                    self._program_rnn(layer, w, x, slot)
+            return self._matmul(layer, x[None], w[None], hardware, slot)[0]
+
+        attrs = {k: v for k, v in layer.attrs if k not in _NOTES}
+        return run_rnn(layer.op, attrs, inputs, mm)
+
+    def _program_rnn(self, layer: Layer, w: np.ndarray, x: np.ndarray, slot: int) -> None:
+        """RNN inputs mix x with h ∈ (−1, 1): signed, scale from max(|x|, 1)."""
+        assert self.hw is not None
+        scale = input_scale(np.array([max(1.0, float(np.max(np.abs(x))))]), self.hw.input_bits, True)
+        rng = np.random.default_rng([self.seed, self.index[layer.name], 0, slot])
+        pm = ProgrammedMatrix(w[None], self.hw, rng)
+        self._programmed[f"{layer.name}#{slot}"] = _HwLayer([pm], scale, True)
+
+
+def _error(layer: Layer, ref: np.ndarray, got: np.ndarray, on_hw: bool) -> LayerError:
+    ref64 = np.asarray(ref, dtype=np.float64)
+    diff = np.linalg.norm(np.asarray(got, dtype=np.float64) - ref64)
+    norm = np.linalg.norm(ref64)
+    rel = float(diff / norm) if norm > 0 else float(diff)
+    snr = float(20 * np.log10(norm / diff)) if diff > 0 and norm > 0 else math.inf
+    return LayerError(layer.name, layer.op, on_hw, rel, snr)
