@@ -7,7 +7,6 @@ RNN gate matrices) or a *digital* layer (everything else, costed on digital unit
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -59,7 +58,9 @@ class CrossbarWork:
     has_bias: bool = False
     norm_params: int = 0  # affine parameters of a BatchNormalization folded into this layer
     out_rows: int = 1  # output rows (H_out) produced in order, for pipeline start-up
-    window_rows: int = 1  # input rows needed before the first output row (k_h)
+    window_rows: int = 1  # input rows needed before the first output row: d_h·(k_h − 1) + 1
+    sequential: int = 1  # steps that must run one after another (RNN: seq_len); copies of
+    #                      the weights can only share the mvms // sequential independent ones
 
     @property
     def macs(self) -> int:
@@ -126,7 +127,7 @@ class Network:
     name: str
     inputs: dict[str, tuple[int, ...]]
     outputs: tuple[str, ...]
-    batch: int = 1
+    batch: int = 1  # inferences in one run of the graph (--batch on a symbolic batch axis)
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     unknown_ops: tuple[str, ...] = ()  # "OpType (node)" of ops counted as zero-cost
     constants: ConstantStore | None = field(default=None, repr=False)
@@ -174,7 +175,8 @@ class Network:
 
     @property
     def macs(self) -> int:
-        """MACs mapped to crossbars (shared weights counted once per use)."""
+        """MACs mapped to crossbars in one run of the graph, i.e. for the whole batch
+        (shared weights counted once per use)."""
         return sum(layer.macs for layer in self.crossbar_layers())
 
     @property
@@ -204,7 +206,3 @@ class Network:
         return sum(
             (layer.digital.ops + layer.digital.macs) for layer in self.digital_layers() if layer.digital
         )
-
-
-def num_elements(shape: tuple[int, ...]) -> int:
-    return math.prod(shape) if shape else 1

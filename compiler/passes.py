@@ -9,7 +9,7 @@ pass that failed. Identity, Dropout and Constant nodes are already folded by the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from compiler.errors import ImcsimError
 from compiler.ir import DigitalKind, LayerKind, Network
@@ -88,10 +88,8 @@ class FoldBatchNorm(Pass):
             if len(conv.outputs) != 1 or conv.outputs[0] != bn.inputs[0]:
                 continue
             assert conv.crossbar is not None
-            work = conv.crossbar.__class__(**{
-                **{f: getattr(conv.crossbar, f) for f in conv.crossbar.__slots__},
-                "has_bias": True, "norm_params": conv.crossbar.norm_params + bn.params,
-            })
+            work = replace(conv.crossbar, has_bias=True,
+                           norm_params=conv.crossbar.norm_params + bn.params)
             # what a functional simulator needs to fold the weights numerically
             scale, shift, mean, var = bn.node_inputs[1:5]
             note = ("folded_bn", (bn.name, scale, shift, mean, var, bn.attr("epsilon", 1e-5)))

@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--arch", help="config file or preset name (default: rram_128)")
     c.add_argument("--duplication", default="auto", metavar="auto|none|N",
                    help="weight duplication to balance the layer pipeline (default auto)")
-    c.add_argument("--batch", type=int, help="batch size for a symbolic batch axis (default 1)")
+    c.add_argument("--batch", type=int, help="batch size for a symbolic batch axis (default 1); "
+                   "energy and throughput are reported per inference, latency per batch")
     c.add_argument("--allow-unknown-ops", action="store_true",
                    help="count unsupported ops as zero-cost digital ops instead of failing")
     c.add_argument("--layers", type=int, default=40, metavar="N",
@@ -60,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except ImcsimError as e:
         print(f"imcsim: error: {e}", file=sys.stderr)
+        return 2
+    except ArithmeticError as e:  # last resort: config bounds should keep numbers finite
+        print(f"imcsim: error: arithmetic failed ({e.__class__.__name__}: {e}); a config value "
+              "or --set is probably extreme, use realistic values", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("imcsim: interrupted", file=sys.stderr)

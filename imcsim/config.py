@@ -25,6 +25,9 @@ from compiler.mapping import ArraySpec, SignedScheme
 from imcsim.errors import ConfigError
 
 DEFAULT_PRESET = "rram_128"
+# Upper bounds far beyond any real design, so that arithmetic on a config cannot overflow.
+_MAX_COUNT = 2**20  # rows, columns, arrays, cores, tiles, units per level
+_MAX_BYTES = 2**32  # register and buffer sizes (B)
 
 
 def _f(doc: str, unit: str = "", *, gt: float | None = None, ge: float | None = None,
@@ -47,27 +50,30 @@ class AdcRange(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Technology:
-    node_nm: float = _f("process node", "nm", gt=0, default=32.0)
-    vdd_v: float = _f("digital supply voltage", "V", gt=0, default=1.0)
+    node_nm: float = _f("process node", "nm", gt=0, le=1000, default=32.0)
+    vdd_v: float = _f("digital supply voltage", "V", gt=0, le=10, default=1.0)
     clock_hz: float = _f("digital clock (shift-add, digital units, buffers)", "Hz", gt=0,
-                         default=1.0e9)
+                         le=1e12, default=1.0e9)
 
 
 @dataclass(frozen=True, slots=True)
 class Array:
-    rows: int = _f("crossbar rows (word lines); inputs summed per column", "", ge=1, default=128)
-    cols: int = _f("crossbar columns (bit lines)", "", ge=1, default=128)
+    rows: int = _f("crossbar rows (word lines); inputs summed per column", "",
+                   ge=1, le=_MAX_COUNT, default=128)
+    cols: int = _f("crossbar columns (bit lines)", "", ge=1, le=_MAX_COUNT, default=128)
     cell_bits: int = _f("bits stored per cell (2^cell_bits levels)", "bit", ge=1, le=8, default=2)
-    r_on_ohm: float = _f("low-resistance (high-conductance) state", "Ω", gt=0, default=1.0e4)
+    r_on_ohm: float = _f("low-resistance (high-conductance) state", "Ω",
+                         gt=0, le=1e15, default=1.0e4)
     r_off_ohm: float = _f("high-resistance (low-conductance) state; finite → zero still conducts",
-                          "Ω", gt=0, default=1.0e5)
-    read_voltage_v: float = _f("read pulse amplitude on a driven row", "V", gt=0, default=0.2)
+                          "Ω", gt=0, le=1e15, default=1.0e5)
+    read_voltage_v: float = _f("read pulse amplitude on a driven row", "V",
+                               gt=0, le=10, default=0.2)
     read_time_s: float = _f("duration of one array read (one input-bit cycle)", "s", gt=0,
-                            default=1.0e-8)
+                            le=1, default=1.0e-8)
     input_activity: float = _f("fraction of input pulses that are high (drive current)", "",
                                ge=0, le=1, default=0.5)
     cell_area_f2: float = _f("cell footprint (1T1R ≈ 12 F², crosspoint 4 F²)", "F²", gt=0,
-                             default=12.0)
+                             le=1e6, default=12.0)
 
     @property
     def g_on_s(self) -> float:
@@ -96,9 +102,10 @@ class Precision:
 class Adc:
     bits: int = _f("ADC resolution", "bit", ge=1, le=16, default=8)
     model: AdcModel = _f("cost model: table | survey | sar | flash", "", default=AdcModel.SURVEY)
-    sample_rate_hz: float = _f("conversions per second of one ADC", "Hz", gt=0, default=1.0e9)
+    sample_rate_hz: float = _f("conversions per second of one ADC", "Hz",
+                               gt=0, le=1e12, default=1.0e9)
     cols_per_adc: int = _f("columns multiplexed onto one ADC (ADCs per array = ceil(cols / this))",
-                           "", ge=1, default=8)
+                           "", ge=1, le=_MAX_COUNT, default=8)
     table_bits: int = _f("table model: resolution of the published point", "bit", ge=1, le=16,
                          default=8)
     range: AdcRange = _f("functional simulation: full_scale or calibrated (percentile of "
@@ -107,49 +114,53 @@ class Adc:
                            "%", gt=50, le=100, default=99.99)
     table_energy_pj: float = _f("table model: energy per conversion at table_bits "
                                 "(default: ISAAC's ADC after Kull 2013, 2 mW / 1.28 GS/s)", "pJ",
-                                gt=0, default=1.5625)
+                                gt=0, le=1e9, default=1.5625)
     table_area_um2: float = _f("table model: area at table_bits (ISAAC: 0.0012 mm²)", "µm²",
-                               gt=0, default=1200.0)
+                               gt=0, le=1e12, default=1200.0)
 
 
 @dataclass(frozen=True, slots=True)
 class Hierarchy:
     arrays_per_core: int = _f("arrays per core (ISAAC: IMA); a core runs one layer", "", ge=1,
-                              default=8)
+                              le=_MAX_COUNT, default=8)
     cores_per_tile: int = _f("cores per tile (tiles share a buffer and a router)", "", ge=1,
-                             default=12)
-    tiles_per_chip: int = _f("tiles per chip", "", ge=1, default=168)
+                             le=_MAX_COUNT, default=12)
+    tiles_per_chip: int = _f("tiles per chip", "", ge=1, le=_MAX_COUNT, default=168)
 
 
 @dataclass(frozen=True, slots=True)
 class Core:
-    shift_adds: int = _f("shift-and-add units per core", "", ge=0, default=4)
-    input_register_bytes: int = _f("input register per core", "B", ge=0, default=2048)
-    output_register_bytes: int = _f("output register per core", "B", ge=0, default=256)
+    shift_adds: int = _f("shift-and-add units per core", "", ge=0, le=_MAX_COUNT, default=4)
+    input_register_bytes: int = _f("input register per core", "B",
+                                   ge=0, le=_MAX_BYTES, default=2048)
+    output_register_bytes: int = _f("output register per core", "B",
+                                    ge=0, le=_MAX_BYTES, default=256)
 
 
 @dataclass(frozen=True, slots=True)
 class Tile:
-    buffer_bytes: int = _f("activation buffer per tile (eDRAM or SRAM)", "B", ge=1, default=65536)
-    bus_width_bits: int = _f("buffer-to-core bus width", "bit", ge=1, default=384)
+    buffer_bytes: int = _f("activation buffer per tile (eDRAM or SRAM)", "B",
+                           ge=1, le=_MAX_BYTES, default=65536)
+    bus_width_bits: int = _f("buffer-to-core bus width", "bit", ge=1, le=_MAX_COUNT, default=384)
     routers: float = _f("routers per tile (ISAAC: one per 4 tiles → 0.25)", "", ge=0,
-                        default=0.25)
+                        le=_MAX_COUNT, default=0.25)
     accumulators: int = _f("shift-and-add/accumulate units per tile (merge partial sums, bias)",
-                           "", ge=0, default=1)
+                           "", ge=0, le=_MAX_COUNT, default=1)
     activation_units: int = _f("special-function units per tile (sigmoid, tanh, exp, …)", "",
-                               ge=0, default=2)
-    pooling_units: int = _f("max/avg pooling units per tile", "", ge=0, default=1)
-    alus: int = _f("general ALUs per tile (elementwise, reductions, norms)", "", ge=0, default=1)
+                               ge=0, le=_MAX_COUNT, default=2)
+    pooling_units: int = _f("max/avg pooling units per tile", "", ge=0, le=_MAX_COUNT, default=1)
+    alus: int = _f("general ALUs per tile (elementwise, reductions, norms)", "",
+                   ge=0, le=_MAX_COUNT, default=1)
     digital_macs: int = _f("digital MAC units per tile (activation × activation MatMul)", "",
-                           ge=0, default=1)
-    output_register_bytes: int = _f("tile output register", "B", ge=0, default=3072)
+                           ge=0, le=_MAX_COUNT, default=1)
+    output_register_bytes: int = _f("tile output register", "B", ge=0, le=_MAX_BYTES, default=3072)
 
 
 @dataclass(frozen=True, slots=True)
 class Chip:
     io_bandwidth_bytes_per_s: float = _f("off-chip link bandwidth (ISAAC: HyperTransport)", "B/s",
-                                         gt=0, default=6.4e9)
-    io_links: int = _f("off-chip links per chip", "", ge=0, default=4)
+                                         gt=0, le=1e15, default=6.4e9)
+    io_links: int = _f("off-chip links per chip", "", ge=0, le=_MAX_COUNT, default=4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,30 +168,31 @@ class NonIdeal:
     """Device non-idealities for functional simulation; all off by default."""
 
     prog_noise: float = _f("programming error σ (write-verify residue), relative: σ·G when "
-                           "state-dependent, else σ·G_on for every level", "", ge=0, default=0.0)
+                           "state-dependent, else σ·G_on for every level", "",
+                           ge=0, le=10, default=0.0)
     prog_noise_state_dependent: bool = _f("programming error proportional to the programmed "
                                           "conductance (true) or level-independent (false)", "",
                                           default=True)
     read_noise: float = _f("read noise σ per read, relative to the cell conductance", "", ge=0,
-                           default=0.0)
+                           le=10, default=0.0)
     stuck_off_fraction: float = _f("fraction of cells stuck at G_off", "", ge=0, le=1, default=0.0)
     stuck_on_fraction: float = _f("fraction of cells stuck at G_on", "", ge=0, le=1, default=0.0)
     drift_nu: float = _f("conductance drift exponent ν in G(t) = G0·(t/t0)^-ν (PCM ≈ 0.05)", "",
                          ge=0, le=1, default=0.0)
     drift_time_s: float = _f("time t since programming at which the model runs", "s", gt=0,
-                             default=1.0)
-    drift_t0_s: float = _f("reference time t0 of the drift law", "s", gt=0, default=1.0)
+                             le=1e12, default=1.0)
+    drift_t0_s: float = _f("reference time t0 of the drift law", "s", gt=0, le=1e12, default=1.0)
     wire_resistance_ohm: float = _f("wire resistance per cell pitch for IR drop (first-order: "
                                     "each cell in series with its row+column path)", "Ω", ge=0,
-                                    default=0.0)
+                                    le=1e15, default=0.0)
 
 
 @dataclass(frozen=True, slots=True)
 class Override:
     energy_pj: float | None = _f("energy per action (see `imcsim schema` for each action)", "pJ",
-                                 ge=0, default=None)
-    area_um2: float | None = _f("area per unit", "µm²", ge=0, default=None)
-    latency_ns: float | None = _f("latency per action", "ns", ge=0, default=None)
+                                 ge=0, le=1e9, default=None)
+    area_um2: float | None = _f("area per unit", "µm²", ge=0, le=1e12, default=None)
+    latency_ns: float | None = _f("latency per action", "ns", ge=0, le=1e9, default=None)
 
 
 COMPONENTS = (

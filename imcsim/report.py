@@ -1,30 +1,40 @@
 """Reports: the documented JSON structure and rich tables for the terminal.
 
-JSON report of ``imcsim compile`` (SI units unless a key says otherwise; ops = 2 per MAC):
+JSON report of ``imcsim compile`` (SI units unless a key says otherwise; ops = 2 per MAC).
+With ``--batch N`` one run of the graph computes N inferences: counts, energies and
+throughput are per inference, times (``latency_s``, per-layer ``latency_s``, ``start_s``,
+``finish_s``) are those of the whole batch.
 
-- ``model``: ``name``, ``macs`` (MACs mapped to crossbars), ``weights`` (crossbar weight
-  elements), ``parameters`` (all trained parameters incl. biases and norms),
-  ``digital_ops`` (digital unit ops + digital MACs), ``digital_macs``, ``batch``,
+- ``model``: ``name``, ``macs`` (MACs mapped to crossbars, per inference), ``weights``
+  (crossbar weight elements), ``parameters`` (all trained parameters incl. biases and
+  norms), ``digital_ops`` (digital unit ops + digital MACs, per inference),
+  ``digital_macs`` (per inference), ``batch`` (inferences per run of the graph),
   ``unknown_ops``
 - ``arch``: ``name``, ``source``, ``adc_model``, ``adc_bits``, ``rows``, ``cols``,
   ``cell_bits``, ``weight_bits``, ``input_bits``, ``signed_scheme``
 - ``mapping``: ``arrays``, ``chips``, ``cores``, ``utilization`` (cells holding weights /
   cells allocated), ``duplication`` (mode), ``fits_one_chip``
-- ``performance``: ``latency_s`` (one inference through the layer pipeline),
-  ``throughput_inf_per_s`` (steady state), ``tops`` (achieved on this model),
-  ``peak_tops`` (all chips used), ``bottleneck`` (layer name)
-- ``energy``: ``total_j`` (per inference), ``tops_per_w``, ``breakdown`` (component → J)
+- ``performance``: ``latency_s`` (time for the whole batch — one inference without
+  ``--batch`` — to pass through the layer pipeline), ``throughput_inf_per_s`` (steady
+  state, inferences per second: batch / slowest stage), ``tops`` (achieved on this model:
+  2 · macs per inference · throughput), ``peak_tops`` (all chips used), ``bottleneck``
+  (layer name)
+- ``energy``: ``total_j`` (per inference: the batch's energy / batch), ``tops_per_w``,
+  ``breakdown`` (component → J per inference; ``io`` includes activations crossing chips)
 - ``area``: ``total_mm2``, ``breakdown`` (component → mm²), ``tops_per_mm2`` (achieved)
 - ``adc``: ``energy_fraction``, ``area_fraction``
-- ``layers``: per layer ``name``, ``op``, ``kind``, ``macs``, ``weights``, ``arrays``,
-  ``duplication``, ``utilization`` (null for digital layers), ``latency_s`` (stage time),
-  ``start_s``, ``finish_s``, ``energy_j``, ``energy_breakdown``
+- ``layers``: per layer ``name``, ``op``, ``kind``, ``macs`` (per inference), ``weights``,
+  ``arrays``, ``duplication``, ``utilization`` (null for digital layers), ``latency_s``
+  (stage time for the whole batch), ``start_s``, ``finish_s``, ``energy_j`` (per
+  inference), ``energy_breakdown`` (per inference)
 
 JSON report of ``imcsim arch``: ``arch`` (as above), ``performance.peak_tops``,
 ``energy.peak_tops_per_w``, ``power.total_w``, ``power.breakdown`` (component → W at peak),
 ``area.total_mm2``, ``area.breakdown`` (mm²), ``area.tops_per_mm2``, ``adc.power_fraction``,
-``adc.area_fraction``, ``array_cycle_s``, ``components`` (per component: level, count,
-action, energy_pj, area_um2, latency_ns).
+``adc.area_fraction`` (of the chip), ``adc.tile_power_fraction``,
+``adc.tile_area_fraction`` (of the tiles: chip-level components, the off-chip links,
+excluded), ``array_cycle_s``, ``components`` (per component: level, count, action,
+energy_pj, area_um2, latency_ns).
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ from typing import Any
 from compiler.ir import Network
 from compiler.mapping import Mapping
 from imcsim.config import Arch
-from imcsim.cost import adc_model_name
+from imcsim.cost import Level, adc_model_name
 from imcsim.errors import ImcsimError
 from imcsim.sim import PeakResult, SimResult
 
@@ -54,16 +64,24 @@ def _arch_block(arch: Arch) -> dict[str, Any]:
     }
 
 
+def _per_inference(count: int, batch: int) -> int | float:
+    """A count for the whole batch, per inference (an int when the batch divides it)."""
+    return count // batch if count % batch == 0 else count / batch
+
+
 def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch) -> dict[str, Any]:
-    ops = 2 * net.macs
+    batch = sim.batch
+    macs = _per_inference(net.macs, batch)
+    ops = 2 * macs  # per inference
     tops = ops * sim.throughput_inf_per_s / 1e12
     area_mm2 = sim.area_m2 * 1e6
     digital_macs = sum(layer.digital.macs for layer in net.digital_layers() if layer.digital)
     return {
         "model": {
-            "name": net.name, "macs": net.macs, "weights": net.weights,
-            "parameters": net.parameters, "digital_ops": net.digital_ops,
-            "digital_macs": digital_macs, "batch": net.batch, "unknown_ops": list(net.unknown_ops),
+            "name": net.name, "macs": macs, "weights": net.weights,
+            "parameters": net.parameters, "digital_ops": _per_inference(net.digital_ops, batch),
+            "digital_macs": _per_inference(digital_macs, batch), "batch": batch,
+            "unknown_ops": list(net.unknown_ops),
         },
         "arch": _arch_block(arch),
         "mapping": {
@@ -93,7 +111,8 @@ def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch) -
         },
         "layers": [
             {
-                "name": r.name, "op": r.op, "kind": r.kind, "macs": r.macs, "weights": r.weights,
+                "name": r.name, "op": r.op, "kind": r.kind, "macs": _per_inference(r.macs, batch),
+                "weights": r.weights,
                 "arrays": r.arrays, "duplication": r.duplication, "utilization": r.utilization,
                 "latency_s": r.latency_s, "start_s": r.start_s, "finish_s": r.finish_s,
                 "energy_j": r.energy_j, "energy_breakdown": r.energy_by_component,
@@ -106,6 +125,9 @@ def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch) -
 def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
     tops = p.ops_per_s / 1e12
     mm2 = p.area_m2 * 1e6
+    tile_level = {name for name, c in p.components.items() if c.level is not Level.CHIP}
+    tile_power = sum(v for k, v in p.power_by_component.items() if k in tile_level)
+    tile_area = sum(v for k, v in p.area_by_component.items() if k in tile_level)
     return {
         "arch": _arch_block(arch),
         "performance": {"peak_tops": tops},
@@ -115,7 +137,9 @@ def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
         "area": {"total_mm2": mm2, "tops_per_mm2": tops / mm2, "breakdown": {
             k: v * 1e6 for k, v in sorted(p.area_by_component.items(), key=lambda kv: -kv[1])}},
         "adc": {"power_fraction": p.power_by_component.get("adc", 0.0) / p.power_w,
-                "area_fraction": p.area_by_component.get("adc", 0.0) / p.area_m2},
+                "area_fraction": p.area_by_component.get("adc", 0.0) / p.area_m2,
+                "tile_power_fraction": p.power_by_component.get("adc", 0.0) / tile_power,
+                "tile_area_fraction": p.area_by_component.get("adc", 0.0) / tile_area},
         "array_cycle_s": p.array_cycle_s,
         "components": {
             c.name: {"level": c.level.value, "count": c.count, "action": c.action,
@@ -198,7 +222,8 @@ def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -
         ("arrays / chips", f"{mp['arrays']:,} / {mp['chips']}"
          + ("" if mp["fits_one_chip"] else "  (model spans several chips)")),
         ("utilization", f"{mp['utilization']:.1%}  (duplication {mp['duplication']})"),
-        ("latency / inference", _si(perf["latency_s"], "s")),
+        ("latency" + (f" / batch of {m['batch']}" if m["batch"] > 1 else " / inference"),
+         _si(perf["latency_s"], "s")),
         ("throughput", f"{perf['throughput_inf_per_s']:,.1f} inf/s  (bottleneck: {perf['bottleneck']})"),
         ("achieved / peak", f"{perf['tops']:.3g} / {perf['peak_tops']:.3g} TOPS"),
         ("energy / inference", _si(en["total_j"], "J") + f"  ({en['tops_per_w']:.3g} TOPS/W)"),
@@ -252,6 +277,8 @@ def render_arch(report: dict[str, Any], console: Any) -> None:
                       f"({report['area']['tops_per_mm2']:.4g} TOPS/mm²)")
     t.add_row("ADC share", f"{report['adc']['power_fraction']:.1%} of power, "
                            f"{report['adc']['area_fraction']:.1%} of area")
+    t.add_row("ADC share of tiles", f"{report['adc']['tile_power_fraction']:.1%} of power, "
+                                    f"{report['adc']['tile_area_fraction']:.1%} of area")
     console.print(t)
     c = Table(title="Components")
     for col in ("component", "level", "count", "action", "energy pJ", "area µm²", "peak W", "mm²"):

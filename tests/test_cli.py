@@ -45,6 +45,19 @@ def test_compile_json_has_every_documented_key(tmp_path):
         2 * 31_392 * r["performance"]["throughput_inf_per_s"] / 1e12)
 
 
+def test_batch_is_reported_per_inference(tmp_path):
+    """--batch 4 runs 4 inferences per pass: MACs per inference stay tiny_cnn's 31,392 (hand
+    count in test_frontend); TOPS = 2 · MACs per inference · inferences per second."""
+    one = _compile(tmp_path, "--duplication", "none")
+    r = _compile(tmp_path, "--batch", "4", "--duplication", "none")
+    assert r["model"]["macs"] == 31_392 and r["model"]["batch"] == 4
+    assert r["performance"]["tops"] == pytest.approx(
+        2 * 31_392 * r["performance"]["throughput_inf_per_s"] / 1e12)
+    # the same actions per inference: the energy per inference does not change with the batch
+    assert r["energy"]["total_j"] == pytest.approx(one["energy"]["total_j"])
+    assert r["energy"]["tops_per_w"] == pytest.approx(one["energy"]["tops_per_w"])
+
+
 def test_set_changes_the_mapping(tmp_path):
     base = _compile(tmp_path, "--duplication", "none")
     big = _compile(tmp_path, "--duplication", "none", "--set", "adc.bits=6",

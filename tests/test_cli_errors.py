@@ -90,6 +90,27 @@ def _nan_weights(tmp: Path) -> list[str]:
     return ["compile", "nan.onnx"]
 
 
+def _fixed_batch(tmp: Path) -> list[str]:
+    m = onnx.load(str(TINY))
+    dim = m.graph.input[0].type.tensor_type.shape.dim[0]
+    dim.ClearField("dim_param")
+    dim.dim_value = 1
+    onnx.save(m, str(tmp / "fixed.onnx"))
+    return ["compile", "fixed.onnx", "--batch", "4"]
+
+
+def _invalid(name: str, node: onnx.NodeProto, x: list[int], w: np.ndarray | None):
+    def build(tmp: Path) -> list[str]:
+        graph = helper.make_graph(
+            [node], "bad", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x)],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+            [] if w is None else [numpy_helper.from_array(w, "w")])
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                  str(tmp / name))
+        return ["compile", name]
+    return build
+
+
 def _yaml(name: str, text: str, command: str = "compile") -> Callable[[Path], list[str]]:
     def build(tmp: Path) -> list[str]:
         _write(tmp, name, text)
@@ -124,6 +145,19 @@ CASES: list[tuple[str, Callable[[Path], list[str]], tuple[str, ...]]] = [
     ("unknown-ops", lambda t: ["compile", _unknown_model(t)],
      ("unknown.onnx", "FooBar", "foo_node", "com.example.Baz", "baz_node", "--allow-unknown-ops")),
     ("dynamic-shape", _dynamic, ("dyn.onnx", "input", "height", "axis 2")),
+    ("batch-on-fixed-model", _fixed_batch, ("fixed.onnx", "fixed batch of 1", "dynamic batch axis")),
+    ("conv-channels-mismatch", _invalid("conv.onnx", helper.make_node(
+        "Conv", ["x", "w"], ["y"], name="conv_bad"), [1, 3, 4, 4], np.ones((8, 5, 3, 3), np.float32)),
+     ("conv.onnx", "conv_bad", "5 input channels", "3 channels")),
+    ("gemm-k-mismatch", _invalid("gemm.onnx", helper.make_node(
+        "Gemm", ["x", "w"], ["y"], name="gemm_bad"), [2, 8], np.ones((9, 4), np.float32)),
+     ("gemm.onnx", "gemm_bad", "mismatch", "9 and 8")),
+    ("lstm-w-rank", _invalid("lstm.onnx", helper.make_node(
+        "LSTM", ["x", "w", "w"], ["y"], hidden_size=8, name="lstm_bad"), [5, 1, 16],
+        np.ones((32, 16), np.float32)), ("lstm.onnx", "lstm_bad", "rank 3")),
+    ("undefined-input", _invalid("undef.onnx", helper.make_node(
+        "MatMul", ["x", "nope"], ["y"], name="mm"), [1, 8], None),
+     ("undef.onnx", "node 'mm' reads 'nope', which no node produces")),
     ("nan-weights", _nan_weights, ("nan.onnx", "pwconv.weight", "/pwconv/Conv", "NaN", "2 of 128")),
     ("yaml-syntax", _yaml("bad.yaml", BAD_YAML), ("bad.yaml", "line 4", "invalid YAML")),
     ("yaml-unclosed", _yaml("open.yaml", "name: x\narray: {rows: [1, 2\n"),
@@ -139,6 +173,10 @@ CASES: list[tuple[str, Callable[[Path], list[str]], tuple[str, ...]]] = [
     ("cols-negative", _model("--set", "array.cols=-8"), ("array.cols", "≥ 1", "got -8")),
     ("adc-bits-zero", _model("--set", "adc.bits=0"), ("adc.bits", "≥ 1", "got 0")),
     ("read-time-negative", _model("--set", "array.read_time_s=-1e-8"), ("array.read_time_s", "> 0")),
+    ("node-huge", _model("--set", "technology.node_nm=1e300"), ("technology.node_nm", "≤ 1000")),
+    ("arch-node-huge", lambda t: ["arch", "--set", "technology.node_nm=1e300"],
+     ("technology.node_nm", "≤ 1000")),
+    ("rows-huge", _model("--set", "array.rows=2000000"), ("array.rows", "≤ 1048576")),
     ("no-such-preset", _model("--arch", "no_such_preset"), ("no_such_preset", "rram_128", "isaac")),
     ("missing-config-file", _model("--arch", "nothere.yaml"), ("nothere.yaml", "no such config file")),
     ("duplication-zero", _model("--duplication", "0"), ("duplication 0", "≥ 1")),
@@ -158,7 +196,7 @@ CASES: list[tuple[str, Callable[[Path], list[str]], tuple[str, ...]]] = [
     ("arch-no-such-preset", lambda t: ["arch", "no_such_preset"], ("no_such_preset",)),
 ]
 # Config-message cases also checked in-process (cheap); all others prove it in a subprocess.
-IN_PROCESS = {"set-unknown-section", "rows-zero", "cols-negative", "adc-bits-zero",
+IN_PROCESS = {"set-unknown-section", "rows-zero", "cols-negative", "adc-bits-zero", "rows-huge",
               "read-time-negative", "missing-config-file", "duplication-word",
               "arch-no-such-preset", "json-parent-is-file", "yaml-unclosed"}
 
@@ -210,6 +248,19 @@ def test_error_in_process(tmp_path, monkeypatch, capsys, build, expect):
 def test_cases_are_mostly_subprocess():
     assert len(CASES) - len(IN_PROCESS) >= 12
     assert IN_PROCESS <= {c[0] for c in CASES}
+
+
+def test_arithmetic_error_is_one_line_as_a_last_resort(monkeypatch, capsys):
+    """Bounds keep configs finite; should arithmetic still fail, no traceback escapes."""
+    import imcsim.sim
+
+    def overflow(arch):
+        raise OverflowError("(34, 'Numerical result out of range')")
+
+    monkeypatch.setattr(imcsim.sim, "peak", overflow)
+    assert main(["arch", "isaac"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("imcsim: error: ") and "OverflowError" in err
 
 
 # ---------------------------------------------------------------- the good paths

@@ -59,6 +59,24 @@ def test_cross_field_checks():
         load_arch("rram_128", ["precision.dac_bits=9"])
 
 
+def test_upper_bounds_reject_absurd_values_all_at_once():
+    """Values that overflowed the cost arithmetic (node 1e300 nm → (node/32)² > 1.8e308)
+    are refused with their key paths, every one in the same error."""
+    with pytest.raises(ConfigError) as e:
+        load_arch("rram_128", ["technology.node_nm=1e300", "technology.vdd_v=100",
+                               "technology.clock_hz=1e13", "array.rows=2097152",
+                               "array.r_off_ohm=1e16", "adc.sample_rate_hz=1e13",
+                               "array.read_time_s=2", "hierarchy.tiles_per_chip=2097152"])
+    msg = str(e.value)
+    assert "8 problem(s)" in msg
+    for key in ("technology.node_nm", "technology.vdd_v", "technology.clock_hz", "array.rows",
+                "array.r_off_ohm", "adc.sample_rate_hz", "array.read_time_s",
+                "hierarchy.tiles_per_chip"):
+        assert key in msg, key
+    edge = load_arch("rram_128", ["technology.node_nm=1000", "array.rows=1048576"])
+    assert (edge.technology.node_nm, edge.array.rows) == (1000, 2**20)  # bounds are inclusive
+
+
 def test_schema_documents_every_field_with_a_unit_column():
     rows = {r[0]: r for r in schema_rows()}
     assert rows["array.read_time_s"][2] == "s"

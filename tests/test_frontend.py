@@ -250,3 +250,182 @@ def test_resnet_counts_match_pytorch(tmp_path, name, macs, params):
     assert net.weights == params - bn - 1000
     assert math.isclose(bn / 2, sum(layer.crossbar.cols for layer in net.crossbar_layers()
                                     if layer.op == "Conv"))
+
+
+# ---------------------------------------------------------------- review fixes: batch axis
+
+
+def test_batch_rewrites_only_symbolic_dims(tmp_path):
+    """--batch 4 with x ['N', 3], m [2, 'N'] (the batch name on axis 1) and a static
+    z [5, 3]: x → (4, 3), m → (2, 4) and z stays (5, 3) — a static axis 0 is never batch."""
+    nodes = [helper.make_node("Relu", ["x"], ["a"]), helper.make_node("Relu", ["m"], ["b"]),
+             helper.make_node("Relu", ["z"], ["c"])]
+    path = save(make_model(nodes, [("x", ["N", 3]), ("m", [2, "N"]), ("z", [5, 3])],
+                           ["a", "b", "c"]), tmp_path / "b.onnx")
+    net = import_onnx(path, batch=4)
+    assert net.inputs == {"x": (4, 3), "m": (2, 4), "z": (5, 3)}
+    assert net.batch == 4
+    assert import_onnx(path).inputs == {"x": (1, 3), "m": (2, 1), "z": (5, 3)}
+
+
+def test_batch_on_a_fixed_batch_model_is_an_error(tmp_path):
+    model = onnx.load(str(TINY_CNN))
+    dim = model.graph.input[0].type.tensor_type.shape.dim[0]
+    dim.ClearField("dim_param")
+    dim.dim_value = 2
+    path = save(model, tmp_path / "fixed.onnx")
+    with pytest.raises(ModelError, match="fixed batch of 2; re-export with a dynamic batch axis"):
+        import_onnx(path, batch=4)
+    net = compile_net(path)  # without --batch the fixed model is costed as exported
+    assert net.macs == 2 * 31_392 and net.batch == 1
+
+
+def test_other_symbolic_dims_are_still_an_error(tmp_path):
+    node = helper.make_node("Relu", ["x"], ["y"])
+    path = save(make_model([node], [("x", ["N", "seq"])], ["y"]), tmp_path / "d.onnx")
+    with pytest.raises(ModelError, match="dynamic dimension 'seq' at axis 1"):
+        import_onnx(path, batch=2)
+
+
+# ---------------------------------------------------------------- review fixes: MatMul, RNN
+
+
+def test_matmul_with_a_1d_constant_operand(tmp_path):
+    """x[8, 64] @ v[64] → y[8]: v is a 64×1 matrix, 8 input vectors, 8·64 MACs;
+    u[64] @ a[64, 32] → z[32]: u is a 1×64 matrix applied to 32 columns, 32·64 MACs."""
+    nodes = [helper.make_node("MatMul", ["x", "v"], ["y"]),
+             helper.make_node("Relu", ["x2"], ["a"]),
+             helper.make_node("MatMul", ["u", "a"], ["z"])]
+    path = save(make_model(nodes, [("x", [8, 64]), ("x2", [64, 32])], ["y", "z"],
+                           [("v", rand(64)), ("u", rand(64, seed=1))]), tmp_path / "mv.onnx")
+    y, z = run_ort(path, {"x": rand(8, 64), "x2": rand(64, 32)})
+    assert y.shape == (8,) and z.shape == (32,)
+    net = compile_net(path)
+    a, b = net.crossbar_layers()
+    assert (a.crossbar.rows, a.crossbar.cols, a.crossbar.mvms) == (64, 1, 8)
+    assert (b.crossbar.rows, b.crossbar.cols, b.crossbar.mvms) == (64, 1, 32)
+    assert net.macs == 8 * 64 + 32 * 64 and net.weights == 128
+
+
+@pytest.mark.parametrize("w_shape,r_shape,why", [
+    ((32, 16), (1, 32, 8), "rank 3"),  # W without its direction axis
+    ((1, 32, 16), (32, 8), "rank 3"),
+    ((1, 32, 16), (1, 24, 8), "4·8 = 32 rows"),  # R does not match hidden_size = 8
+    ((1, 32, 12), (1, 32, 8), "input size 12"),  # W's input size ≠ X's 16 features
+    ((2, 32, 16), (2, 32, 8), "1 direction"),  # two directions for a forward LSTM
+])
+def test_rnn_weights_of_the_wrong_shape_name_the_node(tmp_path, w_shape, r_shape, why):
+    node = helper.make_node("LSTM", ["x", "W", "R"], ["Y"], hidden_size=8, name="lstm0")
+    path = save(make_model([node], [("x", [5, 1, 16])], ["Y"],
+                           [("W", rand(*w_shape)), ("R", rand(*r_shape))]), tmp_path / "l.onnx")
+    with pytest.raises(ModelError, match="lstm0") as e:
+        import_onnx(path)
+    assert why in str(e.value) and "\n" not in str(e.value)
+
+
+def test_rnn_time_steps_are_sequential(tmp_path):
+    """LSTM over seq = 5 steps of batch 2: 10 MVMs per direction, 5 of them in a row."""
+    node = helper.make_node("LSTM", ["x", "W", "R"], ["Y"], hidden_size=8)
+    path = save(make_model([node], [("x", [5, 2, 16])], ["Y"],
+                           [("W", rand(1, 32, 16)), ("R", rand(1, 32, 8))]), tmp_path / "l.onnx")
+    (layer,) = compile_net(path).crossbar_layers()
+    assert (layer.crossbar.mvms, layer.crossbar.sequential) == (10, 5)
+
+
+def test_dilated_conv_window_rows(tmp_path):
+    """A 3-row kernel with dilation 2 spans 2·(3 − 1) + 1 = 5 input rows."""
+    node = helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[3, 3], dilations=[2, 2])
+    path = save(make_model([node], [("x", [1, 2, 12, 12])], ["y"], [("w", rand(4, 2, 3, 3))]),
+                tmp_path / "dil.onnx")
+    (layer,) = compile_net(path).crossbar_layers()
+    assert layer.crossbar.window_rows == 5
+    assert layer.crossbar.out_rows == 12 - 5 + 1
+
+
+# ---------------------------------------------------------------- review fixes: invalid models
+
+
+def _with_custom_op(model):
+    """Add a node of another domain: strict shape inference is then off, so the explicit
+    checks of the importer must catch the problem themselves."""
+    model.graph.node.append(helper.make_node("Custom", ["y"], ["q"], domain="com.example"))
+    model.graph.output.append(helper.make_tensor_value_info("q", onnx.TensorProto.FLOAT, None))
+    model.opset_import.append(helper.make_opsetid("com.example", 1))
+    return model
+
+
+@pytest.mark.parametrize("custom", [False, True], ids=["strict", "lenient"])
+def test_conv_weight_channels_must_match_the_input(tmp_path, custom):
+    """x has 3 channels, w [8, 5, 3, 3] expects 5 (group = 1): onnxruntime rejects it too."""
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv_bad")
+    model = make_model([node], [("x", [1, 3, 4, 4])], ["y"], [("w", rand(8, 5, 3, 3))])
+    path = save(_with_custom_op(model) if custom else model, tmp_path / "c.onnx")
+    with pytest.raises(ModelError, match="conv_bad") as e:
+        import_onnx(path, allow_unknown_ops=True)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("custom", [False, True], ids=["strict", "lenient"])
+def test_gemm_inner_dimensions_must_match(tmp_path, custom):
+    """x [2, 8] · w [9, 4]: K = 8 against 9."""
+    node = helper.make_node("Gemm", ["x", "w"], ["y"], name="gemm_bad")
+    model = make_model([node], [("x", [2, 8])], ["y"], [("w", rand(9, 4))])
+    path = save(_with_custom_op(model) if custom else model, tmp_path / "g.onnx")
+    with pytest.raises(ModelError, match="gemm_bad") as e:
+        import_onnx(path, allow_unknown_ops=True)
+    msg = str(e.value)
+    assert "\n" not in msg and "not static" not in msg  # says what is wrong, not a symptom
+    assert ("mismatch" in msg and "9 and 8" in msg) or "K = 8" in msg and "K = 9" in msg
+
+
+def test_onnxruntime_rejects_the_invalid_models_too(tmp_path):
+    """The models above are invalid for onnxruntime as well (not an imcsim limitation)."""
+    ort = pytest.importorskip("onnxruntime")
+    for i, (node, ins, w) in enumerate([
+        (helper.make_node("Conv", ["x", "w"], ["y"]), [("x", [1, 3, 4, 4])], rand(8, 5, 3, 3)),
+        (helper.make_node("Gemm", ["x", "w"], ["y"]), [("x", [2, 8])], rand(9, 4)),
+    ]):
+        path = save(make_model([node], ins, ["y"], [("w", w)]), tmp_path / f"m{i}.onnx")
+        with pytest.raises(Exception):  # noqa: B017 - any onnxruntime load/run failure
+            sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+            sess.run(None, {"x": rand(*ins[0][1])})
+
+
+def test_opset_that_does_not_exist(tmp_path):
+    node = helper.make_node("MatMul", ["x", "w"], ["y"])
+    path = save(make_model([node], [("x", [1, 8])], ["y"], [("w", rand(8, 4))], opset=99),
+                tmp_path / "o.onnx")
+    with pytest.raises(ModelError, match="opset 99 does not exist"):
+        import_onnx(path)
+
+
+def test_undefined_input_names_node_and_tensor(tmp_path):
+    node = helper.make_node("MatMul", ["x", "nope"], ["y"], name="mm")
+    path = save(make_model([node], [("x", [1, 8])], ["y"]), tmp_path / "u.onnx")
+    with pytest.raises(ModelError, match="node 'mm' reads 'nope', which no node produces and "
+                                         "is not a graph input or initializer"):
+        import_onnx(path)
+
+
+def test_shape_inference_errors_are_one_line_naming_the_node(tmp_path):
+    """MaxPool on a 2-D tensor: strict inference fails; the message names the node."""
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["a"]),
+             helper.make_node("MaxPool", ["a"], ["y"], kernel_shape=[2], name="pool0")]
+    path = save(make_model(nodes, [("x", [1, 8])], ["y"], [("w", rand(8, 4))]),
+                tmp_path / "p.onnx")
+    with pytest.raises(ModelError, match="MaxPool node 'pool0'") as e:
+        import_onnx(path)
+    assert "\n" not in str(e.value)
+
+
+def test_duplicate_node_names_are_made_unique(tmp_path):
+    """Two MatMuls both named 'n' (onnxruntime refuses such a file; exporters have written
+    them): x[1, 64] @ W1[64, 64] @ W2[64, 10] → y[1, 10], 64·64 + 64·10 MACs."""
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["a"], name="n"),
+             helper.make_node("MatMul", ["a", "w2"], ["y"], name="n")]
+    path = save(make_model(nodes, [("x", [1, 64])], ["y"],
+                           [("w1", rand(64, 64)), ("w2", rand(64, 10, seed=1))]), tmp_path / "d.onnx")
+    net = compile_net(path)
+    assert [layer.name for layer in net.layers()] == ["n", "n#1"]
+    assert net.macs == 64 * 64 + 64 * 10
+    assert net.layer("n#1").out_shape == (1, 10)

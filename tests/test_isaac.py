@@ -45,6 +45,14 @@ def test_adc_share_of_a_tile(isaac):
     assert sum(tile_area.values()) / tiles == pytest.approx(0.372, rel=0.05)  # ≈ 0.372 mm²
 
 
+def test_report_gives_the_tile_level_adc_shares(isaac):
+    """Published: ADCs ≈ 58 % of a tile's power and ≈ 31 % of its area (±5 points)."""
+    adc = isaac[1]["adc"]
+    assert adc["tile_power_fraction"] == pytest.approx(0.58, abs=0.05)
+    assert adc["tile_area_fraction"] == pytest.approx(0.31, abs=0.05)
+    assert adc["tile_power_fraction"] > adc["power_fraction"]  # the chip adds its io links
+
+
 def test_cli_arch_json_has_the_documented_keys(tmp_path):
     out = subprocess.run([sys.executable, "-m", "imcsim", "arch", "isaac", "--json", "-"],
                          capture_output=True, text=True, check=True)
@@ -52,6 +60,7 @@ def test_cli_arch_json_has_the_documented_keys(tmp_path):
     for section, key in [("performance", "peak_tops"), ("energy", "peak_tops_per_w"),
                          ("area", "total_mm2"), ("area", "tops_per_mm2"), ("power", "total_w"),
                          ("power", "breakdown"), ("area", "breakdown"),
-                         ("adc", "power_fraction"), ("adc", "area_fraction")]:
+                         ("adc", "power_fraction"), ("adc", "area_fraction"),
+                         ("adc", "tile_power_fraction"), ("adc", "tile_area_fraction")]:
         assert key in report[section]
     assert report["performance"]["peak_tops"] == pytest.approx(41.3, rel=0.05)

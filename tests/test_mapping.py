@@ -119,3 +119,25 @@ def test_networkx_graph_links_layers_and_tiles():
 def test_bad_duplication_values(bad):
     with pytest.raises(MappingError):
         parse_duplication(bad)
+
+
+def _rnn(seq, batch) -> Network:
+    """One LSTM-like layer: [x; h] = 24 rows, 4 gates · 8 = 32 columns, seq·batch MVMs."""
+    net = Network(name="rnn", inputs={"x": (seq, batch, 16)}, outputs=("y",))
+    net.add(Layer(name="lstm", op="LSTM", kind=LayerKind.RNN, inputs=("x",), outputs=("y",),
+                  out_shape=(seq, 1, batch, 32), out_elements=seq * batch * 32,
+                  crossbar=CrossbarWork(rows=24, cols=32, groups=1, mvms=seq * batch, weight="w",
+                                        sequential=seq)))
+    net.connect()
+    return net
+
+
+@pytest.mark.parametrize("duplication", ["auto", 8])
+def test_rnn_time_steps_are_not_duplicated(duplication):
+    """seq = 10 steps of batch 2: only the 2 sequences are independent, so at most 2 copies
+    and never fewer than 10 steps (h_t needs h_(t−1)), however many copies would fit."""
+    m = map_network(_rnn(10, 2), spec(), duplication)
+    assert (m.layers["lstm"].duplication, m.layers["lstm"].steps) == (2, 10)
+    one = map_network(_rnn(10, 1), spec(), duplication)
+    assert (one.layers["lstm"].duplication, one.layers["lstm"].steps) == (1, 10)
+    assert map_network(_rnn(10, 2), spec(), "none").layers["lstm"].steps == 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from onnx import helper
-from onnx_builders import TINY_CNN, make_model, rand, save
+from onnx_builders import TINY_CNN, make_model, rand, run_ort, save
 
 from compiler.frontend import import_onnx
 from compiler.mapping import map_network
@@ -92,3 +92,101 @@ def test_achieved_tops_never_exceed_peak():
         assert 0 < report["performance"]["tops"] <= report["performance"]["peak_tops"]
         assert peak(arch).ops_per_s / 1e12 == pytest.approx(
             report["performance"]["peak_tops"] / m.chips)
+
+
+# ---------------------------------------------------------------- review fixes
+
+
+def test_batch_reports_per_inference(tmp_path):
+    """x['N', 300] @ W[300, 100] with --batch 4 on rram_128, no duplication: one run of the
+    graph is 4 input vectors of 8 bit-serial cycles of 10 ns = 320 ns (the batch's latency);
+    throughput = 4 / 320 ns = 12.5 M inf/s; MACs per inference = 300 · 100 = 30,000;
+    TOPS = 2 · 30,000 · 12.5 M = 0.75 TOPS. Energy per inference = one vector's actions
+    (counted by hand in test_action_counts_by_hand) + 300 input and 100 output bytes of io."""
+    node = helper.make_node("MatMul", ["x", "w"], ["y"])
+    path = save(make_model([node], [("x", ["N", 300])], ["y"], [("w", rand(300, 100))]),
+                tmp_path / "gemm.onnx")
+    arch = load_arch("rram_128")
+    comps = build_components(arch)
+    net = canonicalize(import_onnx(path, batch=4))
+    m = map_network(net, arch.array_spec(), "none")
+    sim = simulate(net, m, arch)
+    report = compile_report(net, m, sim, arch)
+    assert sim.latency_s == pytest.approx(4 * 8 * 10e-9)
+    assert sim.throughput_inf_per_s == pytest.approx(4 / (4 * 8 * 10e-9))
+    assert report["model"]["macs"] == 30_000 and report["model"]["batch"] == 4
+    assert report["performance"]["tops"] == pytest.approx(0.75)
+    per_vector = {"dac": 16_800, "adc": 19_200, "sample_hold": 19_200, "shift_add": 19_200,
+                  "crossbar": 2_150_400, "buffer": 400, "bus": 400, "accumulator": 300,
+                  "input_register": 16_800 / 8, "output_register": 19_200 * 6 / 8,
+                  "router": 100, "tile_output_register": 100, "io": 300 + 100}
+    expected = sum(n * comps[c].energy_j for c, n in per_vector.items())
+    assert report["energy"]["total_j"] == pytest.approx(expected)
+    assert report["energy"]["tops_per_w"] == pytest.approx(2 * 30_000 / expected / 1e12)
+
+
+def test_rnn_steps_run_in_sequence(tmp_path):
+    """LSTM, seq = 10, batch = 2, I = 16, H = 8 on rram_128 with auto duplication: two
+    copies at most (one per sequence), so the stage takes 10 steps of 8 cycles · 10 ns."""
+    node = helper.make_node("LSTM", ["x", "W", "R"], ["Y"], hidden_size=8)
+    path = save(make_model([node], [("x", [10, 2, 16])], ["Y"],
+                           [("W", rand(1, 32, 16)), ("R", rand(1, 32, 8))]), tmp_path / "l.onnx")
+    arch = load_arch("rram_128")
+    net = canonicalize(import_onnx(path))
+    m = map_network(net, arch.array_spec(), "auto")
+    sim = simulate(net, m, arch)
+    lstm = next(r for r in sim.layers if r.kind == "rnn")
+    assert lstm.duplication == 2
+    assert lstm.latency_s == pytest.approx(10 * 8 * 10e-9)
+
+
+def _two_layer_chain(tmp_path):
+    """x[1, 128] @ W1[128, 128] → Relu → @ W2[128, 128]: each weight set is 1 row tile ×
+    (128 · 4 slices · 2 columns / 128) = 8 arrays = one rram_128 core."""
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["a"]), helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("MatMul", ["r", "w2"], ["y"], name="second")]
+    return save(make_model(nodes, [("x", [1, 128])], ["y"],
+                           [("w1", rand(128, 128)), ("w2", rand(128, 128, seed=1))]),
+                tmp_path / "chain.onnx")
+
+
+@pytest.mark.parametrize("tiles,chips,cross_bytes", [(2, 1, 0), (1, 2, 128)])
+def test_activations_crossing_chips_cost_io(tmp_path, tiles, chips, cross_bytes):
+    """One core per tile: with 2 tiles per chip both layers share chip 0; with 1, the second
+    MatMul sits on chip 1 and the Relu (on chip 0, with its producer) sends it 128 one-byte
+    activations: 128 io bytes on top of the 128 input + 128 output bytes, and 128 B /
+    (2 links · 16 GB/s) = 4 ns on the second layer's 1 step · 8 cycles · 10 ns."""
+    arch = load_arch("rram_128", ["hierarchy.cores_per_tile=1", f"hierarchy.tiles_per_chip={tiles}"])
+    comps = build_components(arch)
+    net = canonicalize(import_onnx(_two_layer_chain(tmp_path)))
+    m = map_network(net, arch.array_spec(), "none")
+    assert m.chips == chips
+    sim = simulate(net, m, arch)
+    e_io = comps["io"].energy_j
+    assert sim.energy_by_component["io"] == pytest.approx((256 + cross_bytes) * e_io)
+    second = next(r for r in sim.layers if r.name == "second")
+    assert second.energy_by_component.get("io", 0.0) == pytest.approx(cross_bytes * e_io)
+    assert second.latency_s == pytest.approx(80e-9 + cross_bytes / (2 * 16e9))
+
+
+def test_dilated_windows_delay_the_consumer(tmp_path):
+    """conv0 (3×3, pad 1) makes 8 rows; a 3×3 conv with dilation 2 and a 3×3 MaxPool with
+    dilation 2 each need 2·(3 − 1) + 1 = 5 of them before their first output row, so
+    each starts at 5/8 of conv0's stage time."""
+    nodes = [helper.make_node("Conv", ["x", "w0"], ["c"], kernel_shape=[3, 3], pads=[1] * 4),
+             helper.make_node("Conv", ["c", "w1"], ["d"], kernel_shape=[3, 3], pads=[2] * 4,
+                              dilations=[2, 2], name="dil_conv"),
+             helper.make_node("MaxPool", ["c"], ["p"], kernel_shape=[3, 3], pads=[2] * 4,
+                              dilations=[2, 2], name="dil_pool")]
+    path = save(make_model(nodes, [("x", [1, 1, 8, 8])], ["d", "p"],
+                           [("w0", rand(4, 1, 3, 3)), ("w1", rand(4, 4, 3, 3, seed=1))]),
+                tmp_path / "dil.onnx")
+    d, p = run_ort(path, {"x": rand(1, 1, 8, 8)})
+    assert d.shape[2] == p.shape[2] == 8
+    arch = load_arch("rram_128")
+    net = canonicalize(import_onnx(path))
+    sim = simulate(net, map_network(net, arch.array_spec(), "none"), arch)
+    by = {r.name: r for r in sim.layers}
+    conv0 = next(r for r in sim.layers if r.name not in ("dil_conv", "dil_pool"))
+    assert by["dil_conv"].start_s == pytest.approx(5 / 8 * conv0.latency_s)
+    assert by["dil_pool"].start_s == pytest.approx(5 / 8 * conv0.latency_s)

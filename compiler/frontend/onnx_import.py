@@ -210,17 +210,32 @@ def _conv(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
             "only constant (trained) conv weights can be mapped to crossbars"
         )
     _check_finite(g, n, w)
-    xs, ws, ys = _static(g, n, x), g.const_shapes[w], _static(g, n, n.outputs[0])
+    xs, ws = _static(g, n, x), g.const_shapes[w]
     groups = int(n.attrs.get("group", 1))  # type: ignore[arg-type]
+    if len(ws) < 3 or len(ws) != len(xs) or groups < 1 or xs[1] % groups or ws[0] % groups:
+        raise ModelError(
+            f"{g.path}: Conv node '{n.name}': weight '{w}' of shape {list(ws)} does not fit "
+            f"input '{x}' of shape {list(xs)} with group={groups}; the model is invalid, "
+            "re-export it"
+        )
+    if xs[1] // groups != ws[1]:
+        raise ModelError(
+            f"{g.path}: Conv node '{n.name}': weight '{w}' expects {ws[1]} input channels per "
+            f"group, but input '{x}' has {xs[1]} channels in {groups} group(s) "
+            f"({xs[1] // groups} per group); the model is invalid, re-export it"
+        )
+    ys = _static(g, n, n.outputs[0])
     c_out, k_per_group = ws[0], math.prod(ws[1:])
     spatial_out = ys[2:]
     bias = len(n.inputs) > 2 and bool(n.inputs[2])
     params = _const_params(g, [w, n.inputs[2] if bias else ""], counted)
     kernel = ws[2:]
+    dilations = list(n.attrs.get("dilations") or [1] * len(kernel))  # type: ignore[call-overload]
     work = CrossbarWork(
         rows=k_per_group, cols=c_out // groups, groups=groups,
         mvms=xs[0] * math.prod(spatial_out), weight=g.weight_keys[w], has_bias=bias,
-        out_rows=spatial_out[0] if spatial_out else 1, window_rows=kernel[0] if kernel else 1,
+        out_rows=spatial_out[0] if spatial_out else 1,
+        window_rows=int(dilations[0]) * (kernel[0] - 1) + 1 if kernel else 1,
     )
     return [Layer(name=n.name, op=n.op, kind=LayerKind.CONV, inputs=(x,), outputs=(n.outputs[0],),
                   out_shape=ys, out_elements=math.prod(ys), crossbar=work, params=params,
@@ -229,24 +244,41 @@ def _conv(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
 
 def _matmul(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
     a, b = n.inputs[0], n.inputs[1]
-    ys = _static(g, n, n.outputs[0])
     a_const, b_const = g.is_const(a), g.is_const(b)
     ta = bool(n.attrs.get("transA", 0)) if n.op == "Gemm" else False
     tb = bool(n.attrs.get("transB", 0)) if n.op == "Gemm" else False
     bias = n.op == "Gemm" and len(n.inputs) > 2 and bool(n.inputs[2])
+    sa, sb = _static(g, n, a), _static(g, n, b)
+    if not sa or not sb or (n.op == "Gemm" and (len(sa) != 2 or len(sb) != 2)):
+        raise ModelError(f"{g.path}: {n.op} node '{n.name}' has operands of rank {len(sa)} and "
+                         f"{len(sb)} (Gemm needs 2 and 2, MatMul at least 1); the model is "
+                         "invalid, re-export it")
+    # K of each operand (numpy matmul: a 1-D left operand is a row, a 1-D right one a column)
+    ka = sa[0] if len(sa) == 1 else (sa[-2] if ta else sa[-1])
+    kb = sb[0] if len(sb) == 1 else (sb[-1] if tb else sb[-2])
+    if ka != kb:
+        raise ModelError(
+            f"{g.path}: {n.op} node '{n.name}': inner dimensions differ ('{a}' {list(sa)} "
+            f"gives K = {ka}, '{b}' {list(sb)} gives K = {kb}); the model is invalid, re-export it"
+        )
+    ys = _static(g, n, n.outputs[0])
     if not a_const and not b_const:  # activation × activation (attention): digital MACs
-        sa = _static(g, n, a)
-        k = sa[-2] if ta else sa[-1]
-        return [_digital(g, n, DigitalKind.MATMUL, 0, macs=math.prod(ys) * k)]
+        return [_digital(g, n, DigitalKind.MATMUL, 0, macs=math.prod(ys) * ka)]
     if b_const:
-        ws, w, act = g.const_shapes[b], b, a
-        k, cols = (ws[-1], ws[-2]) if tb else (ws[-2], ws[-1])
-        groups = math.prod(ws[:-2]) if len(ws) > 2 else 1
-        mvms = math.prod(ys[:-1]) // groups
+        ws, w, act = sb, b, a
+        if len(ws) == 1:  # x @ v: v is a K×1 matrix, every row of x one input vector
+            k, cols, groups, mvms = ws[0], 1, 1, math.prod(ys)
+        else:
+            k, cols = (ws[-1], ws[-2]) if tb else (ws[-2], ws[-1])
+            groups = math.prod(ws[:-2]) if len(ws) > 2 else 1
+            mvms = math.prod(ys[:-1]) // groups
     else:  # constant left operand: y = W · x, each column of x is one input vector
-        ws, w, act = g.const_shapes[a], a, b
-        cols, k = (ws[-1], ws[-2]) if ta else (ws[-2], ws[-1])
-        groups = math.prod(ws[:-2]) if len(ws) > 2 else 1
+        ws, w, act = sa, a, b
+        if len(ws) == 1:  # v @ X: v is a 1×K matrix, every column of X one input vector
+            cols, k, groups = 1, ws[0], 1
+        else:
+            cols, k = (ws[-1], ws[-2]) if ta else (ws[-2], ws[-1])
+            groups = math.prod(ws[:-2]) if len(ws) > 2 else 1
         mvms = math.prod(ys) // (cols * groups)
     _check_finite(g, n, w)
     params = _const_params(g, [w, n.inputs[2] if bias else ""], counted)
@@ -267,13 +299,14 @@ def _rnn(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
         _check_finite(g, n, t)
     xs = _static(g, n, x)
     seq, batch = (xs[1], xs[0]) if int(n.attrs.get("layout", 0)) else (xs[0], xs[1])  # type: ignore[arg-type]
-    dirs, gh, inp = g.const_shapes[w]
-    hidden = int(n.attrs.get("hidden_size", g.const_shapes[r][-1]))  # type: ignore[arg-type]
+    dirs, gh, inp, hidden = _rnn_shapes(g, n, xs)
     extra = [i for i in n.inputs[3:4] if i]
     params = _const_params(g, [w, r, *extra], counted)
     outs = tuple(o for o in n.outputs if o)
+    # the steps of a sequence run one after another: h_t needs h_(t−1)
     work = CrossbarWork(rows=inp + hidden, cols=gh, groups=dirs, mvms=seq * batch,
-                        weight=g.weight_keys[w] + "+" + g.weight_keys[r], has_bias=bool(extra))
+                        weight=g.weight_keys[w] + "+" + g.weight_keys[r], has_bias=bool(extra),
+                        sequential=seq)
     hidden_elems = seq * batch * dirs * hidden
     mvm = Layer(name=n.name, op=n.op, kind=LayerKind.RNN, inputs=(x,),
                 outputs=(f"{n.name}:gates_in",), out_shape=(seq, dirs, batch, gh),
@@ -294,3 +327,34 @@ def _rnn(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
                  digital=DigitalWork(kind=DigitalKind.ELEMENTWISE, ops=hidden_elems * elementwise),
                  attrs=(("rnn_part", n.name),))
     return [mvm, gate, cell]
+
+
+def _rnn_shapes(g: LoadedGraph, n: Node, xs: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """(directions, gates·hidden, input size, hidden) after checking W, R and X agree.
+
+    ONNX: X [seq, batch, I] (layout 0), W [dirs, gates·H, I], R [dirs, gates·H, H].
+    """
+    w, r = n.inputs[1], n.inputs[2]
+    ws, rs = g.const_shapes[w], g.const_shapes[r]
+
+    def bad(why: str) -> ModelError:
+        return ModelError(f"{g.path}: {n.op} node '{n.name}': {why} (W '{w}' {list(ws)}, "
+                          f"R '{r}' {list(rs)}, X {list(xs)}); the model is invalid, re-export it")
+
+    if len(xs) != 3:
+        raise bad(f"input X must have rank 3, has rank {len(xs)}")
+    if len(ws) != 3 or len(rs) != 3:
+        raise bad(f"W and R must have rank 3 [directions, gates·hidden, …], "
+                  f"have ranks {len(ws)} and {len(rs)}")
+    gates = _RNN_GATES[n.op]
+    hidden = int(n.attrs.get("hidden_size", rs[-1]))  # type: ignore[call-overload]
+    dirs = 2 if n.attrs.get("direction", b"forward") in (b"bidirectional", "bidirectional") else 1
+    if ws[0] != dirs or rs[0] != dirs:
+        raise bad(f"W and R must have {dirs} direction(s) on axis 0")
+    if ws[1] != gates * hidden or rs[1] != gates * hidden:
+        raise bad(f"W and R must have {gates}·{hidden} = {gates * hidden} rows on axis 1")
+    if rs[2] != hidden:
+        raise bad(f"R must have hidden_size = {hidden} columns on axis 2")
+    if ws[2] != xs[2]:
+        raise bad(f"W has input size {ws[2]} on axis 2 but X has {xs[2]} features")
+    return dirs, ws[1], ws[2], hidden

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +40,13 @@ _SMALL_CONST = 4096
 class Node:
     """One ONNX node after folding, with inputs resolved through Identity aliases."""
 
-    name: str
+    name: str  # unique within the graph (a repeated ONNX name gets a "#index" suffix)
     op: str
     domain: str
     inputs: tuple[str, ...]  # "" for an omitted optional input
     outputs: tuple[str, ...]
     attrs: dict[str, object]
+    index: int  # position of the node in the ONNX graph (names need not be unique there)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class LoadedGraph:
     path: Path
     name: str
     opset: int
-    batch: int
+    batch: int  # inferences per graph run: --batch N on a symbolic batch axis, else 1
     inputs: dict[str, tuple[int, ...]]
     input_dtypes: dict[str, np.dtype]
     outputs: tuple[str, ...]
@@ -98,6 +100,7 @@ def load(path: str | os.PathLike[str], batch: int | None = None) -> LoadedGraph:
     path = Path(path)
     model = _read(path)
     opset = _default_opset(model, path)
+    _check_inputs_defined(model, path)
     inputs = _fix_input_shapes(model, path, batch)
     initializers = {t.name: t for t in model.graph.initializer}
     values: dict[str, np.ndarray] = {}
@@ -106,8 +109,8 @@ def load(path: str | os.PathLike[str], batch: int | None = None) -> LoadedGraph:
         n: np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.data_type)) for n, t in initializers.items()
     }
     g = LoadedGraph(
-        path=path, name=model.graph.name or path.stem, opset=opset, batch=next(
-            (s[0] for s in inputs.values() if s), 1) if batch is None else batch,
+        path=path, name=model.graph.name or path.stem, opset=opset,
+        batch=1 if batch is None else batch,
         inputs=inputs, input_dtypes={
             vi.name: np.dtype(onnx.helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type))
             for vi in model.graph.input if vi.name in inputs},
@@ -116,7 +119,8 @@ def load(path: str | os.PathLike[str], batch: int | None = None) -> LoadedGraph:
         weight_keys={n: n for n in initializers}, _model=model, _values=values,
         _initializers=initializers,
     )
-    nodes = [_to_node(n, i) for i, n in enumerate(model.graph.node)]
+    taken: set[str] = set()
+    nodes = [_to_node(n, i, taken) for i, n in enumerate(model.graph.node)]
     for _ in range(3):  # infer → fold; repeat while folding resolves more shapes
         g.shapes = _infer_shapes(g, nodes)
         remaining = _fold(g, nodes)
@@ -179,49 +183,96 @@ def _load_external(model: onnx.ModelProto, path: Path) -> None:
 def _default_opset(model: onnx.ModelProto, path: Path) -> int:
     for imp in model.opset_import:
         if imp.domain in ("", "ai.onnx"):
-            return int(imp.version)
+            version = int(imp.version)
+            newest = onnx.defs.onnx_opset_version()
+            if not 1 <= version <= newest:
+                raise ModelError(
+                    f"{path}: default-domain opset {version} does not exist (the installed "
+                    f"onnx {onnx.__version__} knows opsets 1–{newest}); "
+                    "re-export with opset 11–21"
+                )
+            return version
     raise ModelError(f"{path}: no default-domain opset import; not a standard ONNX model")
+
+
+def _check_inputs_defined(model: onnx.ModelProto, path: Path) -> None:
+    """Every tensor a node reads must be a graph input, an initializer or some node's output."""
+    known = {vi.name for vi in model.graph.input} | {t.name for t in model.graph.initializer}
+    known.update(o for n in model.graph.node for o in n.output)
+    for i, n in enumerate(model.graph.node):
+        for t in n.input:
+            if t and t not in known:
+                name = n.name or (n.output[0] if n.output else f"node_{i}")
+                raise ModelError(
+                    f"{path}: {n.op_type} node '{name}' reads '{t}', which no node produces "
+                    "and is not a graph input or initializer; the model is broken, re-export it"
+                )
 
 
 def _fix_input_shapes(
     model: onnx.ModelProto, path: Path, batch: int | None
 ) -> dict[str, tuple[int, ...]]:
-    """Give every graph input a static shape: symbolic (or --batch) axis 0 → batch."""
+    """Give every graph input a static shape.
+
+    Only symbolic dimensions are rewritten: axis 0 of an input when it is symbolic (the
+    batch axis) becomes ``batch`` (1 by default), and so does any other axis of any input
+    that carries the same ``dim_param`` name. A static axis 0 is never rewritten; asking
+    for ``--batch`` on a model without a symbolic batch axis is an error.
+    """
     init_names = {t.name for t in model.graph.initializer}
-    shapes: dict[str, tuple[int, ...]] = {}
-    for vi in model.graph.input:
-        if vi.name in init_names:
-            continue  # old exporters list weights as inputs too
-        tt = vi.type.tensor_type
-        if not tt.HasField("shape"):
+    graph_inputs = [vi for vi in model.graph.input if vi.name not in init_names]
+    for vi in graph_inputs:  # old exporters list weights as inputs too; skip those
+        if not vi.type.tensor_type.HasField("shape"):
             raise ModelError(
                 f"{path}: input '{vi.name}' has no shape; re-export with a fixed input shape"
             )
+
+    def symbolic(d: onnx.TensorShapeProto.Dimension) -> bool:
+        return not d.HasField("dim_value") or d.dim_value <= 0
+
+    batch_axes = [vi.type.tensor_type.shape.dim[0] for vi in graph_inputs
+                  if vi.type.tensor_type.shape.dim and symbolic(vi.type.tensor_type.shape.dim[0])]
+    if batch is not None and not batch_axes:
+        fixed = next((int(vi.type.tensor_type.shape.dim[0].dim_value) for vi in graph_inputs
+                      if vi.type.tensor_type.shape.dim), 1)
+        raise ModelError(
+            f"{path}: the model has a fixed batch of {fixed}; re-export with a dynamic batch "
+            "axis to use --batch"
+        )
+    batch_names = {d.dim_param for d in batch_axes if d.dim_param}
+    n = 1 if batch is None else batch
+    shapes: dict[str, tuple[int, ...]] = {}
+    for vi in graph_inputs:
         dims = []
-        for axis, d in enumerate(tt.shape.dim):
-            if axis == 0 and (batch is not None or not d.HasField("dim_value") or d.dim_value <= 0):
-                n = batch if batch is not None else 1
+        for axis, d in enumerate(vi.type.tensor_type.shape.dim):
+            if symbolic(d):
+                if not (axis == 0 or (d.dim_param and d.dim_param in batch_names)):
+                    raise ModelError(
+                        f"{path}: input '{vi.name}' has a dynamic dimension "
+                        f"'{d.dim_param or '?'}' at axis {axis}; only the batch axis may be "
+                        "symbolic — re-export with a fixed shape for the other axes"
+                    )
                 d.ClearField("dim_param")
                 d.dim_value = n
-            elif not d.HasField("dim_value") or d.dim_value <= 0:
-                raise ModelError(
-                    f"{path}: input '{vi.name}' has a dynamic dimension "
-                    f"'{d.dim_param or '?'}' at axis {axis}; only the batch axis may be symbolic — "
-                    "re-export with a fixed shape for the other axes"
-                )
             dims.append(int(d.dim_value))
         shapes[vi.name] = tuple(dims)
     return shapes
 
 
-def _to_node(n: onnx.NodeProto, index: int) -> Node:
+def _to_node(n: onnx.NodeProto, index: int, taken: set[str]) -> Node:
+    """The node as plain Python; a name already in ``taken`` gets a ``#index`` suffix."""
+    name = n.name or (n.output[0] if n.output else f"node_{index}")
+    if name in taken:
+        name = f"{name}#{index}"
+    taken.add(name)
     return Node(
-        name=n.name or (n.output[0] if n.output else f"node_{index}"),
+        name=name,
         op=n.op_type,
         domain=n.domain if n.domain != "ai.onnx" else "",
         inputs=tuple(n.input),
         outputs=tuple(n.output),
         attrs={a.name: onnx.helper.get_attribute_value(a) for a in n.attribute},
+        index=index,
     )
 
 
@@ -250,25 +301,22 @@ def _infer_shapes(g: LoadedGraph, nodes: list[Node]) -> dict[str, tuple[int | No
         else:
             graph.input.append(onnx.helper.make_tensor_value_info(
                 name, onnx.helper.np_dtype_to_tensor_dtype(g.const_dtypes[name]), g.const_shapes[name]))
-    proto_nodes = {(n.name or (n.output[0] if n.output else "")): n for n in src.graph.node}
-    for i, n in enumerate(nodes):
-        p = proto_nodes.get(n.name)
-        if p is None:  # name came from index; rebuild the proto
-            p = onnx.helper.make_node(n.op, list(n.inputs), list(n.outputs), name=n.name,
-                                      domain=n.domain, **n.attrs)
+    for n in nodes:
+        p = onnx.NodeProto()
+        p.CopyFrom(src.graph.node[n.index])  # by index: ONNX node names need not be unique
+        p.name = n.name  # so that an inference error names the node as we do
         if tuple(p.input) != n.inputs:
-            p2 = onnx.NodeProto()
-            p2.CopyFrom(p)
-            del p2.input[:]
-            p2.input.extend(n.inputs)
-            p = p2
+            del p.input[:]
+            p.input.extend(n.inputs)
         graph.node.append(p)
-        del i
+    # Strict inference rejects invalid models (shape mismatches, wrong ranks); ops of other
+    # domains have no schema here, so a model using them is inferred leniently.
+    strict = all(n.domain == "" for n in nodes)
     try:
-        inferred = onnx.shape_inference.infer_shapes(light, strict_mode=False, data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(light, strict_mode=strict, data_prop=True)
     except onnx.shape_inference.InferenceError as e:
-        raise ModelError(f"{g.path}: shape inference failed ({str(e).splitlines()[0]}); "
-                         "check that the model is valid (onnx.checker) and re-export") from None
+        raise ModelError(f"{g.path}: {_inference_message(str(e))}; the model is invalid, "
+                         "check it with onnx.checker and re-export") from None
     shapes: dict[str, tuple[int | None, ...]] = {}
     for vi in (*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output):
         tt = vi.type.tensor_type
@@ -277,6 +325,22 @@ def _infer_shapes(g: LoadedGraph, nodes: list[Node]) -> dict[str, tuple[int | No
                 int(d.dim_value) if d.HasField("dim_value") else None for d in tt.shape.dim
             )
     return shapes
+
+
+_INFERENCE_ERROR = re.compile(r"\(op_type:([^,)]*)(?:, node name: ([^)]*))?\): (.*)")
+
+
+def _inference_message(text: str) -> str:
+    """One line from ONNX's InferenceError: '<op> node '<name>': <first problem>'."""
+    for line in text.splitlines():
+        m = _INFERENCE_ERROR.search(line)
+        if m:
+            op, name, detail = m.groups()
+            detail = re.sub(r"^\[\w+\]\s*", "", detail.strip()).rstrip(".")
+            where = f"{op} node '{name}'" if name else f"{op} node"
+            return f"shape inference failed at {where}: {detail}"
+    first = text.strip().splitlines()[0] if text.strip() else "no detail"
+    return f"shape inference failed ({first})"
 
 
 # ---------------------------------------------------------------- constant folding
@@ -319,8 +383,7 @@ def _fold(g: LoadedGraph, nodes: list[Node]) -> list[Node]:
                 ref = ReferenceEvaluator(onnx.helper.make_node(
                     n.op, list(n.inputs), list(n.outputs), **n.attrs), opsets={"": g.opset})
                 outs = ref.run(None, {i: g.value(i) for i in present})
-            except Exception as e:  # noqa: BLE001 - any evaluator failure: keep the node
-                del e
+            except Exception:  # noqa: BLE001 - any evaluator failure: keep the node
                 remaining.append(n)
                 continue
             key = None
@@ -338,7 +401,7 @@ def _fold(g: LoadedGraph, nodes: list[Node]) -> list[Node]:
 def _resolve(n: Node, alias: dict[str, str]) -> Node:
     if not any(i in alias for i in n.inputs):
         return n
-    return Node(n.name, n.op, n.domain, tuple(alias.get(i, i) for i in n.inputs), n.outputs, n.attrs)
+    return replace(n, inputs=tuple(alias.get(i, i) for i in n.inputs))
 
 
 def _set_const(g: LoadedGraph, name: str, value: np.ndarray, key: str | None) -> None:

@@ -7,6 +7,11 @@ weight tensor (an unrolled RNN) share one set of arrays.
 Duplication ``auto`` balances the layer pipeline inside the chips the model needs anyway:
 it finds the smallest number of input-vector steps T such that giving every weight
 set d = ceil(mvms / T) copies still fits, by bisection over T.
+
+Copies only help with independent input vectors: an RNN's time steps run one after
+another (``CrossbarWork.sequential``), so its copies are capped at mvms // sequential (the
+batch) and its steps never drop below ``sequential``. This holds for ``auto`` and for a
+fixed duplication.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ class LayerMapping:
     duplication: int
     arrays: int  # arrays this layer owns (copies × arrays per copy; 0 when sharing)
     utilization: float
-    steps: int  # input-vector steps per copy per inference: ceil(mvms / duplication)
+    steps: int  # input-vector steps per copy per run: max(ceil(mvms / dup), sequential)
     cores: tuple[tuple[int, int, int], ...] = ()  # (chip, tile, core) of each core used
 
 
@@ -79,26 +84,30 @@ def map_network(net: Network, spec: ArraySpec, duplication: str | int = "auto") 
         raise MappingError(f"model '{net.name}' has no Conv/Gemm/MatMul/RNN layer to map to crossbars")
     owners: dict[str, Layer] = {}
     total_mvms: dict[str, int] = {}
+    independent: dict[str, int] = {}  # input vectors that may run at the same time
     tilings: dict[str, Tiling] = {}
     for layer in layers:
         assert layer.crossbar is not None
         w = layer.crossbar.weight
         owners.setdefault(w, layer)
         total_mvms[w] = total_mvms.get(w, 0) + layer.crossbar.mvms
+        independent[w] = independent.get(w, 0) + max(
+            1, layer.crossbar.mvms // max(1, layer.crossbar.sequential))
         if w not in tilings:
             tilings[w] = tile(layer.crossbar, spec)
     weights = list(owners)
     per_copy = np.array([tilings[w].arrays for w in weights], dtype=np.int64)
     mvms = np.array([total_mvms[w] for w in weights], dtype=np.int64)
+    cap = np.array([independent[w] for w in weights], dtype=np.int64)
     apc = spec.arrays_per_core
     base_cores = int(np.sum(-(-per_copy // apc)))
     chips = max(1, math.ceil(base_cores / spec.cores_per_chip))
     if duplication == "none":
         dup = np.ones_like(mvms)
     elif duplication == "auto":
-        dup = _balance(per_copy, mvms, apc, chips * spec.cores_per_chip)
+        dup = _balance(per_copy, mvms, cap, apc, chips * spec.cores_per_chip)
     else:
-        dup = np.minimum(int(duplication), mvms)
+        dup = np.minimum(int(duplication), cap)
     dup_of = dict(zip(weights, (int(d) for d in dup), strict=True))
 
     # placement: whole cores per layer, in layer order
@@ -117,7 +126,8 @@ def map_network(net: Network, spec: ArraySpec, duplication: str | int = "auto") 
         result[layer.name] = LayerMapping(
             layer=layer.name, weight=w, owner=owner, tiling=t, duplication=d,
             arrays=t.arrays * d if owner else 0, utilization=t.utilization(spec),
-            steps=math.ceil(layer.crossbar.mvms / d), cores=cores,
+            steps=max(math.ceil(layer.crossbar.mvms / d), layer.crossbar.sequential),
+            cores=cores,
         )
     chips = max(1, math.ceil(core_index / spec.cores_per_chip))
     mapping = Mapping(spec=spec, layers=result, chips=chips, cores_used=core_index,
@@ -126,16 +136,20 @@ def map_network(net: Network, spec: ArraySpec, duplication: str | int = "auto") 
     return mapping
 
 
-def _balance(per_copy: np.ndarray, mvms: np.ndarray, apc: int, core_budget: int) -> np.ndarray:
-    """Copies per weight set minimising max(ceil(mvms/d)) within ``core_budget`` cores."""
+def _balance(per_copy: np.ndarray, mvms: np.ndarray, cap: np.ndarray, apc: int,
+             core_budget: int) -> np.ndarray:
+    """Copies per weight set (at most ``cap``) minimising max(ceil(mvms/d)) within
+    ``core_budget`` cores.
+
+    ``core_budget`` is whole chips of cores, at least the cores of one copy each, so the
+    largest target (one copy each) always fits and the bisection needs no fallback.
+    """
 
     def cores_for(target: int) -> tuple[int, np.ndarray]:
-        d = np.clip(-(-mvms // target), 1, mvms)
+        d = np.clip(-(-mvms // target), 1, cap)
         return int(np.sum(-(-(per_copy * d) // apc))), d
 
     lo, hi = 1, int(mvms.max())
-    if cores_for(hi)[0] > core_budget:  # does not even fit once: no duplication
-        return np.ones_like(mvms)
     while lo < hi:
         mid = (lo + hi) // 2
         if cores_for(mid)[0] <= core_budget:

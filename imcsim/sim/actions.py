@@ -1,4 +1,7 @@
-"""Action counts: how many times each component acts, per layer, per inference.
+"""Action counts: how many times each component acts, per layer, per run of the graph.
+
+One run of the graph is one inference, or ``net.batch`` inferences with ``--batch``; the
+simulator divides energies by the batch.
 
 These counts are the reusable structure between the mapping and any simulator: the
 analytical model here prices them, and a cycle-level simulator can schedule the same
@@ -14,6 +17,10 @@ cycles = ceil(input_bits / dac_bits)):
 - router and tile-output-register bytes = the layer's output activations, once
 Digital layers: ALU / special-function / pooling ops or digital MACs as counted by the
 front end, buffer bytes for their outputs (read and written), router bytes for outputs.
+Chip boundaries: every activation byte a layer reads from a layer on another chip is one
+``io`` action (counted once per tensor and receiving chip). A crossbar layer sits on the
+chip of its weights' first core; a digital layer on the chip of its first producer (chip 0
+when it reads only model inputs).
 """
 
 from __future__ import annotations
@@ -89,7 +96,57 @@ def count_actions(net: Network, mapping: Mapping, arch: Arch) -> dict[str, Layer
             for comp, n in output_traffic(arch, layer.out_elements).items():
                 acts.add(comp, n)
         result[layer.name] = acts
+    for name, b in cross_chip_bytes(net, mapping, arch).items():
+        result[name].add("io", b)
     return result
+
+
+def layer_chips(net: Network, mapping: Mapping) -> dict[str, int]:
+    """The chip each layer runs on (see the module docstring)."""
+    weight_chip = {m.weight: m.cores[0][0] for m in mapping.layers.values() if m.owner and m.cores}
+    producer = {t: layer.name for layer in net.layers() for t in layer.outputs}
+    chip: dict[str, int] = {}
+    for layer in net.layers():  # topological order: producers come first
+        if layer.crossbar is not None:
+            chip[layer.name] = weight_chip.get(mapping.layers[layer.name].weight, 0)
+            continue
+        first = next((producer[t] for t in layer.inputs
+                      if t in producer and producer[t] != layer.name), None)
+        chip[layer.name] = chip[first] if first is not None else 0
+    return chip
+
+
+def tensor_elements(layer: Layer, tensor: str) -> float:
+    """Elements of one output tensor of ``layer``: the first output has ``out_shape``; any
+    others share the rest of ``out_elements`` equally (exact for Split, TopK, RNN states)."""
+    if len(layer.outputs) <= 1:
+        return float(layer.out_elements)
+    first = math.prod(layer.out_shape) if layer.out_shape else 0
+    if tensor == layer.outputs[0] and layer.out_shape:
+        return float(first)
+    others = len(layer.outputs) - (1 if layer.out_shape else 0)
+    return max(0.0, layer.out_elements - first) / others
+
+
+def cross_chip_bytes(net: Network, mapping: Mapping, arch: Arch) -> dict[str, float]:
+    """Bytes each layer receives from layers on other chips, per run of the graph."""
+    if mapping.chips <= 1:
+        return {}
+    out_b = arch.precision.output_bits / 8
+    chip = layer_chips(net, mapping)
+    producer = {t: layer for layer in net.layers() for t in layer.outputs}
+    sent: set[tuple[str, int]] = set()  # (tensor, receiving chip): each crosses once
+    received: dict[str, float] = {}
+    for layer in net.layers():
+        for t in layer.inputs:
+            src = producer.get(t)
+            if src is None or src.name == layer.name or chip[src.name] == chip[layer.name]:
+                continue
+            if (t, chip[layer.name]) in sent:
+                continue
+            sent.add((t, chip[layer.name]))
+            received[layer.name] = received.get(layer.name, 0.0) + tensor_elements(src, t) * out_b
+    return received
 
 
 def _digital(acts: LayerActions, layer: Layer, out_b: float) -> None:
@@ -108,7 +165,8 @@ def _digital(acts: LayerActions, layer: Layer, out_b: float) -> None:
 
 
 def io_bytes(net: Network, arch: Arch) -> float:
-    """Bytes in and out of the chip per inference: model inputs and outputs."""
+    """Bytes in and out of the chips per run of the graph: model inputs and outputs (the
+    traffic between chips is counted per layer by :func:`cross_chip_bytes`)."""
     b_in, b_out = arch.precision.input_bits / 8, arch.precision.output_bits / 8
     ins = sum(math.prod(s) for s in net.inputs.values()) * b_in
     produced = {t: layer.out_elements for layer in net.layers() for t in layer.outputs[:1]}

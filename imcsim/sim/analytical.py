@@ -4,23 +4,30 @@ Timing model:
 
 - an array cycle is max(read time, cols_per_adc / ADC sample rate): the S&H holds a read
   while the shared ADC converts its columns, so reads and conversions overlap;
-- a crossbar layer with d copies takes ceil(mvms / d) · input_cycles · array cycle;
+- a crossbar layer with d copies takes max(ceil(mvms / d), sequential) · input_cycles ·
+  array cycle (an RNN's time steps run one after another);
 - a digital layer takes ops / (units per tile · tiles in use · clock) on its unit, data
   movement bytes / (bus width · tiles in use · clock);
+- a layer that reads activations from another chip adds bytes / (links · link bandwidth);
 - layers form a pipeline: a layer starts once its producers have made the rows it needs
   (a k-row conv window, one row for a row-wise op, everything for Gemm/global pooling),
   and finishes no earlier than one of its output rows after its last producer. Latency is
   the finish of the last layer; steady-state throughput is 1 / the slowest stage (layers
   sharing arrays add up), which is named as the bottleneck.
+
+With a batch (``net.batch`` inferences per run of the graph) stage times and the latency
+are those of the whole batch; throughput is batch / slowest stage in inferences per
+second, and energies are per inference (the batch's energy / batch).
 Static (leakage) power is not modelled: energies are dynamic, per action.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from compiler.ir import DigitalKind, LayerKind, Network
+from compiler.ir import DigitalKind, Layer, LayerKind, Network
 from compiler.mapping import Mapping
 from imcsim.config import Arch
 from imcsim.cost import Component, Level, build_components
@@ -48,31 +55,32 @@ class LayerResult:
     name: str
     op: str
     kind: str
-    macs: int
+    macs: int  # in one run of the graph (the whole batch)
     weights: int
     arrays: int
     duplication: int
     utilization: float | None
-    latency_s: float  # time this stage needs per inference
+    latency_s: float  # time this stage needs per run of the graph (the whole batch)
     start_s: float
     finish_s: float
-    energy_j: float
-    energy_by_component: dict[str, float]
+    energy_j: float  # per inference
+    energy_by_component: dict[str, float]  # per inference
 
 
 @dataclass
 class SimResult:
     layers: list[LayerResult]
-    latency_s: float
-    throughput_inf_per_s: float
+    latency_s: float  # the whole batch through the layer pipeline
+    throughput_inf_per_s: float  # inferences per second: batch / slowest stage
     bottleneck: str
-    energy_j: float
-    energy_by_component: dict[str, float]
+    energy_j: float  # per inference
+    energy_by_component: dict[str, float]  # per inference
     area_m2: float
     area_by_component: dict[str, float]
     chips: int
     peak_ops_per_s: float
-    actions: dict[str, LayerActions] = field(repr=False, default_factory=dict)
+    batch: int = 1  # inferences per run of the graph
+    actions: dict[str, LayerActions] = field(repr=False, default_factory=dict)  # per run
 
 
 def chip_area(arch: Arch, comps: dict[str, Component]) -> dict[str, float]:
@@ -97,63 +105,21 @@ def peak_ops_per_s(arch: Arch, comps: dict[str, Component]) -> float:
 def simulate(net: Network, mapping: Mapping, arch: Arch) -> SimResult:
     comps = build_components(arch)
     actions = count_actions(net, mapping, arch)
-    step = step_time_s(arch, comps)
-    tiles_used = max(1, len({(c[0], c[1]) for m in mapping.layers.values() for c in m.cores}))
-    clock = arch.technology.clock_hz
-    bus_bytes_per_s = arch.tile.bus_width_bits / 8 * clock * tiles_used
-
-    stage: dict[str, float] = {}
-    rows_of: dict[str, int] = {}
-    for layer in net.layers():
-        if layer.crossbar is not None:
-            stage[layer.name] = mapping.layers[layer.name].steps * step
-            rows_of[layer.name] = max(1, layer.crossbar.out_rows)
-        else:
-            d = layer.digital
-            assert d is not None
-            acts = actions[layer.name].counts
-            t = 0.0
-            for unit in ("alu", "activation", "pooling", "digital_mac"):
-                if unit in acts:
-                    units = max(1.0, comps[unit].count) * tiles_used
-                    t = max(t, acts[unit] / (units * clock))
-            if d.kind is DigitalKind.DATA_MOVE:
-                t = max(t, acts.get("bus", 0.0) / bus_bytes_per_s)
-            stage[layer.name] = t
-            rows_of[layer.name] = layer.out_shape[2] if len(layer.out_shape) >= 4 else 1
-
-    # pipeline schedule over the DAG
-    start: dict[str, float] = {}
-    finish: dict[str, float] = {}
-    for layer in net.layers():
-        preds = net.predecessors(layer.name)
-        s, f_min = 0.0, 0.0
-        for p in preds:
-            need = _fraction_needed(layer, rows_of[p])
-            s = max(s, start[p] + need * stage[p])
-            f_min = max(f_min, finish[p])
-        start[layer.name] = s
-        finish[layer.name] = max(s + stage[layer.name],
-                                 f_min + stage[layer.name] / rows_of[layer.name])
-    latency = max(finish.values()) if finish else 0.0
-
-    # steady state: layers sharing arrays are one stage
-    shared: dict[str, float] = {}
-    for layer in net.layers():
-        key = mapping.layers[layer.name].weight if layer.crossbar is not None else layer.name
-        shared[key] = shared.get(key, 0.0) + stage[layer.name]
-    bottleneck_key = max(shared, key=shared.__getitem__)
-    bottleneck = next(
-        (name for name, m in mapping.layers.items() if m.weight == bottleneck_key and m.owner),
-        bottleneck_key)
-    slowest = shared[bottleneck_key]
-
+    stage = stage_times(net, mapping, arch, comps, actions)
+    start, finish = schedule(net, stage)
+    bottleneck, slowest = bottleneck_stage(net, mapping, stage)
+    batch = max(1, net.batch)
+    energy = {name: {c: n * comps[c].energy_j / batch for c, n in a.counts.items()}
+              for name, a in actions.items()}
     energy_by_comp: dict[str, float] = {}
-    layer_results = []
-    for layer in net.layers():
-        e = {c: n * comps[c].energy_j for c, n in actions[layer.name].counts.items()}
+    for e in energy.values():
         for c, v in e.items():
             energy_by_comp[c] = energy_by_comp.get(c, 0.0) + v
+    io_e = io_bytes(net, arch) * comps["io"].energy_j / batch
+    if io_e:
+        energy_by_comp["io"] = energy_by_comp.get("io", 0.0) + io_e
+    layer_results = []
+    for layer in net.layers():
         m = mapping.layers.get(layer.name)
         layer_results.append(LayerResult(
             name=layer.name, op=layer.op, kind=layer.kind.value, macs=layer.macs,
@@ -161,23 +127,87 @@ def simulate(net: Network, mapping: Mapping, arch: Arch) -> SimResult:
             arrays=m.arrays if m else 0, duplication=m.duplication if m else 0,
             utilization=m.utilization if m else None, latency_s=stage[layer.name],
             start_s=start[layer.name], finish_s=finish[layer.name],
-            energy_j=sum(e.values()), energy_by_component=e,
+            energy_j=sum(energy[layer.name].values()), energy_by_component=energy[layer.name],
         ))
-    io_e = io_bytes(net, arch) * comps["io"].energy_j
-    if io_e:
-        energy_by_comp["io"] = energy_by_comp.get("io", 0.0) + io_e
     area = {c: a * mapping.chips for c, a in chip_area(arch, comps).items()}
     return SimResult(
-        layers=layer_results, latency_s=latency,
-        throughput_inf_per_s=1.0 / slowest if slowest > 0 else math.inf,
+        layers=layer_results, latency_s=max(finish.values(), default=0.0),
+        throughput_inf_per_s=batch / slowest if slowest > 0 else math.inf,
         bottleneck=bottleneck, energy_j=sum(energy_by_comp.values()),
         energy_by_component=energy_by_comp, area_m2=sum(area.values()), area_by_component=area,
         chips=mapping.chips, peak_ops_per_s=peak_ops_per_s(arch, comps) * mapping.chips,
-        actions=actions,
+        batch=batch, actions=actions,
     )
 
 
-def _fraction_needed(layer, producer_rows: int) -> float:  # type: ignore[no-untyped-def]
+def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Component],
+                actions: dict[str, LayerActions]) -> dict[str, float]:
+    """Time each layer needs for one run of the graph, on its own (s)."""
+    step = step_time_s(arch, comps)
+    tiles_used = max(1, len({(c[0], c[1]) for m in mapping.layers.values() for c in m.cores}))
+    clock = arch.technology.clock_hz
+    bus_bytes_per_s = arch.tile.bus_width_bits / 8 * clock * tiles_used
+    io_bytes_per_s = max(1, arch.chip.io_links) * arch.chip.io_bandwidth_bytes_per_s
+    stage: dict[str, float] = {}
+    for layer in net.layers():
+        acts = actions[layer.name].counts
+        if layer.crossbar is not None:
+            t = mapping.layers[layer.name].steps * step
+        else:
+            assert layer.digital is not None
+            t = 0.0
+            for unit in ("alu", "activation", "pooling", "digital_mac"):
+                if unit in acts:
+                    units = max(1.0, comps[unit].count) * tiles_used
+                    t = max(t, acts[unit] / (units * clock))
+            if layer.digital.kind is DigitalKind.DATA_MOVE:
+                t = max(t, acts.get("bus", 0.0) / bus_bytes_per_s)
+        stage[layer.name] = t + acts.get("io", 0.0) / io_bytes_per_s  # inputs from other chips
+    return stage
+
+
+def _out_rows(layer: Layer) -> int:
+    """Rows a layer produces in order (the pipeline's unit of progress)."""
+    if layer.crossbar is not None:
+        return max(1, layer.crossbar.out_rows)
+    return max(1, layer.out_shape[2]) if len(layer.out_shape) >= 4 else 1
+
+
+def schedule(net: Network, stage: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """Start and finish of every layer in the row pipeline over the DAG (s)."""
+    start: dict[str, float] = {}
+    finish: dict[str, float] = {}
+    rows = {layer.name: _out_rows(layer) for layer in net.layers()}
+    for layer in net.layers():
+        s, f_min = 0.0, 0.0
+        for p in net.predecessors(layer.name):
+            s = max(s, start[p] + _fraction_needed(layer, rows[p]) * stage[p])
+            f_min = max(f_min, finish[p])
+        start[layer.name] = s
+        finish[layer.name] = max(s + stage[layer.name],
+                                 f_min + stage[layer.name] / rows[layer.name])
+    return start, finish
+
+
+def bottleneck_stage(net: Network, mapping: Mapping,
+                     stage: dict[str, float]) -> tuple[str, float]:
+    """The slowest steady-state stage (layers sharing arrays are one stage) and its time."""
+    shared: dict[str, float] = {}
+    for layer in net.layers():
+        key = mapping.layers[layer.name].weight if layer.crossbar is not None else layer.name
+        shared[key] = shared.get(key, 0.0) + stage[layer.name]
+    key = max(shared, key=shared.__getitem__)
+    name = next((n for n, m in mapping.layers.items() if m.weight == key and m.owner), key)
+    return name, shared[key]
+
+
+def _window(kernel: Sequence[int], dilations: Sequence[int] | None) -> int:
+    """Input rows under the first output row: d·(k − 1) + 1 on the row axis."""
+    d = int(dilations[0]) if dilations else 1
+    return d * (int(kernel[0]) - 1) + 1
+
+
+def _fraction_needed(layer: Layer, producer_rows: int) -> float:
     """Fraction of a producer's output a layer needs before it can start."""
     if layer.kind is LayerKind.CONV and layer.crossbar is not None:
         return min(1.0, layer.crossbar.window_rows / producer_rows)
@@ -188,8 +218,12 @@ def _fraction_needed(layer, producer_rows: int) -> float:  # type: ignore[no-unt
                                     DigitalKind.MATMUL):
         return 1.0
     if d is not None and d.kind is DigitalKind.POOL:
-        kernel = layer.attr("kernel_shape", (1,))
-        return min(1.0, kernel[0] / producer_rows) if kernel else 1.0
+        kernel = layer.attr("kernel_shape")
+        dilations = layer.attr("dilations")
+        if not isinstance(kernel, Sequence) or not kernel:
+            return 1.0
+        window = _window(kernel, dilations if isinstance(dilations, Sequence) else None)
+        return min(1.0, window / producer_rows)
     return min(1.0, 1.0 / producer_rows)
 
 
