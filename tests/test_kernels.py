@@ -83,8 +83,7 @@ def test_read_noise_matches_a_per_cell_simulation():
     w, x_int = _random(5, g=1, m=2, k=32, n=2, signed=False)
     pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
     exact = np.matmul(x_int, pm.w_int).astype(np.float64)
-    fast = np.stack([pm.run_int(x_int, False, np.random.default_rng(s)) - exact
-                     for s in range(400)]).ravel()
+    fast = np.stack([pm.run_int(x_int, False, noise_key=s) - exact for s in range(400)]).ravel()
     dg = (p.g_on - p.g_off) / 3
     rng = np.random.default_rng(12345)
 
@@ -155,13 +154,15 @@ def test_adc_accumulate_kernels_equal_numpy(noisy):
     g, m, c, n = 3, 17, 12, 4
     v = (rng.standard_normal((g, m, c)) * 40).astype(np.float32)
     var = (rng.random((g, m, c)) * 4).astype(np.float32)
-    eps = rng.standard_normal((g, m, c)).astype(np.float32)
+    key = np.uint64(123456789)
+    eps = _kernels.normals(key, g * m * c, _kernels.NORMAL_TABLE).reshape(g, m, c)
     col_to_out = rng.integers(0, n, c).astype(np.int64)
     weight = rng.choice([-4.0, 1.0, 2.0, 8.0], c)
     acc = np.zeros((g, m, n))
     x = v.astype(np.float64)
     if noisy:
-        _kernels.adc_accumulate_noisy(v, var, eps, col_to_out, weight, -50.0, 3.0, 31.0, acc)
+        _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE, col_to_out, weight,
+                                      -50.0, 3.0, 31.0, acc)
         x = (v + np.sqrt(var) * eps).astype(np.float64)
     else:
         _kernels.adc_accumulate(v, col_to_out, weight, -50.0, 3.0, 31.0, acc)
@@ -170,3 +171,15 @@ def test_adc_accumulate_kernels_equal_numpy(noisy):
     for col in range(c):
         expected[:, :, col_to_out[col]] += weight[col] * q[:, :, col]
     np.testing.assert_allclose(acc, expected, rtol=1e-6, atol=1e-4)
+
+
+def test_counter_based_normals_are_standard_normal_and_keyed():
+    from imcsim.functional import _kernels
+
+    table = _kernels.NORMAL_TABLE
+    a = _kernels.normals(np.uint64(1), 200_000, table).astype(np.float64)
+    assert stats.kstest(a, "norm").pvalue > 0.01
+    np.testing.assert_array_equal(a, _kernels.normals(np.uint64(1), 200_000, table))
+    b = _kernels.normals(np.uint64(2), 200_000, table).astype(np.float64)
+    assert abs(np.corrcoef(a, b)[0, 1]) < 0.01
+    assert abs(np.corrcoef(a[:-1], a[1:])[0, 1]) < 0.01  # neighbours independent

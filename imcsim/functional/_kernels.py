@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-# One place for the compilation flags (cache to disk, parallel loops, strict IEEE maths so
-# results do not depend on the machine's vector width).
-JIT = {"cache": True, "parallel": True, "fastmath": False, "nogil": True}
+# One place for the compilation flags: cache to disk, strict IEEE maths (results do not depend
+# on the vector width), serial loops: on 2 cores a prange loop over cheap elements loses to
+# its thread start-up and to BLAS threads still spinning after the matmul that fed it.
+JIT = {"cache": True, "parallel": False, "fastmath": False, "nogil": True}
 
 
 @njit(**JIT)
@@ -37,15 +38,49 @@ def adc_accumulate(v, col_to_out, weight, vmin, lsb, top, acc):  # pragma: no co
             acc[g, m, col_to_out[c]] += weight[c] * (vmin + q * lsb)
 
 
+@njit(inline="always")
+def _splitmix64(x):  # pragma: no cover - jitted
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+# Read noise needs ~1e9 Gaussian draws per ResNet-18 image; Box–Muller costs ~20 ns each.
+# Instead each draw picks one of 2^20 fixed N(0, 1) samples with a counter-based hash of
+# (key, index): exact Gaussian marginals (to the table's ±5σ tails), independent of the
+# thread schedule, ~2 ns a draw. tests/test_kernels.py checks the statistics.
+TABLE_BITS = 20
+NORMAL_TABLE = np.random.default_rng(0x1A5EED).standard_normal(1 << TABLE_BITS).astype(np.float32)
+
+
+@njit(inline="always")
+def normal(key, index, table):  # pragma: no cover - jitted
+    """The standard normal draw number ``index`` of stream ``key``."""
+    r = _splitmix64(key ^ (np.uint64(index) * np.uint64(0xD1B54A32D192ED03)))
+    return table[r >> np.uint64(64 - TABLE_BITS)]
+
+
 @njit(**JIT)
-def adc_accumulate_noisy(v, var, eps, col_to_out, weight, vmin, lsb, top, acc):  # pragma: no cover
-    """As :func:`adc_accumulate`, after adding read noise N(0, var) drawn as sqrt(var)·eps."""
+def normals(key, n, table):  # pragma: no cover - jitted
+    """n draws of :func:`normal` for indices 0 … n−1 (for tests and twins)."""
+    out = np.empty(n, dtype=np.float32)
+    for i in range(n):
+        out[i] = normal(key, i, table)
+    return out
+
+
+@njit(**JIT)
+def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top, acc):  # pragma: no cover
+    """As :func:`adc_accumulate`, after adding read noise N(0, var): the draw for column
+    value (g, m, c) is ``normal(key, (g·M + m)·C + c, table)``."""
     g_n, m_n, c_n = v.shape
     for gm in prange(g_n * m_n):
         g = gm // m_n
         m = gm % m_n
+        base = gm * c_n
         for c in range(c_n):
-            x = v[g, m, c] + np.sqrt(var[g, m, c]) * eps[g, m, c]
+            x = v[g, m, c] + np.sqrt(var[g, m, c]) * normal(key, base + c, table)
             q = np.floor((x - vmin) / lsb + 0.5)
             if q < 0.0:
                 q = 0.0

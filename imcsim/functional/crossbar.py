@@ -183,6 +183,12 @@ def _ir_drop(g: np.ndarray, row0: int, hw: HwParams) -> np.ndarray:
     return 1.0 / (1.0 / np.maximum(g, 1e-30) + path[None, :, :])
 
 
+def noise_stream(key: int, *position: int) -> np.uint64:
+    """A 64-bit key for one (chunk, tile, cycle) block of read-noise draws."""
+    seq = np.random.SeedSequence([key % 2**63, *position])
+    return np.uint64(seq.generate_state(1, dtype=np.uint64)[0])
+
+
 @dataclass
 class _Tile:
     rows: slice
@@ -260,36 +266,36 @@ class ProgrammedMatrix:
 
     # ------------------------------------------------------------ execution
 
-    def run(self, x: np.ndarray, x_scale: float, signed: bool,
-            rng: np.random.Generator | None = None) -> np.ndarray:
+    def run(self, x: np.ndarray, x_scale: float, signed: bool, noise_key: int = 0) -> np.ndarray:
         """x: (G, M, K) float inputs → (G, M, N) float64 outputs (before bias)."""
         x_int = quantize_inputs(x, x_scale, self.hw.input_bits, signed)
-        acc = self.run_int(x_int, signed, rng)
+        acc = self.run_int(x_int, signed, noise_key)
         return acc * x_scale * self.w_scale
 
-    def run_int(self, x_int: np.ndarray, signed: bool,
-                rng: np.random.Generator | None = None) -> np.ndarray:
-        """The integer-domain result Σ x_int·w_int as the hardware computes it."""
+    def run_int(self, x_int: np.ndarray, signed: bool, noise_key: int = 0) -> np.ndarray:
+        """The integer-domain result Σ x_int·w_int as the hardware computes it.
+
+        Read-noise draws depend on ``noise_key`` and on the position of each column value
+        (chunk, tile, cycle, element), never on the thread schedule."""
         g_n, m_n, _ = x_int.shape
         acc = np.zeros((g_n, m_n, self.n), dtype=np.float64)
         top = float((1 << self.hw.adc_bits) - 1)
         noisy = self.hw.read_noise > 0
-        if noisy and rng is None:
-            raise ValueError("read noise needs a random generator")
         chunk = max(1, _CHUNK // max(1, g_n * self.col_weight.size))
         for m0 in range(0, m_n, chunk):
             part = slice(m0, min(m_n, m0 + chunk))
-            for t in self.tiles:
+            for ti, t in enumerate(self.tiles):
                 digits = input_digits(x_int[:, part, t.rows], self.hw, signed)
                 for j, dj in enumerate(digits):
                     vmin, lsb = t.ranges[2 * j + int(signed)]
                     weight = self.col_weight * float(1 << (j * self.hw.dac_bits))
                     v = np.matmul(dj, t.levels)
                     if noisy:
-                        assert t.q is not None and rng is not None
+                        assert t.q is not None
                         var = np.matmul(dj * dj, t.q) * np.float32(self.hw.read_noise**2)
-                        eps = rng.standard_normal(v.shape, dtype=np.float32)
-                        _kernels.adc_accumulate_noisy(v, var, eps, self.col_to_out, weight,
+                        key = noise_stream(noise_key, m0, ti, j)
+                        _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE,
+                                                      self.col_to_out, weight,
                                                       vmin, lsb, top, acc[:, part, :])
                     else:
                         _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top,

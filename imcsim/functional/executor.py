@@ -8,7 +8,8 @@ layer's error is its hw output against its float output, so it includes what ear
 layers lost.
 
 Determinism: the programming draws of layer i come from ``default_rng([seed, i, 0])`` and
-its read-noise draws for batch b from ``default_rng([seed, i, 1, b])``.
+its read-noise draws for batch b from the counter-based stream keyed by
+``SeedSequence([seed, i, 1, b])``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class LayerError:
     on_hardware: bool
     rel_error: float  # ‖hw − float‖ / ‖float‖ of the layer's first output
     snr_db: float
+    ref_norm: float  # ‖float‖, to pool errors over batches
 
 
 @dataclass
@@ -162,8 +164,9 @@ class Executor:
         if not hardware:
             return np.matmul(x.astype(np.float64), w)
         hw_layer = self._program(layer, [w], x, slot)
-        rng = np.random.default_rng([self.seed, self.index[layer.name], 1, self._batches, slot])
-        return hw_layer.matrices[slot].run(x, hw_layer.scale, hw_layer.signed, rng)
+        key = int(np.random.SeedSequence([self.seed, self.index[layer.name], 1, self._batches,
+                                          slot]).generate_state(1, dtype=np.uint64)[0])
+        return hw_layer.matrices[0].run(x, hw_layer.scale, hw_layer.signed, key)
 
     def _program(self, layer: Layer, ws: list[np.ndarray], x: np.ndarray, slot: int) -> _HwLayer:
         key = f"{layer.name}#{slot}"
@@ -293,4 +296,4 @@ def _error(layer: Layer, ref: np.ndarray, got: np.ndarray, on_hw: bool) -> Layer
     norm = np.linalg.norm(ref64)
     rel = float(diff / norm) if norm > 0 else float(diff)
     snr = float(20 * np.log10(norm / diff)) if diff > 0 and norm > 0 else math.inf
-    return LayerError(layer.name, layer.op, on_hw, rel, snr)
+    return LayerError(layer.name, layer.op, on_hw, rel, snr, float(norm))

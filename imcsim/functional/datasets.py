@@ -1,0 +1,62 @@
+"""Data sets for accuracy runs. No downloads: scikit-learn ships the digits images.
+
+- ``digits``: scikit-learn's 8×8 handwritten digits (1,797 images, pixel values 0–16,
+  scaled to [0, 1]), shaped (N, 1, 8, 8). A fixed split (seeded permutation, 20 % test)
+  is shared with ``models/train_digits_cnn.py``, so accuracy is measured on images the
+  model never saw in training.
+- ``random``: seeded standard-normal inputs of the model's own shapes (integer inputs:
+  uniform in [0, 2)), for models without a data set; accuracy is then agreement with float.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compiler.errors import ImcsimError
+
+DATASETS = ("digits", "random")
+SPLIT_SEED = 0
+TEST_FRACTION = 0.2
+
+
+def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_train, y_train, x_test, y_test), x as float32 (N, 1, 8, 8) in [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = (data.images / 16.0).astype(np.float32)[:, None, :, :]
+    y = data.target.astype(np.int64)
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(y))
+    n_test = int(round(TEST_FRACTION * len(y)))
+    test, train = order[:n_test], order[n_test:]
+    return x[train], y[train], x[test], y[test]
+
+
+def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dtype],
+         samples: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """``samples`` inputs for a model (batch axis first) and their labels (None if unlabelled)."""
+    if samples < 1:
+        raise ImcsimError(f"--samples {samples}: must be ≥ 1")
+    if name == "digits":
+        _, _, x, y = digits_split()
+        if len(inputs) != 1:
+            raise ImcsimError(f"--dataset digits: the model has {len(inputs)} inputs; it needs one "
+                              "image input of shape (N, 1, 8, 8)")
+        (input_name, shape), = inputs.items()
+        if tuple(shape[1:]) != x.shape[1:]:
+            raise ImcsimError(f"--dataset digits: images are {x.shape[1:]} but model input "
+                              f"'{input_name}' expects {tuple(shape[1:])}; use --dataset random "
+                              "or a model trained on digits (models/digits_cnn.onnx)")
+        pick = np.random.default_rng(seed).permutation(len(y))[:samples]
+        return {input_name: x[pick]}, y[pick]
+    if name == "random":
+        rng = np.random.default_rng(seed)
+        feeds = {}
+        for k, shape in inputs.items():
+            full = (samples, *shape[1:])
+            if np.dtype(dtypes.get(k, np.float32)).kind == "f":
+                feeds[k] = rng.standard_normal(full).astype(dtypes.get(k, np.float32))
+            else:
+                feeds[k] = rng.integers(0, 2, full).astype(dtypes[k])
+        return feeds, None
+    raise ImcsimError(f"--dataset {name}: unknown data set; choose one of {', '.join(DATASETS)}")
