@@ -28,15 +28,19 @@ Gaussians, N(0, σ²·Σ_i x_i²·(G_i/ΔG)²), computed with one more matmul.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from compiler.mapping import SignedScheme
 from imcsim.config import AdcRange, Arch
 from imcsim.functional import _kernels
 
-_CHUNK = 1 << 22  # column values per matmul chunk: bounds memory to ~16 MB per buffer
+_CHUNK = 1 << 18  # column values per chunk of input vectors: 1 MB per buffer
+_THREADS = max(1, min(8, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,31 +279,44 @@ class ProgrammedMatrix:
     def run_int(self, x_int: np.ndarray, signed: bool, noise_key: int = 0) -> np.ndarray:
         """The integer-domain result Σ x_int·w_int as the hardware computes it.
 
-        Read-noise draws depend on ``noise_key`` and on the position of each column value
-        (chunk, tile, cycle, element), never on the thread schedule."""
+        Input vectors are processed in fixed-size chunks, in parallel threads (BLAS limited
+        to one thread each). Read-noise draws depend on ``noise_key`` and on the position of
+        each column value (chunk, tile, cycle, element), never on the thread schedule."""
         g_n, m_n, _ = x_int.shape
         acc = np.zeros((g_n, m_n, self.n), dtype=np.float64)
-        top = float((1 << self.hw.adc_bits) - 1)
-        noisy = self.hw.read_noise > 0
+        # chunk boundaries depend only on the shapes (so do the noise keys), never on threads
         chunk = max(1, _CHUNK // max(1, g_n * self.col_weight.size))
-        for m0 in range(0, m_n, chunk):
-            part = slice(m0, min(m_n, m0 + chunk))
-            for ti, t in enumerate(self.tiles):
-                digits = input_digits(x_int[:, part, t.rows], self.hw, signed)
-                for j, dj in enumerate(digits):
-                    vmin, lsb = t.ranges[2 * j + int(signed)]
-                    weight = self.col_weight * float(1 << (j * self.hw.dac_bits))
-                    v = np.matmul(dj, t.levels)
-                    if noisy:
-                        assert t.q is not None
-                        var = np.matmul(dj * dj, t.q) * np.float32(self.hw.read_noise**2)
-                        key = noise_stream(noise_key, m0, ti, j)
-                        _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE,
-                                                      self.col_to_out, weight,
-                                                      vmin, lsb, top, acc[:, part, :])
-                    else:
-                        _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top,
-                                                acc[:, part, :])
+        starts = list(range(0, m_n, chunk))
+
+        def work(m0: int) -> None:
+            self._run_chunk(x_int, signed, noise_key, m0, min(m_n, m0 + chunk), acc)
+
+        if len(starts) == 1 or _THREADS == 1:
+            for m0 in starts:
+                work(m0)
+        else:
+            with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(_THREADS) as pool:
+                list(pool.map(work, starts))
         if self.correction:
             acc -= self.correction * x_int.sum(axis=2, keepdims=True)
         return acc
+
+    def _run_chunk(self, x_int: np.ndarray, signed: bool, noise_key: int, m0: int, m1: int,
+                   acc: np.ndarray) -> None:
+        top = float((1 << self.hw.adc_bits) - 1)
+        part = slice(m0, m1)
+        out = acc[:, part, :]
+        for ti, t in enumerate(self.tiles):
+            digits = input_digits(x_int[:, part, t.rows], self.hw, signed)
+            for j, dj in enumerate(digits):
+                vmin, lsb = t.ranges[2 * j + int(signed)]
+                weight = self.col_weight * float(1 << (j * self.hw.dac_bits))
+                v = np.matmul(dj, t.levels)
+                if self.hw.read_noise > 0:
+                    assert t.q is not None
+                    var = np.matmul(dj * dj, t.q) * np.float32(self.hw.read_noise**2)
+                    key = noise_stream(noise_key, m0, ti, j)
+                    _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE,
+                                                  self.col_to_out, weight, vmin, lsb, top, out)
+                else:
+                    _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top, out)
