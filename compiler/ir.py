@@ -128,6 +128,7 @@ class Network:
     inputs: dict[str, tuple[int, ...]]
     outputs: tuple[str, ...]
     batch: int = 1  # inferences in one run of the graph (--batch on a symbolic batch axis)
+    batch_symbolic: bool = False  # the model's batch axis is symbolic (a run may choose it)
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     unknown_ops: tuple[str, ...] = ()  # "OpType (node)" of ops counted as zero-cost
     constants: ConstantStore | None = field(default=None, repr=False)

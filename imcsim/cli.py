@@ -50,6 +50,25 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("arch", nargs="?", help="config file or preset name (default: rram_128)")
     arch_options(a)
 
+    acc = sub.add_parser("accuracy", help="accuracy of a model on the simulated hardware")
+    acc.add_argument("model", help="ONNX file")
+    acc.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    acc.add_argument("--dataset", default="random", metavar="digits|random",
+                     help="digits (scikit-learn, labelled) or random inputs (default random)")
+    acc.add_argument("--samples", type=int, metavar="N",
+                     help="inputs to run (default: the 359 digits test images, or 16 random)")
+    acc.add_argument("--seed", type=int, default=0,
+                     help="seed of every random draw: data sampling, programming, faults, reads")
+    acc.add_argument("--batch-size", type=int, default=32, metavar="N",
+                     help="inputs per executor run (default 32)")
+    acc.add_argument("--ideal", action="store_true",
+                     help="ideal hardware: float weights and inputs, no quantisation or noise")
+    acc.add_argument("--layers", metavar="NAME,NAME",
+                     help="simulate only these crossbar layers on hardware, the rest in float")
+    acc.add_argument("--outputs", metavar="FILE.npz",
+                     help="save the inputs and the first output, hardware and float")
+    arch_options(acc)
+
     sub.add_parser("schema", help="list every architecture config field with its unit")
     sub.add_parser("presets", help="list the bundled architecture presets")
     return p
@@ -102,6 +121,9 @@ def _run(args: argparse.Namespace) -> int:
         print("\n".join(config.preset_names()))
         return 0
 
+    if args.command == "accuracy":
+        return _accuracy(args)
+
     if args.command == "arch":
         from imcsim.report import arch_report, render_arch
         from imcsim.sim import peak
@@ -141,3 +163,53 @@ def _run(args: argparse.Namespace) -> int:
     if args.json != "-":
         render_compile(report, _console(False), max_layers=args.layers)
     return 0
+
+
+def _accuracy(args: argparse.Namespace) -> int:
+    from compiler.frontend import import_onnx
+    from compiler.passes import canonicalize
+    from imcsim import config
+    from imcsim.accuracy_report import accuracy_report, render_accuracy, write_outputs
+    from imcsim.functional import datasets
+    from imcsim.functional.accuracy import evaluate
+    from imcsim.report import check_json_target, write_json
+
+    if args.outputs:
+        check_json_target(args.outputs, "--outputs")
+    if args.dataset not in datasets.DATASETS:
+        raise ImcsimError(f"--dataset {args.dataset}: unknown data set; choose one of "
+                          f"{', '.join(datasets.DATASETS)}")
+    for option, value in (("--samples", args.samples), ("--batch-size", args.batch_size)):
+        if value is not None and value < 1:
+            raise ImcsimError(f"{option} {value}: must be ≥ 1")
+    arch = config.load_arch(args.arch, args.overrides)
+    _warn_meaningless_adc_bits(arch)
+    samples = args.samples or (len(datasets.digits_split()[3]) if args.dataset == "digits" else 16)
+    net = import_onnx(args.model)
+    if net.batch_symbolic:
+        batch = min(args.batch_size, samples)
+        net = import_onnx(args.model, batch=batch)
+    net = canonicalize(net, drop_views=False)
+    hw_layers = [s.strip() for s in args.layers.split(",") if s.strip()] if args.layers else None
+    result = evaluate(net, arch, args.dataset, samples, args.seed, ideal=args.ideal,
+                      hw_layers=hw_layers)
+    report = accuracy_report(net.name, net.batch, arch, result, args.dataset, args.ideal)
+    if args.outputs:
+        write_outputs(result, args.outputs)
+    if args.json:
+        write_json(report, args.json)
+    if args.json != "-":
+        render_accuracy(report, _console(False))
+    return 0
+
+
+def _warn_meaningless_adc_bits(arch) -> None:  # type: ignore[no-untyped-def]
+    """More ADC bits than a column can produce change nothing: say so."""
+    import math
+
+    useful = (arch.precision.dac_bits + arch.array.cell_bits + math.ceil(math.log2(arch.array.rows))
+              + 1)
+    if arch.adc.bits > useful:
+        _warn(f"adc.bits={arch.adc.bits} exceeds the {useful} bits a column of "
+              f"{arch.array.rows} rows × {arch.array.cell_bits}-bit cells × "
+              f"{arch.precision.dac_bits}-bit inputs can produce; the extra bits change nothing")

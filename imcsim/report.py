@@ -43,8 +43,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from compiler.ir import Network
 from compiler.mapping import Mapping
@@ -150,41 +151,46 @@ def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
     }
 
 
-def check_json_target(target: str) -> None:
-    """Fail early (before any work) when ``target`` cannot receive the JSON report."""
+def check_json_target(target: str, option: str = "--json") -> None:
+    """Fail early (before any work) when ``target`` cannot receive an output file."""
     if target == "-":
         return
     path = Path(target)
     if not path.parent.exists():
-        raise ImcsimError(f"--json {target}: directory {path.parent} does not exist; create it first")
+        raise ImcsimError(f"{option} {target}: directory {path.parent} does not exist; create it first")
     if not path.parent.is_dir():
-        raise ImcsimError(f"--json {target}: {path.parent} is not a directory; fix the path")
+        raise ImcsimError(f"{option} {target}: {path.parent} is not a directory; fix the path")
     if path.is_dir():
-        raise ImcsimError(f"--json {target}: is a directory; give a file name, e.g. "
-                          f"{path / 'report.json'}")
+        raise ImcsimError(f"{option} {target}: is a directory; give a file name, e.g. "
+                          f"{path / ('report.json' if option == '--json' else 'out.npz')}")
 
 
-def write_json(report: dict[str, Any], target: str) -> None:
-    """Write to ``target`` ('-' = stdout) atomically: a complete file or none at all."""
-    text = json.dumps(report, indent=2, allow_nan=False, default=str) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
-        return
-    check_json_target(target)
+def atomic_write(target: str, write: Callable[[BinaryIO], None], option: str = "--json") -> None:
+    """Write a file atomically: a complete file or none at all (no half-written output)."""
+    check_json_target(target, option)
     path = Path(target)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
         os.replace(tmp, path)
     except BaseException as e:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         if isinstance(e, OSError):
-            raise ImcsimError(f"--json {target}: cannot write ({e.strerror or e}); "
+            raise ImcsimError(f"{option} {target}: cannot write ({e.strerror or e}); "
                               "check the path and its permissions") from None
         raise
+
+
+def write_json(report: dict[str, Any], target: str) -> None:
+    """Write to ``target`` ('-' = stdout) atomically."""
+    text = json.dumps(report, indent=2, allow_nan=False, default=str) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    atomic_write(target, lambda f: f.write(text.encode("utf-8")))
 
 
 # ---------------------------------------------------------------- terminal

@@ -55,6 +55,7 @@ class LoadedGraph:
     name: str
     opset: int
     batch: int  # inferences per graph run: --batch N on a symbolic batch axis, else 1
+    batch_symbolic: bool  # the file has a symbolic batch axis (so --batch may change it)
     inputs: dict[str, tuple[int, ...]]
     input_dtypes: dict[str, np.dtype]
     outputs: tuple[str, ...]
@@ -101,7 +102,7 @@ def load(path: str | os.PathLike[str], batch: int | None = None) -> LoadedGraph:
     model = _read(path)
     opset = _default_opset(model, path)
     _check_inputs_defined(model, path)
-    inputs = _fix_input_shapes(model, path, batch)
+    inputs, batch_symbolic = _fix_input_shapes(model, path, batch)
     initializers = {t.name: t for t in model.graph.initializer}
     values: dict[str, np.ndarray] = {}
     const_shapes = {n: tuple(int(d) for d in t.dims) for n, t in initializers.items()}
@@ -110,7 +111,7 @@ def load(path: str | os.PathLike[str], batch: int | None = None) -> LoadedGraph:
     }
     g = LoadedGraph(
         path=path, name=model.graph.name or path.stem, opset=opset,
-        batch=1 if batch is None else batch,
+        batch=1 if batch is None else batch, batch_symbolic=batch_symbolic,
         inputs=inputs, input_dtypes={
             vi.name: np.dtype(onnx.helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type))
             for vi in model.graph.input if vi.name in inputs},
@@ -211,7 +212,7 @@ def _check_inputs_defined(model: onnx.ModelProto, path: Path) -> None:
 
 def _fix_input_shapes(
     model: onnx.ModelProto, path: Path, batch: int | None
-) -> dict[str, tuple[int, ...]]:
+) -> tuple[dict[str, tuple[int, ...]], bool]:
     """Give every graph input a static shape.
 
     Only symbolic dimensions are rewritten: axis 0 of an input when it is symbolic (the
@@ -256,7 +257,7 @@ def _fix_input_shapes(
                 d.dim_value = n
             dims.append(int(d.dim_value))
         shapes[vi.name] = tuple(dims)
-    return shapes
+    return shapes, bool(batch_axes)
 
 
 def _to_node(n: onnx.NodeProto, index: int, taken: set[str]) -> Node:
