@@ -44,11 +44,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=REPO / "models" / "resnet18.onnx")
     ap.add_argument("--images", type=int, default=2)
+    ap.add_argument("--set", dest="overrides", action="append", default=[],
+                    help="extra config overrides, e.g. precision.signed_scheme=offset")
     args = ap.parse_args()
     if not args.model.exists():
         subprocess.run([sys.executable, str(REPO / "models" / "build_models.py"), "resnet18",
                         "--out", str(args.model)], check=True)
-    arch = load_arch("rram_128", ["adc.bits=8", "nonideal.read_noise=0.02"])
+    arch = load_arch("rram_128", ["adc.bits=8", "nonideal.read_noise=0.02", *args.overrides])
     hw = HwParams.from_arch(arch)
     net = canonicalize(import_onnx(args.model, batch=1), drop_views=False)
     x = np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)
@@ -61,6 +63,8 @@ def main() -> None:
     # more matmul for the read-noise variance
     factor = hw.cycles * hw.slices * hw.scheme.columns_per_weight * 2
     floor = 2 * net.macs * factor / (gflops * 1e9)
+    print(f"config: {hw.scheme.value} weights, {hw.slices} slices, {hw.cycles} input cycles, "
+          f"{hw.adc_bits}-bit ADC, read noise σ={hw.read_noise}")
     print(f"float32 GEMM on this machine: {gflops:.0f} GFLOP/s")
     print(f"first image (programming + JIT): {t_first:.2f} s")
     print(f"per image: {per_image:.2f} s (best of {len(times)}); GEMM floor for the "
