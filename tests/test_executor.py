@@ -89,3 +89,19 @@ def test_non_finite_inputs_are_rejected():
     feeds["input"][0, 0, 0, 0] = np.nan
     with pytest.raises(ModelError, match="NaN"):
         Executor(net, load_arch("rram_128")).run(feeds)
+
+
+@pytest.mark.parametrize("name", ["tiny_lstm.torchscript.onnx", "tiny_gru.dynamo.onnx",
+                                  "tiny_lstm_wide.dynamo.onnx"])
+def test_recurrent_layers_run_on_hardware(name):
+    """16-bit weights and inputs with an exact ADC: only quantisation error remains."""
+    path = FIXTURES[[p.name for p in FIXTURES].index(name)]
+    net = _net(path)
+    feeds = _feeds(net)
+    exact = ["precision.weight_bits=16", "precision.input_bits=16", "adc.bits=16"]
+    r = Executor(net, load_arch("rram_128", exact)).run(feeds)
+    out = net.outputs[0]
+    assert any(e.on_hardware for e in r.layers if e.op in ("LSTM", "GRU"))
+    assert 0 < _rel(r.hw[out], r.float[out]) < 1e-3
+    coarse = Executor(net, load_arch("rram_128", ["adc.bits=4"])).run(feeds)
+    assert _rel(coarse.hw[out], coarse.float[out]) > _rel(r.hw[out], r.float[out])

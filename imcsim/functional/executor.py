@@ -271,20 +271,23 @@ class Executor:
     def _rnn(self, layer: Layer, inputs: list[np.ndarray | None], hardware: bool) -> list[np.ndarray]:
         from imcsim.functional.rnn import run_rnn
 
+        # every step's input vector mixes x_t with h ∈ (−1, 1) (or the initial state): one
+        # scale for the whole sequence, from the largest of them
+        states = [a for a in (inputs[0], inputs[5] if len(inputs) > 5 else None) if a is not None]
+        peak = max([1.0, *(float(np.max(np.abs(a))) for a in states if a.size)])
+
         def mm(x: np.ndarray, w: np.ndarray, slot: int) -> np.ndarray:
-            if hardware:
-                key = f"{layer.name}#{slot}"
-                if key not in self._programmed:
-                    self._program_rnn(layer, w, x, slot)
+            if hardware and f"{layer.name}#{slot}" not in self._programmed:
+                self._program_rnn(layer, w, peak, slot)
             return self._matmul(layer, x[None], w[None], hardware, slot)[0]
 
         attrs = {k: v for k, v in layer.attrs if k not in _NOTES}
         return run_rnn(layer.op, attrs, inputs, mm)
 
-    def _program_rnn(self, layer: Layer, w: np.ndarray, x: np.ndarray, slot: int) -> None:
-        """RNN inputs mix x with h ∈ (−1, 1): signed, scale from max(|x|, 1)."""
+    def _program_rnn(self, layer: Layer, w: np.ndarray, peak: float, slot: int) -> None:
+        """RNN step inputs are signed, quantised over [−peak, peak]."""
         assert self.hw is not None
-        scale = input_scale(np.array([max(1.0, float(np.max(np.abs(x))))]), self.hw.input_bits, True)
+        scale = input_scale(np.array([peak]), self.hw.input_bits, True)
         rng = np.random.default_rng([self.seed, self.index[layer.name], 0, slot])
         pm = ProgrammedMatrix(w[None], self.hw, rng)
         self._programmed[f"{layer.name}#{slot}"] = _HwLayer([pm], scale, True)
