@@ -69,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="save the inputs and the first output, hardware and float")
     arch_options(acc)
 
+    spm = sub.add_parser("sparse", help="map a sparse matrix with each strategy: SpMV cost and error")
+    spm.add_argument("matrix", help="Matrix Market (.mtx), SciPy (.npz) or dense NumPy (.npy)")
+    spm.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    spm.add_argument("--strategy", default="all",
+                     help="dense, matrix-slice, csr, csc, block, or all (default)")
+    spm.add_argument("--seed", type=int, default=0, help="seed of the input vector and devices")
+    spm.add_argument("--no-error", action="store_true", help="skip the SpMV error simulation")
+    arch_options(spm)
+
     sub.add_parser("schema", help="list every architecture config field with its unit")
     sub.add_parser("presets", help="list the bundled architecture presets")
     return p
@@ -123,6 +132,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "accuracy":
         return _accuracy(args)
+    if args.command == "sparse":
+        return _sparse(args)
 
     if args.command == "arch":
         from imcsim.report import arch_report, render_arch
@@ -213,3 +224,25 @@ def _warn_meaningless_adc_bits(arch) -> None:  # type: ignore[no-untyped-def]
         _warn(f"adc.bits={arch.adc.bits} exceeds the {useful} bits a column of "
               f"{arch.array.rows} rows × {arch.array.cell_bits}-bit cells × "
               f"{arch.precision.dac_bits}-bit inputs can produce; the extra bits change nothing")
+
+
+def _sparse(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from compiler.sparse import STRATEGIES, load_matrix
+    from imcsim import config
+    from imcsim.report import write_json
+    from imcsim.sparse import evaluate_strategy, render_sparse, sparse_report
+
+    names = list(STRATEGIES) if args.strategy == "all" else [args.strategy]
+    if any(n not in STRATEGIES for n in names):
+        raise ImcsimError(f"--strategy {args.strategy}: choose one of {', '.join(STRATEGIES)} or all")
+    arch = config.load_arch(args.arch, args.overrides)
+    a = load_matrix(args.matrix)
+    results = [evaluate_strategy(a, arch, n, args.seed, error=not args.no_error) for n in names]
+    report = sparse_report(Path(args.matrix).stem, a, arch, results, args.seed)
+    if args.json:
+        write_json(report, args.json)
+    if args.json != "-":
+        render_sparse(report, _console(False))
+    return 0

@@ -91,7 +91,9 @@ def test_presets_work_from_an_installed_wheel(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--no-build-isolation", "--target", str(target), str(REPO)],
                    check=True, capture_output=True)
-    code = "from imcsim.config import load_arch; print(load_arch('isaac').name)"
+    # every subpackage must be in the wheel: import the whole CLI path, not just the config
+    code = ("import imcsim.cli, imcsim.sim, imcsim.functional.executor, compiler.sparse; "
+            "from imcsim.config import load_arch; print(load_arch('isaac').name)")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, env={"PYTHONPATH": str(target)}, check=True)
     assert out.stdout.strip() == "ISAAC"

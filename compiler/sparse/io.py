@@ -1,0 +1,104 @@
+"""Read matrices: Matrix Market (.mtx: real, integer, pattern; general, symmetric,
+skew-symmetric), SciPy sparse .npz and dense .npy — or take a scipy.sparse / NumPy object.
+
+Everything becomes a float64 CSR matrix with explicit zeros removed. Every problem is a
+one-line :class:`MatrixError` naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+import scipy.sparse as sp
+
+from compiler.errors import MatrixError
+
+
+def as_csr(matrix: object, name: str = "matrix") -> sp.csr_matrix:
+    """A scipy.sparse matrix or a 2-D NumPy array as a finite float64 CSR matrix."""
+    if sp.issparse(matrix):
+        a = sp.csr_matrix(matrix)
+    elif isinstance(matrix, np.ndarray):
+        if matrix.ndim != 2:
+            raise MatrixError(f"{name}: expected a 2-D array, got {matrix.ndim}-D")
+        a = sp.csr_matrix(matrix)
+    else:
+        raise MatrixError(f"{name}: expected a scipy.sparse matrix or a 2-D NumPy array, "
+                          f"got {type(matrix).__name__}")
+    if np.iscomplexobj(a.data):
+        raise MatrixError(f"{name}: complex values are not supported; give a real matrix")
+    a = a.astype(np.float64)
+    if a.nnz and not np.all(np.isfinite(a.data)):
+        raise MatrixError(f"{name}: contains NaN or infinite values")
+    a.eliminate_zeros()
+    a.sort_indices()
+    return a
+
+
+def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
+    p = Path(path)
+    if not p.is_file():
+        raise MatrixError(f"{p}: no such file; give a .mtx, .npz or .npy matrix")
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".mtx":
+            _check_mm_header(p)
+            matrix = scipy.io.mmread(str(p))
+        elif suffix == ".npz":
+            matrix = sp.load_npz(str(p))
+        elif suffix == ".npy":
+            matrix = np.load(str(p), allow_pickle=False)
+        else:
+            raise MatrixError(f"{p}: unknown matrix format '{suffix}'; use .mtx, .npz or .npy")
+    except MatrixError:
+        raise
+    except (ValueError, OSError, IndexError, EOFError, KeyError, TypeError) as e:
+        first = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+        raise MatrixError(f"{p}: corrupt or unsupported matrix file ({first}); check the file") from None
+    return as_csr(matrix, str(p))
+
+
+def _check_mm_header(p: Path) -> None:
+    """Fail clearly on what scipy would reject obscurely or accept silently."""
+    with p.open("r", encoding="utf-8", errors="replace") as f:
+        banner = f.readline().strip().lower().split()
+        if len(banner) != 5 or banner[0] != "%%matrixmarket" or banner[1] != "matrix":
+            raise MatrixError(f"{p}: not a Matrix Market file (bad banner line); expected "
+                              "'%%MatrixMarket matrix coordinate real general' or similar")
+        fmt, field, symmetry = banner[2:]
+        if field == "complex":
+            raise MatrixError(f"{p}: complex matrices are not supported; give a real matrix")
+        if fmt not in ("coordinate", "array") or field not in ("real", "integer", "pattern",
+                                                                "double"):
+            raise MatrixError(f"{p}: unsupported Matrix Market type '{fmt} {field}'")
+        if symmetry not in ("general", "symmetric", "skew-symmetric"):
+            raise MatrixError(f"{p}: unsupported Matrix Market symmetry '{symmetry}'")
+        line = f.readline()
+        while line.startswith("%"):
+            line = f.readline()
+        size = line.split()
+        if fmt == "coordinate":
+            if len(size) != 3 or not all(s.isdigit() for s in size):
+                raise MatrixError(f"{p}: bad size line '{line.strip()}'; expected 'rows cols nnz'")
+            rows, cols, nnz = (int(s) for s in size)
+            count = 0
+            for entry in f:
+                if not entry.strip() or entry.startswith("%"):
+                    continue
+                parts = entry.split()
+                i, j = int(parts[0]), int(parts[1])
+                if not (1 <= i <= rows and 1 <= j <= cols):
+                    raise MatrixError(f"{p}: entry {count + 1} has index ({i}, {j}) outside the "
+                                      f"{rows} × {cols} matrix")
+                count += 1
+            if count != nnz:
+                raise MatrixError(f"{p}: header promises {nnz} entries but the file has {count}; "
+                                  "the file is truncated or corrupt")
+
+
+def require_square(a: sp.csr_matrix, name: str, why: str) -> None:
+    if a.shape[0] != a.shape[1]:
+        raise MatrixError(f"{name}: {why} needs a square matrix, got {a.shape[0]} × {a.shape[1]}")

@@ -1,0 +1,207 @@
+"""Sparse matrices on crossbars: per mapping strategy, cost of one SpMV (from the same
+component models and action counts as the network simulator) and its error on the
+simulated hardware (the functional tile kernels, with the configured non-idealities).
+
+This module is the one place that turns a matrix mapping into hardware behaviour, so the
+solvers built on SpMV (a later increment) reuse :class:`HardwareSpMV`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from compiler.sparse.strategies import SparseMapping, SparseSpec, map_matrix, segment_entries
+from imcsim.config import AdcRange, Arch
+from imcsim.cost import build_components
+from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, input_scale
+from imcsim.sim.actions import crossbar_step
+from imcsim.sim.analytical import step_time_s
+
+_GROUP_CELLS = 1 << 23  # value slots programmed per batch of blocks (bounds memory)
+MAX_SIMULATED_CELLS = 2 * 10**8  # above this, a strategy's error is not simulated
+
+
+def sparse_spec(arch: Arch) -> SparseSpec:
+    p = arch.precision
+    return SparseSpec(rows=arch.array.rows, cols=arch.array.cols, cell_bits=arch.array.cell_bits,
+                      value_bits=p.weight_bits, columns_per_value=p.signed_scheme.columns_per_weight)
+
+
+@dataclass
+class StrategyResult:
+    name: str
+    mapping: SparseMapping
+    arrays: int
+    cells_programmed: int
+    utilization: float
+    reads_per_spmv: int  # array reads (each input cycle counts)
+    spmv_latency_s: float
+    spmv_energy_j: float
+    spmv_rel_error: float | None
+    energy_breakdown: dict[str, float]
+    note: str = ""
+
+
+def spmv_cost(mp: SparseMapping, arch: Arch) -> tuple[float, float, dict[str, float]]:
+    """(latency, energy, energy by component) of one SpMV."""
+    comps = build_components(arch)
+    step = crossbar_step(arch, k=mp.rows_driven, n=mp.shape[0], rows_driven=mp.rows_driven,
+                         cols_read=mp.cols_read, extra_adds=mp.partial_sum_adds)
+    energy = {c: n * comps[c].energy_j for c, n in step.items()}
+    return mp.sequential_reads * step_time_s(arch, comps), sum(energy.values()), energy
+
+
+class HardwareSpMV:
+    """A matrix programmed onto simulated arrays with one mapping; ``__call__`` does y = A·x.
+
+    Blocks (or csr/csc segments) are programmed in batches as the groups of a
+    :class:`ProgrammedMatrix`, zero-padded to a common size; padded inputs are 0 and add
+    neither current nor read noise. Programming draws come from ``seed``; each call draws
+    fresh read noise.
+    """
+
+    def __init__(self, a: sp.csr_matrix, mp: SparseMapping, arch: Arch, seed: int = 0) -> None:
+        self.a, self.mp = a, mp
+        self.hw = HwParams.from_arch(arch)
+        self.calibrate = arch.adc.range is AdcRange.CALIBRATED
+        self.seed = seed
+        self.calls = 0
+        self._batches: list[tuple[np.ndarray, ProgrammedMatrix, np.ndarray, np.ndarray]] = []
+        rows_idx, cols_idx, values = self._block_entries()
+        rng = np.random.default_rng([seed, 0])
+        n = len(rows_idx)
+        k_max = max((len(c) for c in cols_idx), default=1)
+        m_max = max((len(r) for r in rows_idx), default=1)
+        per_batch = max(1, _GROUP_CELLS // max(1, k_max * m_max * self.hw.slices))
+        for b0 in range(0, n, per_batch):
+            ids = np.arange(b0, min(n, b0 + per_batch))
+            w = np.zeros((len(ids), k_max, m_max))
+            in_idx = np.full((len(ids), k_max), -1, dtype=np.int64)
+            out_idx = np.full((len(ids), m_max), -1, dtype=np.int64)
+            for g, k in enumerate(ids):
+                r, c = rows_idx[k], cols_idx[k]
+                w[g, :len(c), :len(r)] = values[k]
+                in_idx[g, :len(c)] = c
+                out_idx[g, :len(r)] = r
+            self._batches.append((ids, ProgrammedMatrix(w, self.hw, rng), in_idx, out_idx))
+
+    def _block_entries(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """Per block: output rows, input columns, and the dense value block (inputs × outputs)."""
+        mp, a = self.mp, self.a
+        rows_idx, cols_idx, values = [], [], []
+        if mp.strategy in ("csr", "csc"):
+            m = a if mp.strategy == "csr" else a.tocsc()
+            for k in range(mp.blocks):
+                s = segment_entries(mp, k)
+                idx, val = m.indices[s], m.data[s]
+                line = np.array([mp.row0[k] if mp.strategy == "csr" else mp.col0[k]])
+                if mp.strategy == "csr":  # one output, gathered inputs
+                    rows_idx.append(line)
+                    cols_idx.append(idx)
+                    values.append(val[:, None])
+                else:  # one input, scattered outputs
+                    rows_idx.append(idx)
+                    cols_idx.append(line)
+                    values.append(val[None, :])
+            return rows_idx, cols_idx, values
+        for k, (r0, h, c0, w) in enumerate(zip(mp.row0, mp.nrows, mp.col0, mp.ncols, strict=True)):
+            cols = mp.block_cols[k] if mp.block_cols is not None else np.arange(c0, c0 + w)
+            rows_idx.append(np.arange(r0, r0 + h))
+            cols_idx.append(cols)
+            values.append(a[r0:r0 + h][:, cols].toarray().T)
+        return rows_idx, cols_idx, values
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        y = np.zeros(self.a.shape[0])
+        signed = bool(np.min(x) < 0)
+        scale = input_scale(x, self.hw.input_bits, signed)
+        xp = np.append(x, 0.0)  # index −1 → padding input 0
+        calibrate = self.calibrate and self.calls == 0
+        for b, (_, pm, in_idx, out_idx) in enumerate(self._batches):
+            if calibrate:  # ADC ranges from the first input vector, as on real hardware
+                pm.calibrate(xp[in_idx][:, None, :], scale, signed)
+            key = int(np.random.SeedSequence([self.seed, 1, self.calls, b])
+                      .generate_state(1, dtype=np.uint64)[0])
+            part = pm.run(xp[in_idx][:, None, :], scale, signed, key)[:, 0, :]
+            mask = out_idx >= 0
+            np.add.at(y, out_idx[mask], part[mask])
+        self.calls += 1
+        return y
+
+
+def evaluate_strategy(a: sp.csr_matrix, arch: Arch, strategy: str, seed: int = 0,
+                      error: bool = True) -> StrategyResult:
+    mp = map_matrix(a, sparse_spec(arch), strategy)
+    latency, energy, breakdown = spmv_cost(mp, arch)
+    rel, note = None, ""
+    if error and mp.cells_programmed > MAX_SIMULATED_CELLS:
+        note = (f"error not simulated: {mp.cells_programmed:,} cells exceed "
+                f"{MAX_SIMULATED_CELLS:,}; it is at least matrix-slice's")
+    elif error:
+        x = np.random.default_rng([seed, 2]).standard_normal(a.shape[1])
+        y = a @ x
+        y_hw = HardwareSpMV(a, mp, arch, seed)(x)
+        norm = float(np.linalg.norm(y))
+        rel = float(np.linalg.norm(y_hw - y) / norm) if norm > 0 else float(np.linalg.norm(y_hw))
+    cycles = math.ceil(arch.precision.input_bits / arch.precision.dac_bits)
+    return StrategyResult(
+        name=strategy, mapping=mp, arrays=mp.arrays, cells_programmed=mp.cells_programmed,
+        utilization=mp.utilization, reads_per_spmv=mp.reads * cycles, spmv_latency_s=latency,
+        spmv_energy_j=energy, spmv_rel_error=rel, energy_breakdown=breakdown, note=note,
+    )
+
+
+def sparse_report(name: str, a: sp.csr_matrix, arch: Arch, results: list[StrategyResult],
+                  seed: int) -> dict[str, object]:
+    """JSON of ``imcsim sparse``: ``matrix`` (``name``, ``rows``, ``cols``, ``nnz``),
+    ``arch`` (name, ADC model and range, value bits), ``seed``, and ``strategies[]`` with
+    ``name``, ``arrays``, ``cells_programmed``, ``utilization`` (non-zeros / value slots of
+    the arrays allocated), ``reads_per_spmv`` (array reads, each input cycle counted),
+    ``spmv_latency_s``, ``spmv_energy_j``, ``spmv_rel_error`` (‖ŷ − y‖/‖y‖ for a seeded
+    N(0, 1) input; null when not simulated, with ``note``), ``energy_breakdown``."""
+    from imcsim.cost import adc_model_name
+
+    return {
+        "matrix": {"name": name, "rows": a.shape[0], "cols": a.shape[1], "nnz": int(a.nnz)},
+        "arch": {"name": arch.name, "source": arch.source, "adc_model": adc_model_name(arch),
+                 "adc_bits": arch.adc.bits, "adc_range": arch.adc.range.value,
+                 "value_bits": arch.precision.weight_bits, "cell_bits": arch.array.cell_bits,
+                 "signed_scheme": arch.precision.signed_scheme.value},
+        "seed": seed,
+        "strategies": [
+            {"name": r.name, "arrays": r.arrays, "cells_programmed": r.cells_programmed,
+             "utilization": r.utilization, "reads_per_spmv": r.reads_per_spmv,
+             "spmv_latency_s": r.spmv_latency_s, "spmv_energy_j": r.spmv_energy_j,
+             "spmv_rel_error": r.spmv_rel_error, "note": r.note,
+             "energy_breakdown": r.energy_breakdown}
+            for r in results
+        ],
+    }
+
+
+def render_sparse(report: dict[str, object], console: object) -> None:
+    from rich.table import Table
+
+    from imcsim.report import _si
+
+    m, a = report["matrix"], report["arch"]  # type: ignore[index]
+    console.print(f"[bold]{m['name']}[/] ({m['rows']:,} × {m['cols']:,}, {m['nnz']:,} non-zeros) "  # type: ignore[attr-defined,index]
+                  f"on [bold]{a['name']}[/]: {a['value_bits']}-bit values in {a['cell_bits']}-bit "  # type: ignore[index]
+                  f"cells, {a['adc_bits']}-bit ADC ({a['adc_range']})")  # type: ignore[index]
+    t = Table(title="Mapping strategies (one SpMV)")
+    for col in ("strategy", "arrays", "cells", "util", "reads", "time", "energy", "error"):
+        t.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=True)
+    for r in report["strategies"]:  # type: ignore[attr-defined]
+        err = "-" if r["spmv_rel_error"] is None else f"{r['spmv_rel_error']:.3g}"
+        t.add_row(r["name"], f"{r['arrays']:,}", f"{r['cells_programmed']:,}",
+                  f"{r['utilization']:.1%}", f"{r['reads_per_spmv']:,}",
+                  _si(r["spmv_latency_s"], "s"), _si(r["spmv_energy_j"], "J"), err)
+    console.print(t)  # type: ignore[attr-defined]
+    for r in report["strategies"]:  # type: ignore[attr-defined]
+        if r["note"]:
+            console.print(f"{r['name']}: {r['note']}")  # type: ignore[attr-defined]
