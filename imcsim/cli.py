@@ -78,6 +78,30 @@ def _parser() -> argparse.ArgumentParser:
     spm.add_argument("--no-error", action="store_true", help="skip the SpMV error simulation")
     arch_options(spm)
 
+    sol = sub.add_parser("solve", help="solve A·x = b with analog crossbars")
+    sol.add_argument("matrix", help="square matrix (.mtx, .npz, .npy)")
+    sol.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    sol.add_argument("--method", default="refine", metavar="refine|one-step|bitslice",
+                     help="mixed-precision refinement (default), the one-step feedback "
+                     "circuit, or the SpMV error against the number of bit slices")
+    sol.add_argument("--tol", type=float, default=1e-6, help="refine: target ‖b − Ax‖/‖b‖")
+    sol.add_argument("--max-iter", type=int, default=100, help="refine: outer steps at most")
+    sol.add_argument("--inner", type=int, default=5, help="refine: Krylov steps per outer step")
+    sol.add_argument("--no-scaling", action="store_true", help="no Jacobi scaling of A")
+    sol.add_argument("--slices", type=int, default=8, help="bitslice: up to this many slices")
+    sol.add_argument("--rhs", metavar="FILE.npy", help="right-hand side b (default b = A·1)")
+    sol.add_argument("--x-out", metavar="FILE.npy", help="write the solution x")
+    sol.add_argument("--seed", type=int, default=0, help="seed of every device draw")
+    arch_options(sol)
+
+    pr = sub.add_parser("pagerank", help="PageRank of a graph on the one-step analog circuit")
+    pr.add_argument("matrix", help="adjacency matrix (A[i, j] ≠ 0: edge i → j)")
+    pr.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    pr.add_argument("--damping", type=float, default=0.85, help="damping factor d (default 0.85)")
+    pr.add_argument("--x-out", metavar="FILE.npy", help="write the PageRank vector")
+    pr.add_argument("--seed", type=int, default=0, help="seed of every device draw")
+    arch_options(pr)
+
     sub.add_parser("schema", help="list every architecture config field with its unit")
     sub.add_parser("presets", help="list the bundled architecture presets")
     return p
@@ -134,6 +158,8 @@ def _run(args: argparse.Namespace) -> int:
         return _accuracy(args)
     if args.command == "sparse":
         return _sparse(args)
+    if args.command in ("solve", "pagerank"):
+        return _solve(args)
 
     if args.command == "arch":
         from imcsim.report import arch_report, render_arch
@@ -246,3 +272,123 @@ def _sparse(args: argparse.Namespace) -> int:
     if args.json != "-":
         render_sparse(report, _console(False))
     return 0
+
+
+def _solve(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from compiler.sparse import load_matrix
+    from imcsim import config, solvers
+    from imcsim.report import atomic_write, check_json_target, write_json
+
+    if args.x_out:
+        check_json_target(args.x_out, "--x-out")
+    arch = config.load_arch(args.arch, args.overrides)
+    a = load_matrix(args.matrix)
+    if args.command == "pagerank":
+        if not 0 < args.damping < 1:
+            raise ImcsimError(f"--damping {args.damping}: must be in (0, 1)")
+        result = solvers.pagerank(a, arch, damping=args.damping, seed=args.seed)
+        rhs_note = "PageRank: (I − d·P)·x = (1 − d)/n·1"
+    else:
+        if args.method not in ("refine", "one-step", "bitslice"):
+            raise ImcsimError(f"--method {args.method}: choose refine, one-step or bitslice")
+        for option, value in (("--max-iter", args.max_iter), ("--inner", args.inner),
+                              ("--slices", args.slices)):
+            if value < 1:
+                raise ImcsimError(f"{option} {value}: must be ≥ 1")
+        if not 0 < args.tol < 1:
+            raise ImcsimError(f"--tol {args.tol}: must be in (0, 1)")
+        if args.method == "bitslice":
+            return _bitslice(args, a, arch)
+        if args.rhs:
+            b = _load_rhs(args.rhs, a.shape[0])
+            rhs_note = f"b from {args.rhs}"
+        else:
+            b, rhs_note = a @ np.ones(a.shape[1]), "b = A·1 (exact solution x = 1)"
+        if args.method == "refine":
+            result = solvers.refine(a, b, arch, tol=args.tol, max_iter=args.max_iter,
+                                    inner=args.inner, seed=args.seed, scale=not args.no_scaling)
+        else:
+            result = solvers.one_step(a, b, arch, seed=args.seed, scale=not args.no_scaling)
+    report = {
+        "matrix": {"name": _stem(args.matrix), "rows": a.shape[0], "nnz": int(a.nnz)},
+        "arch": {"name": arch.name, "source": arch.source, "cell_bits": arch.array.cell_bits,
+                 "value_bits": arch.precision.weight_bits, "adc_bits": arch.adc.bits,
+                 "adc_range": arch.adc.range.value},
+        "method": result.method, "rhs": rhs_note, "converged": result.converged,
+        "iterations": result.iterations, "rel_residual": result.rel_residual,
+        "rel_error": result.rel_error, "analog_mvms": result.analog_mvms,
+        "energy_j": result.energy_j, "time_s": result.time_s, "reason": result.reason,
+        "history": result.history, "details": result.details, "seed": args.seed,
+    }
+    if args.x_out:
+        atomic_write(args.x_out, lambda f: np.save(f, result.x), option="--x-out")
+    if args.json:
+        write_json(report, args.json)
+    if args.json != "-":
+        _render_solve(report)
+    return 0 if result.converged else 1
+
+
+def _stem(path: str) -> str:
+    from pathlib import Path
+
+    return Path(path).stem
+
+
+def _load_rhs(path: str, n: int):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    try:
+        b = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise ImcsimError(f"--rhs {path}: cannot read a NumPy array ({e})") from None
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if b.shape != (n,):
+        raise ImcsimError(f"--rhs {path}: has {b.size} values, the matrix has {n} rows")
+    if not np.all(np.isfinite(b)):
+        raise ImcsimError(f"--rhs {path}: contains NaN or infinite values")
+    return b
+
+
+def _bitslice(args: argparse.Namespace, a, arch) -> int:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    from imcsim import solvers
+    from imcsim.report import write_json
+
+    rows = solvers.slice_sweep(a, arch, args.slices, seed=args.seed)
+    report = {"matrix": {"name": _stem(args.matrix), "rows": a.shape[0], "nnz": int(a.nnz)},
+              "method": "bitslice", "cell_bits": arch.array.cell_bits, "slices": rows}
+    if args.json:
+        write_json(report, args.json)
+    if args.json != "-":
+        t = Table(title=f"SpMV error against bit slices of {arch.array.cell_bits}-bit cells")
+        for col in ("slices", "value bits", "cells", "SpMV rel. error"):
+            t.add_column(col, justify="right")
+        for r in rows:
+            t.add_row(str(r["slices"]), str(r["value_bits"]), f"{r['cells_programmed']:,}",
+                      f"{r['spmv_rel_error']:.3g}")
+        _console(False).print(t)
+    return 0
+
+
+def _render_solve(report) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    from imcsim.report import _si
+
+    t = Table(title=f"{report['method']} on {report['matrix']['name']} "
+                    f"({report['matrix']['rows']:,} unknowns)", show_header=False)
+    t.add_row("converged", "yes" if report["converged"] else "no")
+    t.add_row("iterations", str(report["iterations"]))
+    t.add_row("relative residual ‖b − Ax‖/‖b‖", f"{report['rel_residual']:.3g}")
+    if report["rel_error"] is not None:
+        t.add_row("error vs exact solution", f"{report['rel_error']:.3g}")
+    t.add_row("analog MVMs", f"{report['analog_mvms']:,}")
+    t.add_row("energy / time", f"{_si(report['energy_j'], 'J')} / {_si(report['time_s'], 's')}")
+    t.add_row("right-hand side", report["rhs"])
+    _console(False).print(t)
+    if report["reason"]:
+        _warn(f"did not converge: {report['reason']}")

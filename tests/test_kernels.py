@@ -25,7 +25,7 @@ def hw(**kw) -> HwParams:
 def _random(seed, g=2, m=5, k=150, n=7, signed=True, bits=8):
     rng = np.random.default_rng(seed)
     w = rng.standard_normal((g, k, n))
-    lo = -(2 ** (bits - 1)) if signed else 0
+    lo = -(2 ** (bits - 1) - 1) if signed else 0  # sign + magnitude
     hi = 2 ** (bits - 1) - 1 if signed else 2**bits - 1
     x_int = rng.integers(lo, hi + 1, size=(g, m, k))
     return w, x_int

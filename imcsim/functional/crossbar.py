@@ -16,8 +16,8 @@ A weight matrix W (groups × K × N) is programmed once (:class:`ProgrammedMatri
 4. read through a reference column of ideal G_off cells subtracted in analog, so a column
    value is v = Σ_i x_i·(G_i − G_off)/ΔG: exactly Σ x·level when the devices are ideal.
 
-Each input vector is quantised to ``input_bits`` (unsigned after a ReLU, else two's
-complement with a signed top digit driven as a bipolar pulse) and applied ``dac_bits`` per
+Each input vector is quantised to ``input_bits`` (unsigned after a ReLU, else sign and
+magnitude, the magnitude's digits driven as bipolar pulses) and applied ``dac_bits`` per
 read. Every (row tile, input cycle, slice, sign) column value goes through an ADC of
 ``adc.bits`` — full-scale range or calibrated percentile, with clipping — and the
 shift-and-add; row tiles are summed digitally. Read noise (per read, per cell, relative σ)
@@ -95,11 +95,15 @@ class HwParams:
 
 
 def quantize_weights(w: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric per-output-column quantisation of (G, K, N) weights → (int64, scale (G,1,N))."""
+    """Symmetric per-output-column quantisation of (G, K, N) weights → (int64, scale (G,1,N)).
+
+    An all-zero column gets scale 0: the digital side ignores it, so the noise its G_off
+    cells read cannot leak into an output."""
     qmax = 2 ** (bits - 1) - 1
     peak = np.max(np.abs(w), axis=1, keepdims=True)
-    scale = np.where(peak > 0, peak / max(qmax, 1), 1.0)
-    return np.clip(np.rint(w / scale), -qmax, qmax).astype(np.int64), scale
+    scale = peak / max(qmax, 1)
+    safe = np.where(peak > 0, scale, 1.0)
+    return np.clip(np.rint(w / safe), -qmax, qmax).astype(np.int64), scale
 
 
 def encode(w_int: np.ndarray, hw: HwParams) -> tuple[np.ndarray, np.ndarray, float]:
@@ -133,23 +137,25 @@ def encode(w_int: np.ndarray, hw: HwParams) -> tuple[np.ndarray, np.ndarray, flo
 def input_digits(x_int: np.ndarray, hw: HwParams, signed: bool) -> list[np.ndarray]:
     """Split integer inputs into ``cycles`` digits of ``dac_bits`` (LSB first), float32.
 
-    Unsigned inputs give digits in [0, 2^d − 1]; signed ones are read as two's complement
-    over cycles·d bits and the top digit is signed, in [−2^(d−1), 2^(d−1) − 1].
+    Unsigned inputs give digits in [0, 2^d − 1]. Signed inputs are sign-magnitude: the
+    digits of |x| driven with the polarity of x (bipolar pulses), in [−(2^d − 1), 2^d − 1];
+    so a column's values have the same size whatever the signs, and ADC ranges calibrated
+    on mostly positive data still fit.
     """
     d, j_n = hw.dac_bits, hw.cycles
     mask = (1 << d) - 1
-    code = x_int & ((1 << (d * j_n)) - 1) if signed else x_int
+    magnitude = np.abs(x_int) if signed else x_int
+    sign = np.sign(x_int).astype(np.float32) if signed else None
     digits = []
     for j in range(j_n):
-        digit = (code >> (j * d)) & mask
-        if signed and j == j_n - 1:
-            digit = np.where(digit >= 1 << (d - 1), digit - (1 << d), digit)
-        digits.append(digit.astype(np.float32))
+        digit = ((magnitude >> (j * d)) & mask).astype(np.float32)
+        digits.append(digit * sign if sign is not None else digit)
     return digits
 
 
 def quantize_inputs(x: np.ndarray, scale: float, bits: int, signed: bool) -> np.ndarray:
-    lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    """Signed: symmetric [−(2^(b−1) − 1), 2^(b−1) − 1] (sign + b − 1 magnitude bits)."""
+    lo, hi = (-(2 ** (bits - 1) - 1), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
     return np.clip(np.rint(x / scale), lo, hi).astype(np.int64)
 
 
@@ -233,26 +239,26 @@ class ProgrammedMatrix:
 
     # ------------------------------------------------------------ ADC ranges
 
-    def _digit_range(self, j: int, signed: bool) -> tuple[int, int]:
-        d = self.hw.dac_bits
-        if signed and j == self.hw.cycles - 1:
-            return -(1 << (d - 1)), (1 << (d - 1)) - 1
-        return 0, (1 << d) - 1
+    def _digit_range(self, signed: bool) -> tuple[int, int]:
+        top = (1 << self.hw.dac_bits) - 1
+        return (-top, top) if signed else (0, top)
 
     def _full_scale(self, rows: int) -> list[tuple[float, float]]:
         """Per input cycle (vmin, lsb) for both signed and unsigned inputs: index 2·j + signed."""
         top = (1 << self.hw.adc_bits) - 1
         lmax = (1 << self.hw.cell_bits) - 1
-        out = []
-        for j in range(self.hw.cycles):
-            for signed in (False, True):
-                dmin, dmax = self._digit_range(j, signed)
-                vmin, vmax = rows * dmin * lmax, rows * dmax * lmax
-                out.append((float(vmin), max(1.0, (vmax - vmin) / top)))
-        return out
+        ranges = []
+        for signed in (False, True):
+            dmin, dmax = self._digit_range(signed)
+            vmin, vmax = rows * dmin * lmax, rows * dmax * lmax
+            ranges.append((float(vmin), max(1.0, (vmax - vmin) / top)))
+        return ranges * self.hw.cycles  # the same for every cycle until calibrated
 
     def calibrate(self, x: np.ndarray, x_scale: float, signed: bool) -> None:
-        """Set each tile's ADC ranges to percentiles of the column values of inputs ``x``."""
+        """Set each tile's ADC ranges to percentiles of the column values of inputs ``x``.
+
+        Each cycle's range is [0, P] for unsigned inputs and [−P, P] for signed ones (bipolar
+        pulses), with P the ``percentile`` of the cycle's |column values|."""
         p, top = self.hw.percentile, (1 << self.hw.adc_bits) - 1
         x_int = quantize_inputs(x, x_scale, self.hw.input_bits, signed)
         rng = np.random.default_rng(0)
@@ -263,10 +269,9 @@ class ProgrammedMatrix:
                 if dj.shape[1] > 2048:  # a fixed, seeded subsample of input vectors
                     idx = np.sort(rng.choice(dj.shape[1], 2048, replace=False))
                     sample = dj[:, idx, :]
-                v = np.matmul(sample, t.levels)
-                lo = float(np.percentile(v, 100 - p)) if signed and j == self.hw.cycles - 1 else 0.0
-                hi = max(float(np.percentile(v, p)), lo + 1.0)
-                t.ranges[2 * j + int(signed)] = (min(lo, 0.0), max(1.0, (hi - min(lo, 0.0)) / top))
+                hi = max(1.0, float(np.percentile(np.abs(np.matmul(sample, t.levels)), p)))
+                lo = -hi if signed else 0.0
+                t.ranges[2 * j + int(signed)] = (lo, max(1.0, (hi - lo) / top))
 
     # ------------------------------------------------------------ execution
 

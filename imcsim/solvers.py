@@ -1,0 +1,307 @@
+"""Solvers built on analog crossbar operations.
+
+- :func:`refine` — mixed-precision iterative refinement (Le Gallo et al., Nature
+  Electronics 2018): the digital unit keeps x and r = b − A·x in float64; each outer step
+  solves A·z = r inexactly with a few Krylov iterations (CG for symmetric positive
+  definite A, GMRES otherwise) whose matrix-vector products run on the simulated
+  crossbars (:class:`imcsim.sparse.HardwareSpMV`, block mapping, configured
+  non-idealities); x += z. A symmetric Jacobi scaling D^-1/2·A·D^-1/2 (digital, exact) is
+  applied first by default, as badly scaled stiffness matrices otherwise waste the
+  arrays' few bits. Stops at ‖r‖/‖b‖ ≤ tol, after ``max_iter`` outer steps, or when the
+  residual stops falling — and then says why (condition number against the analog MVM
+  error).
+- :func:`slice_sweep` — bit-slice precision extension (Zidan et al., Nature Electronics
+  2018): SpMV error against the number of slices of low-precision cells.
+- :func:`one_step` — the analog feedback solver (Sun et al., PNAS 2019; 2020): a crossbar
+  in the feedback loop of op-amps settles to x = A⁻¹·b in one step. Each entry is one
+  conductance (no bit slicing): quantised to ``cell_bits`` levels, positive and negative
+  parts on two arrays, with programming noise; finite op-amp open-loop gain A0 perturbs the
+  matrix by ‖A‖/A0 on the diagonal. The circuit is stable only when every eigenvalue of A
+  has a positive real part; otherwise it refuses. PageRank is the solve of
+  (I − d·P)·x = (1 − d)/n · 1 with P column-stochastic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from compiler.errors import MatrixError
+from compiler.sparse import map_matrix, require_square
+from imcsim.config import Arch
+from imcsim.cost import build_components
+from imcsim.sparse import HardwareSpMV, sparse_spec, spmv_cost
+
+OPAMP_POWER_W = 1e-4  # per op-amp (one per row) of the one-step circuit, a typical CMOS figure
+SETTLING_READS = 10  # one-step circuit settles in about 10 array read times
+
+
+@dataclass
+class SolveResult:
+    method: str
+    converged: bool
+    iterations: int
+    rel_residual: float  # ‖b − A·x‖ / ‖b‖
+    analog_mvms: int
+    energy_j: float
+    time_s: float
+    x: np.ndarray = field(repr=False)
+    history: list[float] = field(default_factory=list)
+    reason: str = ""
+    rel_error: float | None = None  # ‖x − x*‖/‖x*‖ against scipy's direct solution, if known
+    details: dict[str, object] = field(default_factory=dict)
+
+
+def _is_symmetric(a: sp.csr_matrix) -> bool:
+    diff = abs(a - a.T)
+    return diff.nnz == 0 or diff.max() <= 1e-12 * abs(a).max()
+
+
+def _is_spd(a: sp.csr_matrix) -> bool:
+    if not _is_symmetric(a) or np.any(a.diagonal() <= 0):
+        return False
+    try:  # smallest eigenvalue > 0 (small problems: dense; large: shift-invert Lanczos)
+        if a.shape[0] <= 2000:
+            return bool(np.linalg.eigvalsh(a.toarray())[0] > 0)
+        return bool(spla.eigsh(a, k=1, sigma=0, which="LM", return_eigenvectors=False)[0] > 0)
+    except (np.linalg.LinAlgError, spla.ArpackError, RuntimeError):
+        return False
+
+
+def condition_number(a: sp.csr_matrix) -> float:
+    """Condition number: exact 2-norm (dense SVD) up to 2,000 unknowns, else the 1-norm
+    estimate ‖A‖₁·‖A⁻¹‖₁ (Higham's estimator on a sparse LU)."""
+    if a.shape[0] <= 2000:
+        s = np.linalg.svd(a.toarray(), compute_uv=False)
+        return float(s[0] / s[-1]) if s[-1] > 0 else math.inf
+    try:
+        lu = spla.splu(a.tocsc())
+    except RuntimeError:  # exactly singular
+        return math.inf
+    inv = spla.LinearOperator(a.shape, matvec=lu.solve, rmatvec=lambda v: lu.solve(v, trans="T"),
+                              dtype=np.float64)
+    return float(spla.onenormest(a) * spla.onenormest(inv))
+
+
+def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
+           max_iter: int = 100, inner: int = 5, seed: int = 0, scale: bool = True,
+           strategy: str = "block") -> SolveResult:
+    require_square(a, "matrix", "refine")
+    n = a.shape[0]
+    if b.shape != (n,):
+        raise MatrixError(f"right-hand side has shape {b.shape}, the matrix needs ({n},)")
+    spd = _is_spd(a)
+    d = 1.0 / np.sqrt(np.abs(a.diagonal())) if scale and np.all(a.diagonal() != 0) else np.ones(n)
+    a_s = sp.csr_matrix(sp.diags(d) @ a @ sp.diags(d))  # solve (D A D) y = D b, x = D y
+    mp = map_matrix(a_s, sparse_spec(arch), strategy)
+    hw = HardwareSpMV(a_s, mp, arch, seed)
+    mvm_latency, mvm_energy, _ = spmv_cost(mp, arch)
+    comps = build_components(arch)
+    digital_mac = comps["digital_mac"].energy_j
+    digital_rate = max(1.0, comps["digital_mac"].count) * arch.technology.clock_hz
+
+    calls = 0
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        nonlocal calls
+        calls += 1
+        return hw(np.asarray(v).ravel())
+
+    op = spla.LinearOperator((n, n), matvec=matvec, dtype=np.float64)
+    b_s = d * b
+    b_norm = float(np.linalg.norm(b))
+    if b_norm == 0:
+        raise MatrixError("right-hand side is zero: the solution is x = 0")
+    y = np.zeros(n)
+    best_y, best = y, 1.0
+    history = [1.0]
+    converged, reason = False, ""
+    for _ in range(max_iter):
+        r_s = b_s - a_s @ y  # float64, digital
+        rel = float(np.linalg.norm(r_s / d) / b_norm)
+        history[-1] = rel
+        if rel < best:
+            best_y, best = y, rel
+        if rel <= tol:
+            converged = True
+            break
+        if len(history) > 6 and history[-1] > 0.9 * history[-6]:
+            reason = "the residual stopped falling"
+            break
+        if spd:
+            z, _ = spla.cg(op, r_s, maxiter=inner, rtol=1e-12)
+        else:
+            z, _ = spla.gmres(op, r_s, restart=inner, maxiter=1, rtol=1e-12)
+        y = y + z
+        history.append(rel)
+    else:
+        reason = f"{max_iter} refinement steps were not enough"
+    x = d * best_y  # the best iterate, never a diverged last one
+    outer = len(history) - 1
+    final = float(np.linalg.norm(b - a @ x) / b_norm)
+    if not converged and final <= tol:
+        converged = True
+    if not converged:
+        kappa = condition_number(a_s)
+        mvm_err = _mvm_error(a_s, hw, seed)
+        reason = (f"{reason}: κ(scaled A) ≈ {kappa:.3g} × analog MVM error {mvm_err:.2g} = "
+                  f"{kappa * mvm_err:.3g}; the inner solve cannot reduce the residual when this "
+                  "is ≳ 1 — add cell bits or slices, lower the noise, or precondition")
+    digital_macs = (outer + 1) * a.nnz
+    return SolveResult(
+        method="refine", converged=converged, iterations=outer, rel_residual=final,
+        analog_mvms=calls, energy_j=calls * mvm_energy + digital_macs * digital_mac,
+        time_s=calls * mvm_latency + digital_macs / digital_rate, x=x, history=history,
+        reason=reason, details={"inner_solver": "cg" if spd else "gmres",
+                                "inner_iterations": inner, "jacobi_scaling": scale,
+                                "strategy": strategy, "arrays": mp.arrays},
+    )
+
+
+def _mvm_error(a: sp.csr_matrix, hw: HardwareSpMV, seed: int) -> float:
+    x = np.random.default_rng([seed, 7]).standard_normal(a.shape[1])
+    y = a @ x
+    return float(np.linalg.norm(hw(x) - y) / np.linalg.norm(y))
+
+
+def slice_sweep(a: sp.csr_matrix, arch: Arch, max_slices: int, seed: int = 0,
+                strategy: str = "block") -> list[dict[str, float]]:
+    """SpMV relative error against the number of weight slices (value bits = slices ·
+    cell_bits; inputs and ADC set so they do not limit the result: 16-bit inputs, an ADC of
+    dac + cell + log2(rows) + 1 bits)."""
+    from imcsim.config import load_arch
+
+    out = []
+    c = arch.array.cell_bits
+    adc = min(16, arch.precision.dac_bits + c + math.ceil(math.log2(arch.array.rows)) + 1)
+    for k in range(1, max_slices + 1):
+        bits = min(32, k * c)
+        point = load_arch(arch.source or None, [
+            f"precision.weight_bits={bits}", "precision.input_bits=16", f"adc.bits={adc}",
+            *_nonideal_overrides(arch)])
+        mp = map_matrix(a, sparse_spec(point), strategy)
+        x = np.random.default_rng([seed, 2]).standard_normal(a.shape[1])
+        y = a @ x
+        err = float(np.linalg.norm(HardwareSpMV(a, mp, point, seed)(x) - y) / np.linalg.norm(y))
+        out.append({"slices": k, "value_bits": bits, "spmv_rel_error": err,
+                    "cells_programmed": mp.cells_programmed})
+    return out
+
+
+def _nonideal_overrides(arch: Arch) -> list[str]:
+    import dataclasses
+
+    return [f"nonideal.{k}={v}" for k, v in dataclasses.asdict(arch.nonideal).items()] + [
+        f"array.cell_bits={arch.array.cell_bits}", f"array.rows={arch.array.rows}",
+        f"array.cols={arch.array.cols}"]
+
+
+def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float = 1e5,
+             seed: int = 0, method: str = "one-step", scale: bool = True) -> SolveResult:
+    """With ``scale``, the circuit holds D·A·D (D = |diag A|^-1/2) and the digital side
+    applies D to b and to the settled output, so every entry uses the conductance range."""
+    require_square(a, "matrix", method)
+    n = a.shape[0]
+    if b.shape != (n,):
+        raise MatrixError(f"right-hand side has shape {b.shape}, the matrix needs ({n},)")
+    a_orig, b_orig = a, b
+    d = (1.0 / np.sqrt(np.abs(a.diagonal())) if scale and np.all(a.diagonal() != 0)
+         else np.ones(n))
+    a, b = sp.csr_matrix(sp.diags(d) @ a @ sp.diags(d)), d * b
+    dense = a.toarray() if n <= 4000 else None
+    if dense is not None:
+        eig = np.linalg.eigvals(dense)
+        unstable = float(eig.real.min()) <= 0
+    else:
+        lam = spla.eigs(a, k=1, which="SR", return_eigenvectors=False)
+        unstable = float(lam.real.min()) <= 0
+    if unstable:
+        raise MatrixError(f"{method}: A has an eigenvalue with non-positive real part, so the "
+                          "feedback circuit has no stable operating point; use --method refine")
+    levels = (1 << arch.array.cell_bits) - 1
+    a_coo = a.tocoo()
+    peak = float(np.max(np.abs(a_coo.data)))
+    step = peak / levels
+    q = np.rint(a_coo.data / step) * step  # one conductance per entry (G+ or G− array)
+    rng = np.random.default_rng([seed, 3])
+    ni = arch.nonideal
+    if ni.prog_noise > 0:
+        sigma = ni.prog_noise * (np.abs(q) if ni.prog_noise_state_dependent else peak)
+        q = q + np.sign(q) * sigma * rng.standard_normal(q.shape)
+    a_q = sp.csr_matrix((q, (a_coo.row, a_coo.col)), shape=a.shape)
+    # finite open-loop gain A0: the loop solves (A_q + ‖A‖/A0 · I) x = b
+    a_eff = a_q + sp.identity(n) * (spla.norm(a, 1) / opamp_gain)
+    x = d * spla.spsolve(a_eff.tocsc(), b)
+    a, b = a_orig, b_orig
+    x_true = spla.spsolve(a.tocsc(), b)
+    b_norm = float(np.linalg.norm(b))
+    t_read = arch.array.read_time_s
+    g_mean = (arch.array.g_on_s + arch.array.g_off_s) / 2
+    time_s = SETTLING_READS * t_read
+    cells = 2 * n * n  # dense G+ and G− arrays
+    energy = (cells * g_mean * arch.array.read_voltage_v**2 + n * OPAMP_POWER_W) * time_s
+    return SolveResult(
+        method=method, converged=True, iterations=1,
+        rel_residual=float(np.linalg.norm(b - a @ x) / b_norm), analog_mvms=0,
+        energy_j=float(energy), time_s=time_s, x=x,
+        rel_error=float(np.linalg.norm(x - x_true) / np.linalg.norm(x_true)),
+        details={"conductance_levels": levels, "opamp_gain": opamp_gain, "jacobi_scaling": scale,
+                 "arrays": 2 * math.ceil(n / arch.array.rows) * math.ceil(n / arch.array.cols),
+                 "settling_reads": SETTLING_READS},
+    )
+
+
+def pagerank(a: sp.csr_matrix, arch: Arch, *, damping: float = 0.85, seed: int = 0,
+             opamp_gain: float = 1e5) -> SolveResult:
+    """PageRank of the graph with adjacency A (edge i → j for A[i, j] ≠ 0) on the one-step
+    circuit: (I − d·P)·x = (1 − d)/n · 1, P[j, i] = 1/outdeg(i); dangling nodes link to all
+    (their share is added digitally). Result normalised to sum 1."""
+    require_square(a, "matrix", "pagerank")
+    n = a.shape[0]
+    adj = (abs(a) > 0).astype(np.float64).tocsr()
+    out = np.asarray(adj.sum(axis=1)).ravel()
+    dangling = out == 0
+    inv = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out))
+    p = sp.csr_matrix(adj.T @ sp.diags(inv))  # column-stochastic except dangling columns
+    m = sp.identity(n, format="csr") - damping * p
+    # dangling mass d/n·Σ_dangling x_i is a rank-one term: fold it into the right-hand side
+    # by solving twice (Sherman–Morrison on the digital side) to keep the analog matrix sparse
+    b1 = np.full(n, (1 - damping) / n)
+    r1 = one_step(m, b1, arch, opamp_gain=opamp_gain, seed=seed, method="pagerank")
+    if dangling.any():
+        u = np.full(n, damping / n)
+        r2 = one_step(m, u, arch, opamp_gain=opamp_gain, seed=seed, method="pagerank")
+        s = dangling.astype(np.float64)
+        x = r1.x + r2.x * (s @ r1.x) / (1 - s @ r2.x)
+        energy, time_s = r1.energy_j + r2.energy_j, r1.time_s + r2.time_s
+    else:
+        x, energy, time_s = r1.x, r1.energy_j, r1.time_s
+    x = x / x.sum()
+    exact = _pagerank_reference(adj, damping)
+    return SolveResult(
+        method="pagerank", converged=True, iterations=1, rel_residual=r1.rel_residual,
+        analog_mvms=0, energy_j=energy, time_s=time_s, x=x,
+        rel_error=float(np.linalg.norm(x - exact) / np.linalg.norm(exact)),
+        details={"damping": damping, "dangling_nodes": int(dangling.sum()),
+                 "top10_overlap": int(len(set(np.argsort(-x)[:10]) & set(np.argsort(-exact)[:10])))},
+    )
+
+
+def _pagerank_reference(adj: sp.csr_matrix, damping: float, tol: float = 1e-13) -> np.ndarray:
+    """Float64 power iteration (the textbook definition; dangling nodes link to all)."""
+    n = adj.shape[0]
+    out = np.asarray(adj.sum(axis=1)).ravel()
+    dangling = out == 0
+    inv = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out))
+    pt = sp.csr_matrix(adj.T @ sp.diags(inv))
+    x = np.full(n, 1.0 / n)
+    for _ in range(10_000):
+        nxt = damping * (pt @ x + x[dangling].sum() / n) + (1 - damping) / n
+        if np.abs(nxt - x).sum() < tol:
+            return nxt
+        x = nxt
+    return x

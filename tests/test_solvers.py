@@ -1,0 +1,137 @@
+"""Solvers on analog crossbars; references from scipy.sparse.linalg, NumPy and networkx."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from compiler.errors import MatrixError
+from compiler.sparse import load_matrix
+from imcsim.config import load_arch
+from imcsim.solvers import one_step, pagerank, refine, slice_sweep
+
+FIXTURES = Path(__file__).parent / "fixtures" / "matrices"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "matrices"
+REALISTIC = ["adc.range=calibrated", "nonideal.prog_noise=0.02"]  # 2-bit cells, 2 % noise
+
+
+def poisson(k: int = 12, shift: float = 1.0) -> sp.csr_matrix:
+    """2-D Poisson matrix (5-point stencil) + shift·I: SPD, κ ≈ 8/shift + 1."""
+    t = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(k, k))
+    return sp.csr_matrix(sp.kron(sp.identity(k), t) + sp.kron(t, sp.identity(k))
+                         + shift * sp.identity(k * k))
+
+
+def test_refine_reaches_1e_6_on_a_well_conditioned_spd_matrix():
+    a = poisson()
+    b = a @ np.random.default_rng(0).standard_normal(a.shape[0])
+    r = refine(a, b, load_arch("rram_128", REALISTIC), tol=1e-6)
+    assert r.converged and r.rel_residual <= 1e-6
+    assert r.analog_mvms > 0 and r.details["inner_solver"] == "cg"
+    x_ref = spla.spsolve(a.tocsc(), b)
+    assert np.linalg.norm(r.x - x_ref) / np.linalg.norm(x_ref) < 1e-5
+    assert r.history[0] == 1.0 and r.history[-1] <= 1e-6
+
+
+def test_refine_uses_gmres_for_a_nonsymmetric_matrix():
+    a = sp.csr_matrix(poisson(10) + sp.diags([0.4], [3], shape=(100, 100)))
+    b = a @ np.ones(100)
+    r = refine(a, b, load_arch("rram_128", REALISTIC))
+    assert r.details["inner_solver"] == "gmres" and r.converged
+    np.testing.assert_allclose(r.x, np.ones(100), rtol=1e-5)
+
+
+def test_refine_stops_and_explains_when_kappa_times_error_is_large():
+    a = load_matrix(FIXTURES / "bcsstk01.mtx")  # κ ≈ 1e6 (1.4e3 after Jacobi scaling)
+    r = refine(a, a @ np.ones(48), load_arch("rram_128"), max_iter=50)
+    assert not r.converged and r.iterations < 50
+    assert "κ" in r.reason and "analog MVM error" in r.reason
+    assert r.rel_residual <= 1.0  # the best iterate, never worse than x = 0
+
+
+@pytest.mark.skipif(not (SHARED / "gr_30_30.mtx").exists(), reason="shared matrices absent")
+def test_refine_on_a_real_spd_matrix():
+    a = load_matrix(SHARED / "gr_30_30.mtx")
+    r = refine(a, a @ np.ones(a.shape[0]), load_arch("rram_128", REALISTIC))
+    assert r.converged and r.rel_residual <= 1e-6
+
+
+def test_one_step_error_falls_with_conductance_bits():
+    a = poisson(8, shift=4.0)  # κ ≈ 3
+    b = a @ np.ones(64)
+    errors = [one_step(a, b, load_arch("rram_128", [f"array.cell_bits={c}"])).rel_error
+              for c in (2, 4, 6, 8)]
+    assert errors == sorted(errors, reverse=True)
+    assert errors[-1] < 0.01  # 8-bit conductances on a well-conditioned matrix
+
+
+def test_one_step_refuses_an_unstable_matrix():
+    a = sp.csr_matrix(-poisson(4))  # negative definite: the feedback loop has no fixed point
+    with pytest.raises(MatrixError, match="non-positive real part"):
+        one_step(a, np.ones(16), load_arch("rram_128"))
+
+
+def test_pagerank_matches_networkx():
+    a = load_matrix(FIXTURES / "karate.mtx")
+    ref = nx.pagerank(nx.from_scipy_sparse_array(a, create_using=nx.DiGraph), alpha=0.85,
+                      tol=1e-12)
+    ref_v = np.array([ref[i] for i in range(a.shape[0])])
+    r = pagerank(a, load_arch("rram_128", ["array.cell_bits=8"]))
+    assert abs(r.x.sum() - 1) < 1e-12
+    assert np.linalg.norm(r.x - ref_v) / np.linalg.norm(ref_v) < 0.01
+    assert r.rel_error == pytest.approx(np.linalg.norm(r.x - ref_v) / np.linalg.norm(ref_v),
+                                        rel=1e-6)
+    coarse = pagerank(a, load_arch("rram_128", ["array.cell_bits=2"]))
+    assert coarse.rel_error > r.rel_error
+
+
+def test_bit_slices_buy_precision():
+    a = load_matrix(FIXTURES / "bcsstk01.mtx")
+    rows = slice_sweep(a, load_arch("rram_128", ["array.cell_bits=1", "adc.range=calibrated"]), 10)
+    err = [r["spmv_rel_error"] for r in rows]
+    assert err[1] > err[3] > err[7] > err[9] and err[9] < 1e-2
+
+
+def _cli(*argv):
+    return subprocess.run([sys.executable, "-m", "imcsim", *argv], capture_output=True, text=True)
+
+
+def test_cli_solve_with_rhs_and_x_out(tmp_path):
+    a = poisson(6)
+    path = tmp_path / "p.npz"
+    sp.save_npz(path, a)
+    b = np.arange(36, dtype=float)
+    np.save(tmp_path / "b.npy", b)
+    r = _cli("solve", str(path), "--rhs", str(tmp_path / "b.npy"), "--x-out",
+             str(tmp_path / "x.npy"), "--json", str(tmp_path / "s.json"),
+             *[v for s in REALISTIC for v in ("--set", s)])
+    assert r.returncode == 0, r.stderr
+    report = json.loads((tmp_path / "s.json").read_text())
+    for key in ("converged", "iterations", "rel_residual", "analog_mvms", "energy_j", "time_s"):
+        assert key in report
+    x = np.load(tmp_path / "x.npy")
+    np.testing.assert_allclose(x, spla.spsolve(a.tocsc(), b), rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("argv,expect", [
+    (["solve", str(FIXTURES / "west0067.mtx"), "--rhs", "RHS"], "has 5 values"),
+    (["solve", "NONSQUARE"], "needs a square matrix"),
+    (["solve", str(FIXTURES / "nos4.mtx"), "--method", "magic"], "--method magic"),
+    (["pagerank", str(FIXTURES / "karate.mtx"), "--damping", "1.5"], "--damping 1.5"),
+])
+def test_cli_bad_input(tmp_path, argv, expect):
+    np.save(tmp_path / "b.npy", np.ones(5))
+    np.save(tmp_path / "ns.npy", np.ones((3, 4)))
+    argv = [str(tmp_path / "b.npy") if a == "RHS" else str(tmp_path / "ns.npy") if a == "NONSQUARE"
+            else a for a in argv]
+    r = _cli(*argv, "--x-out", str(tmp_path / "x.npy"))
+    assert r.returncode == 2 and expect in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert not (tmp_path / "x.npy").exists()
