@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--seed", type=int, default=0, help="seed of every device draw")
     arch_options(pr)
 
+    from imcsim.sweep.cli import register as register_sweep
+
+    register_sweep(sub, arch_options)  # sweep, report
+
     sub.add_parser("schema", help="list every architecture config field with its unit")
     sub.add_parser("presets", help="list the bundled architecture presets")
     return p
@@ -154,6 +158,10 @@ def _run(args: argparse.Namespace) -> int:
         print("\n".join(config.preset_names()))
         return 0
 
+    if args.command in ("sweep", "report"):
+        from imcsim.sweep.cli import run as run_sweep
+
+        return run_sweep(args)
     if args.command == "accuracy":
         return _accuracy(args)
     if args.command == "sparse":

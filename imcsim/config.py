@@ -244,7 +244,7 @@ def resolve(arch: str | os.PathLike[str] | None) -> tuple[str, Path | None]:
     return str(arch), None
 
 
-def _preset_root() -> Any:
+def preset_root() -> Any:
     """arch_configs/ of a source checkout, else the copy installed as ``imcsim.presets``."""
     checkout = Path(__file__).resolve().parent.parent / "arch_configs"
     if checkout.is_dir():
@@ -253,7 +253,7 @@ def _preset_root() -> Any:
 
 
 def preset_names() -> list[str]:
-    return sorted(e.name[:-5] for e in _preset_root().iterdir() if e.name.endswith(".yaml"))
+    return sorted(e.name[:-5] for e in preset_root().iterdir() if e.name.endswith(".yaml"))
 
 
 def load_arch(arch: str | os.PathLike[str] | None = None,
@@ -265,7 +265,7 @@ def load_arch(arch: str | os.PathLike[str] | None = None,
             raise ConfigError(
                 f"--arch {label}: no such file or preset; presets: {', '.join(preset_names())}"
             )
-        text = (_preset_root() / f"{label}.yaml").read_text(encoding="utf-8")
+        text = (preset_root() / f"{label}.yaml").read_text(encoding="utf-8")
     else:
         if not path.is_file():
             raise ConfigError(f"{path}: no such config file; give a YAML path or a preset name "
@@ -285,16 +285,16 @@ def load_arch(arch: str | os.PathLike[str] | None = None,
         raise ConfigError(f"{label}: expected a mapping of sections at the top level")
     errors: list[str] = []
     for item in overrides:
-        _apply_override(raw, item, errors)
-    arch_obj = _build(Arch, raw, "", errors)
+        apply_override(raw, item, errors)
+    arch_obj = build_section(Arch, raw, "", errors)
     if not errors:
-        errors.extend(_cross_checks(arch_obj))
+        errors.extend(cross_checks(arch_obj))
     if errors:
         raise ConfigError(f"{label}: {len(errors)} problem(s): " + "; ".join(errors))
     return dataclasses.replace(arch_obj, source=label)
 
 
-def _apply_override(raw: dict[str, Any], item: str, errors: list[str]) -> None:
+def apply_override(raw: dict[str, Any], item: str, errors: list[str]) -> None:
     """Set ``key.path=value`` in the raw mapping after checking the path against the schema."""
     if "=" not in item:
         errors.append(f"--set {item}: expected key.path=value")
@@ -339,7 +339,7 @@ def _origin(tp: Any) -> Any:
     return typing.get_origin(tp)
 
 
-def _build(cls: Any, raw: Any, path: str, errors: list[str]) -> Any:
+def build_section(cls: Any, raw: Any, path: str, errors: list[str]) -> Any:
     where = path or "top level"
     if raw is None:
         raw = {}
@@ -360,7 +360,7 @@ def _build(cls: Any, raw: Any, path: str, errors: list[str]) -> Any:
             continue
         value = raw[name]
         if dataclasses.is_dataclass(tp):
-            values[name] = _build(tp, value, key_path, errors)
+            values[name] = build_section(tp, value, key_path, errors)
         elif _origin(tp) is dict:
             values[name] = _build_overrides(value, key_path, errors)
         else:
@@ -382,7 +382,7 @@ def _build_overrides(raw: Any, path: str, errors: list[str]) -> dict[str, Overri
         if comp not in COMPONENTS:
             errors.append(f"{path}.{comp}: unknown component (valid: {', '.join(COMPONENTS)})")
             continue
-        built = _build(Override, body, f"{path}.{comp}", errors)
+        built = build_section(Override, body, f"{path}.{comp}", errors)
         if built is not None:
             out[comp] = built
     return out
@@ -443,7 +443,7 @@ def _check_scalar(tp: Any, value: Any, path: str, meta: Any, errors: list[str]) 
     return value
 
 
-def _cross_checks(a: Arch) -> list[str]:
+def cross_checks(a: Arch) -> list[str]:
     errors = []
     if a.array.r_off_ohm <= a.array.r_on_ohm:
         errors.append(f"array.r_off_ohm ({a.array.r_off_ohm}) must exceed array.r_on_ohm "

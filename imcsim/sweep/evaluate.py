@@ -1,0 +1,132 @@
+"""One design point → one result record, reusing everything that does not change.
+
+An :class:`Evaluator` holds the frozen model and the base config; it is shipped once to
+each worker (process or Dask worker) and evaluates chunks of points there. Mappings are
+cached by the array facts that determine them (``arch.array_spec()`` and the duplication
+mode), so a grid over ADC bits or energies maps the model once per array shape.
+
+A record is ``{"point", "id", "status", "config", ...}``: ``status`` is ``ok`` with the
+sections of the compile report (``model``, ``arch``, ``mapping``, ``performance``,
+``energy``, ``area``, ``adc``; per-layer rows are left out), plus ``accuracy`` (the
+``accuracy`` block of ``imcsim accuracy --json``) when accuracy is swept; or ``invalid``
+with ``reason``, the one-line error the same settings give ``imcsim compile``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.mapping import ArraySpec, Mapping, map_network, parse_duplication
+from imcsim.config import Arch
+from imcsim.errors import ImcsimError
+from imcsim.sweep.arches import ArchBuilder
+from imcsim.sweep.model import FrozenNetwork
+from imcsim.sweep.space import DUPLICATION_KEY, Scalar, point_id
+
+REPORT_SECTIONS = ("model", "arch", "mapping", "performance", "energy", "area", "adc")
+_MAPPING_CACHE = 256  # mappings kept per worker (ResNet-50: ~100 kB each)
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracySpec:
+    """Accuracy on the simulated hardware for every point (as ``imcsim accuracy``)."""
+
+    dataset: str  # digits | random
+    samples: int  # inputs per point
+    batch_size: int = 32  # inputs per executor run; sets input scales and calibration
+
+
+class Evaluator:
+    def __init__(self, model_path: str, net: FrozenNetwork, arches: ArchBuilder,
+                 duplication: str, accuracy: AccuracySpec | None, seed: int) -> None:
+        self.model_path = model_path
+        self.net = net
+        self.arches = arches
+        self.duplication = duplication
+        self.accuracy = accuracy
+        self.seed = seed
+        self._mappings: dict[tuple[ArraySpec, str | int], Mapping] = {}
+        self._functional_net: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_mappings"] = {}  # caches are rebuilt where the evaluator runs
+        state["_functional_net"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def run(self, points: Sequence[tuple[int, dict[str, Scalar]]]) -> list[dict[str, Any]]:
+        return [self.evaluate(i, values) for i, values in points]
+
+    def evaluate(self, index: int, values: dict[str, Scalar]) -> dict[str, Any]:
+        head: dict[str, Any] = {"point": index, "id": point_id(values)}
+        try:
+            arch = self.arches.build(values)
+            body = self._hardware(arch, values.get(DUPLICATION_KEY, self.duplication))
+            if self.accuracy is not None:
+                body["accuracy"] = self._accuracy(arch)
+        except ImcsimError as e:
+            return {**head, "status": "invalid", "reason": str(e), "config": values}
+        except ArithmeticError as e:
+            return {**head, "status": "invalid", "config": values,
+                    "reason": f"arithmetic failed ({e.__class__.__name__}: {e}); a config value "
+                    "or --set is probably extreme, use realistic values"}  # as compile says
+        return {**head, "status": "ok", "config": values, **body}
+
+    def mapping(self, arch: Arch, duplication: Any) -> Mapping:
+        dup = parse_duplication(duplication if isinstance(duplication, int) else str(duplication))
+        key = (arch.array_spec(), dup)
+        m = self._mappings.get(key)
+        if m is None:
+            if len(self._mappings) >= _MAPPING_CACHE:
+                self._mappings.pop(next(iter(self._mappings)))
+            m = self._mappings[key] = map_network(self.net, key[0], dup)
+        return m
+
+    def _hardware(self, arch: Arch, duplication: Any) -> dict[str, Any]:
+        from imcsim.report import compile_report
+        from imcsim.sim import simulate
+
+        mapping = self.mapping(arch, duplication)
+        report = compile_report(self.net, mapping, simulate(self.net, mapping, arch), arch)
+        return {k: _finite(report[k]) for k in REPORT_SECTIONS}
+
+    def _accuracy(self, arch: Arch) -> dict[str, Any]:
+        from imcsim.accuracy_report import accuracy_report
+        from imcsim.functional.accuracy import evaluate
+
+        assert self.accuracy is not None
+        net = self._functional()
+        result = evaluate(net, arch, self.accuracy.dataset, self.accuracy.samples, self.seed)
+        report = accuracy_report(net.name, net.batch, arch, result, self.accuracy.dataset, False)
+        return _finite(report["accuracy"])
+
+    def _functional(self) -> Any:
+        """The model with its weights, imported as ``imcsim accuracy`` imports it (once)."""
+        if self._functional_net is None:
+            from compiler.frontend import import_onnx
+            from compiler.passes import canonicalize
+
+            assert self.accuracy is not None
+            net = import_onnx(self.model_path)
+            if net.batch_symbolic:
+                net = import_onnx(self.model_path,
+                                  batch=min(self.accuracy.batch_size, self.accuracy.samples))
+            self._functional_net = canonicalize(net, drop_views=False)
+        return self._functional_net
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no infinities: a non-finite number becomes null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

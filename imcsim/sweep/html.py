@@ -1,0 +1,137 @@
+"""One self-contained HTML page for a sweep: plots inline (SVG), sortable tables, the
+definition, the software version and seed. No external resource: it opens offline.
+
+Tables sort by a click on a header (numbers numerically, text alphabetically; again for
+descending). A URL fragment ``#sort=COLUMN`` (``#sort=-COLUMN`` descending) sorts the
+results table on load, which is how a headless browser can check the script.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import yaml
+
+from imcsim import __version__
+from imcsim.sweep.plots import front_rows, make_plots, render, valid_rows
+from imcsim.sweep.store import rows as flat_rows
+
+METRICS = (
+    ("energy.total_j", "energy/inf (J)"), ("area.total_mm2", "area (mm²)"),
+    ("energy.tops_per_w", "TOPS/W"), ("area.tops_per_mm2", "TOPS/mm²"),
+    ("performance.throughput_inf_per_s", "inf/s"), ("performance.latency_s", "latency (s)"),
+    ("mapping.arrays", "arrays"), ("mapping.chips", "chips"),
+    ("adc.energy_fraction", "ADC energy"), ("adc.area_fraction", "ADC area"),
+    ("accuracy.hw_top1", "hw top-1"), ("accuracy.top1_agreement", "top-1 agreement"),
+)
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
+h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right}
+th{background:#f0f2f5;cursor:pointer;user-select:none}
+th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
+td.text{text-align:left}figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
+pre{background:#f6f8fa;padding:1em;overflow:auto}.meta td{text-align:left}
+.scroll{max-height:36em;overflow:auto}
+"""
+
+_JS = """
+(function(){
+  function key(td){var v=td.getAttribute('data-v');if(v===null)v=td.textContent;
+    var n=parseFloat(v);return isNaN(n)||!/^\\s*[-+]?[\\d.]/.test(v)?{s:v.toLowerCase()}:{n:n};}
+  function cmp(a,b){if(a.n!==undefined&&b.n!==undefined)return a.n-b.n;
+    if(a.n!==undefined)return -1;if(b.n!==undefined)return 1;return a.s<b.s?-1:a.s>b.s?1:0;}
+  function sortBy(table,col,desc){var body=table.tBodies[0];
+    var rows=Array.prototype.slice.call(body.rows);
+    rows.sort(function(r1,r2){var c=cmp(key(r1.cells[col]),key(r2.cells[col]));return desc?-c:c;});
+    rows.forEach(function(r){body.appendChild(r);});
+    var ths=table.tHead.rows[0].cells;
+    for(var i=0;i<ths.length;i++){ths[i].classList.remove('asc','desc');}
+    ths[col].classList.add(desc?'desc':'asc');}
+  var tables=document.querySelectorAll('table.sortable');
+  tables.forEach(function(t){var ths=t.tHead.rows[0].cells;
+    Array.prototype.forEach.call(ths,function(th,i){th.addEventListener('click',function(){
+      sortBy(t,i,th.classList.contains('asc'));});});});
+  var m=/sort=(-?)([^&]+)/.exec(decodeURIComponent(location.hash.slice(1)));
+  var results=document.getElementById('results');
+  if(m&&results){var ths=results.tHead.rows[0].cells;
+    for(var i=0;i<ths.length;i++){if(ths[i].getAttribute('data-key')===m[2]){sortBy(results,i,m[1]==='-');}}}
+  document.body.setAttribute('data-ready','1');
+})();
+"""
+
+
+def _fmt(v: Any) -> tuple[str, str]:
+    """(text shown, sort value) of a cell."""
+    if v is None or v == "":
+        return "", ""
+    if isinstance(v, bool):
+        return str(v).lower(), str(v)
+    if isinstance(v, float):
+        return f"{v:.4g}", repr(v)
+    return str(v), str(v)
+
+
+def _table(table_id: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> str:
+    head = "".join(f'<th data-key="{html.escape(k)}">{html.escape(label)}</th>'
+                   for k, label in columns)
+    body = []
+    for r in rows:
+        cells = []
+        for k, _ in columns:
+            text, sort = _fmt(r.get(k))
+            cls = "" if isinstance(r.get(k), int | float) else ' class="text"'
+            cells.append(f'<td{cls} data-v="{html.escape(sort)}">{html.escape(text)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<div class="scroll"><table class="sortable" id="{table_id}"><thead><tr>{head}'
+            f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _svg(plot: Any) -> str:
+    text = render(plot, "svg").decode("utf-8")
+    return text[text.index("<svg"):]  # drop the XML prologue and DOCTYPE
+
+
+def page(definition: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    sweep = definition.get("sweep", {})
+    keys = list(dict.fromkeys(k for r in records for k in r.get("config", {})))
+    valid = valid_rows(records)
+    invalid = [r for r in flat_rows(records) if r["status"] != "ok"]
+    present = [(k, label) for k, label in METRICS if any(r.get(k) is not None for r in valid)]
+    columns = [("point", "point"), *[(k, k) for k in keys], *present]
+    plots = make_plots(records)
+    figures = "".join(
+        f'<figure id="plot-{p.name}">{_svg(p)}<figcaption><b>{html.escape(p.title)}.</b> '
+        f"{html.escape(p.caption)}</figcaption></figure>" for p in plots)
+    meta = [
+        ("model", f"{sweep.get('model')} ({definition.get('identity', {}).get('model_name')})"),
+        ("architecture", str(sweep.get("arch"))),
+        ("points", f"{len(records)} of {definition.get('points', len(records))} finished; "
+                   f"{len(valid)} valid, {len(invalid)} invalid"),
+        ("seed", str(sweep.get("seed"))),
+        ("imcsim", f"{__version__} (report); sweep run with {definition.get('imcsim')}"),
+    ]
+    meta_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                        for k, v in meta)
+    text = yaml.safe_dump(sweep, sort_keys=False, allow_unicode=True, width=100)
+    parts = [
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f"<title>imcsim sweep: {html.escape(str(sweep.get('model')))}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Design-space sweep of {html.escape(str(sweep.get('model')))}</h1>",
+        f'<table class="meta">{meta_rows}</table>',
+        "<h2>Plots</h2>", figures or "<p>No valid point yet.</p>",
+        "<h2>Pareto front (energy per inference, area)</h2>",
+        _table("pareto", columns, front_rows(valid)) if valid else "<p>No valid point.</p>",
+        "<h2>All valid points</h2>", _table("results", columns, valid),
+    ]
+    if invalid:
+        parts += ["<h2>Invalid points</h2>",
+                  _table("invalid", [("point", "point"), *[(k, k) for k in keys],
+                                     ("reason", "reason")], invalid)]
+    parts += ["<h2>Sweep definition</h2>", f"<pre>{html.escape(text)}</pre>",
+              f"<script>{_JS}</script></body></html>\n"]
+    return "".join(parts)

@@ -1,0 +1,223 @@
+"""Plots of a sweep (matplotlib, no pyplot state; PNG and SVG).
+
+- ``pareto``: energy per inference vs area, every valid point, the Pareto front (both
+  minimised) highlighted;
+- ``tops_per_w``: TOPS/W vs ADC bits, one line per array size (the best point of each
+  ADC resolution over the other swept keys; at most 8 sizes, evenly spread);
+- ``adc_share``: the ADC's share of energy and of area vs ADC bits, per array size (mean
+  over the other swept keys);
+- ``breakdown``: energy and area by component of the best points (up to 8 points of the
+  Pareto front, evenly spread along it);
+- ``accuracy`` (when accuracy was swept): hardware top-1 (or top-1 agreement with float
+  for unlabelled data) vs ADC bits per array size (mean), float top-1 dashed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imcsim.sweep.pareto import pareto_front, spread
+from imcsim.sweep.store import rows as flat_rows
+
+BEST_POINTS = 8
+MAX_LINES = 8  # array sizes drawn as lines (evenly spread when there are more)
+_E, _A = "energy.total_j", "area.total_mm2"
+
+
+@dataclass(frozen=True, slots=True)
+class Plot:
+    name: str  # file stem
+    title: str
+    caption: str
+    figure: Any  # matplotlib Figure
+
+
+def valid_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in flat_rows(records) if r["status"] == "ok"]
+
+
+def front_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Pareto front (energy/inference, area), by ascending area."""
+    idx = pareto_front([r[_A] for r in rows], [r[_E] for r in rows])
+    return [rows[i] for i in idx]
+
+
+def make_plots(records: list[dict[str, Any]]) -> list[Plot]:
+    rows = valid_rows(records)
+    if not rows:
+        return []
+    makers: list[Callable[[list[dict[str, Any]]], Plot | None]] = [
+        _pareto, _tops_per_w, _adc_share, _breakdown, _accuracy]
+    return [p for p in (m(rows) for m in makers) if p is not None]
+
+
+def write_plots(records: list[dict[str, Any]], folder: Path) -> list[Path]:
+    """Every plot as ``folder/NAME.png`` and ``folder/NAME.svg``."""
+    from imcsim.report import atomic_write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for plot in make_plots(records):
+        for fmt in ("png", "svg"):
+            path = folder / f"{plot.name}.{fmt}"
+            data = render(plot, fmt)
+            atomic_write(str(path), lambda f, d=data: f.write(d), "--out")
+            written.append(path)
+    return written
+
+
+def render(plot: Plot, fmt: str) -> bytes:
+    import matplotlib
+
+    buf = io.BytesIO()
+    meta = {"Date": None} if fmt == "svg" else {"Software": None}
+    with matplotlib.rc_context({"svg.hashsalt": f"imcsim-{plot.name}"}):
+        plot.figure.savefig(buf, format=fmt, dpi=110, metadata=meta, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _figure(ncols: int = 1, width: float = 6.4) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, 4.2), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, axes
+
+
+def _size(r: dict[str, Any]) -> str:
+    return f"{r['arch.rows']}×{r['arch.cols']}"
+
+
+def _by_size(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows per array size; at most MAX_LINES sizes, evenly spread from smallest to largest."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(rows, key=lambda r: (r["arch.rows"], r["arch.cols"])):
+        groups.setdefault(_size(r), []).append(r)
+    return {k: groups[k] for k in spread(list(groups), MAX_LINES)}
+
+
+def _per_bits(group: list[dict[str, Any]], key: str,
+              agg: Callable[[list[float]], float]) -> tuple[list[int], list[float]]:
+    by: dict[int, list[float]] = {}
+    for r in group:
+        if r.get(key) is not None:
+            by.setdefault(r["arch.adc_bits"], []).append(r[key])
+    bits = sorted(by)
+    return bits, [agg(by[b]) for b in bits]
+
+
+def _mean(v: list[float]) -> float:
+    return sum(v) / len(v)
+
+
+def _log_if_wide(ax: Any, xs: list[float], ys: list[float]) -> None:
+    if min(xs) > 0 and max(xs) / min(xs) > 30:
+        ax.set_xscale("log")
+    if min(ys) > 0 and max(ys) / min(ys) > 30:
+        ax.set_yscale("log")
+
+
+def _pareto(rows: list[dict[str, Any]]) -> Plot:
+    fig, (ax,) = _figure()
+    xs, ys = [r[_A] for r in rows], [r[_E] * 1e6 for r in rows]
+    ax.scatter(xs, ys, s=12, color="#9aa7b8", label=f"design points ({len(rows)})")
+    front = front_rows(rows)
+    ax.plot([r[_A] for r in front], [r[_E] * 1e6 for r in front], "o-", color="#d1495b",
+            ms=5, label=f"Pareto front ({len(front)})")
+    _log_if_wide(ax, xs, ys)
+    ax.set_xlabel("area (mm²)")
+    ax.set_ylabel("energy per inference (µJ)")
+    ax.set_title("Energy per inference vs area")
+    ax.legend()
+    return Plot("pareto", "Energy per inference vs area",
+                "Every valid design point; the red line joins the Pareto front (no other "
+                "point has both less energy and less area).", fig)
+
+
+def _tops_per_w(rows: list[dict[str, Any]]) -> Plot:
+    fig, (ax,) = _figure()
+    for size, group in _by_size(rows).items():
+        bits, best = _per_bits(group, "energy.tops_per_w", max)
+        ax.plot(bits, best, "o-", ms=4, label=size)
+    ax.set_xlabel("ADC bits")
+    ax.set_ylabel("TOPS/W (best over the other swept keys)")
+    ax.set_title("Energy efficiency vs ADC resolution")
+    ax.legend(title="array rows×cols")
+    return Plot("tops_per_w", "TOPS/W vs ADC bits",
+                "Achieved TOPS/W on the model; each line is one array size, each marker "
+                "the best point at that ADC resolution.", fig)
+
+
+def _adc_share(rows: list[dict[str, Any]]) -> Plot:
+    fig, axes = _figure(2, width=9.6)
+    for size, group in _by_size(rows).items():
+        for ax, key in zip(axes, ("adc.energy_fraction", "adc.area_fraction"), strict=True):
+            bits, share = _per_bits(group, key, _mean)
+            ax.plot(bits, [100 * s for s in share], "o-", ms=4, label=size)
+    for ax, what in zip(axes, ("energy", "area"), strict=True):
+        ax.set_xlabel("ADC bits")
+        ax.set_ylabel(f"ADC share of {what} (%)")
+        ax.set_title(f"ADC share of {what}")
+    axes[0].legend(title="array rows×cols")
+    return Plot("adc_share", "ADC share of energy and area",
+                "The ADCs' share of energy per inference and of chip area, mean over the "
+                "other swept keys, per array size.", fig)
+
+
+def _breakdown(rows: list[dict[str, Any]]) -> Plot:
+    best = spread(front_rows(rows), BEST_POINTS)
+    fig, axes = _figure(2, width=10.5)
+    labels = [f"#{r['point']}" for r in best]
+    names = sorted({k.split(".", 2)[2] for r in best for k in r
+                    if k.startswith(("energy.breakdown.", "area.breakdown."))})
+    color = dict(zip(names, _colors(len(names)), strict=True))  # one colour per component
+    for ax, prefix, scale, unit in zip(axes, ("energy.breakdown.", "area.breakdown."),
+                                       (1e6, 1.0), ("µJ per inference", "mm²"), strict=True):
+        comps = list(dict.fromkeys(k for r in best for k in r if k.startswith(prefix)))
+        comps.sort(key=lambda c: -sum(r.get(c) or 0.0 for r in best))
+        left = [0.0] * len(best)
+        for c in comps:
+            vals = [(r.get(c) or 0.0) * scale for r in best]
+            name = c[len(prefix):]
+            ax.barh(labels, vals, left=left, color=color[name], label=name)
+            left = [a + b for a, b in zip(left, vals, strict=True)]
+        ax.invert_yaxis()
+        ax.set_xlabel(unit)
+        ax.set_title("energy by component" if prefix.startswith("energy") else "area by component")
+        ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    return Plot("breakdown", "Energy and area breakdowns of the best points",
+                f"Up to {BEST_POINTS} points of the Pareto front, from the smallest area "
+                "(top) to the lowest energy (bottom); labels are point numbers (see the "
+                "Pareto table).", fig)
+
+
+def _colors(n: int) -> list[Any]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab20"]
+    return [cmap(i % 20) for i in range(n)]
+
+
+def _accuracy(rows: list[dict[str, Any]]) -> Plot | None:
+    if not any("accuracy.top1_agreement" in r for r in rows):
+        return None
+    labelled = any(r.get("accuracy.hw_top1") is not None for r in rows)
+    key = "accuracy.hw_top1" if labelled else "accuracy.top1_agreement"
+    fig, (ax,) = _figure()
+    for size, group in _by_size(rows).items():
+        bits, acc = _per_bits(group, key, _mean)
+        ax.plot(bits, [100 * a for a in acc], "o-", ms=4, label=size)
+    floats = [r["accuracy.float_top1"] for r in rows if r.get("accuracy.float_top1") is not None]
+    if labelled and floats:
+        ax.axhline(100 * floats[0], ls="--", color="k", lw=1, label="float")
+    ax.set_xlabel("ADC bits")
+    ax.set_ylabel("hardware top-1 (%)" if labelled else "top-1 agreement with float (%)")
+    ax.set_title("Accuracy vs ADC resolution")
+    ax.legend(title="array rows×cols")
+    return Plot("accuracy", "Accuracy vs ADC bits",
+                "Top-1 on the simulated hardware, mean over the other swept keys, per array "
+                "size." + (" Dashed: the float model." if labelled else ""), fig)

@@ -1,0 +1,150 @@
+"""Running a sweep: check everything first, then stream results into the store.
+
+Order of work: validate the definition, the base config, every swept key and the model
+(one-line errors, nothing written yet); open (or resume) the sweep folder; evaluate the
+points not yet in it on the chosen backend, appending each finished chunk; then write the
+CSV summary and the plots.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imcsim import __version__
+from imcsim.errors import ImcsimError
+from imcsim.sweep import backends
+from imcsim.sweep.arches import ArchBuilder
+from imcsim.sweep.definition import Sweep
+from imcsim.sweep.evaluate import Evaluator
+from imcsim.sweep.model import file_sha256, load_hardware_model
+from imcsim.sweep.progress import ProgressBar
+from imcsim.sweep.space import DUPLICATION_KEY, Scalar, point_id
+from imcsim.sweep.store import PLOTS, ResultStore
+
+# Keys whose values change the mapping: points sharing them reuse one cached mapping, so
+# chunks are cut from points sorted by them.
+_MAPPING_KEYS = ("array.rows", "array.cols", "array.cell_bits", "precision.", "hierarchy.",
+                 DUPLICATION_KEY)
+_SERIAL_BELOW = 256  # hardware points: fewer run in this process (workers cost ~1 s to start)
+
+
+@dataclass
+class Outcome:
+    records: list[dict[str, Any]]  # every point of the sweep, by point
+    new: int  # points evaluated by this run
+    resumed: int  # points found already finished
+    seconds: float  # time spent evaluating the new points
+    out: Path | None
+
+
+def prepare(sweep: Sweep) -> tuple[Evaluator, dict[str, Any]]:
+    """The evaluator and the definition record; raises one-line errors for bad input."""
+    from compiler.mapping import parse_duplication
+
+    arches = ArchBuilder(sweep.arch, sweep.fixed)
+    for axis in sweep.space.axes:
+        for key in axis.keys:
+            arches.check_key(key, "--zip" if len(axis.keys) > 1 else "--grid")
+            if key == DUPLICATION_KEY:
+                for v in axis.columns[axis.keys.index(key)]:
+                    parse_duplication(v if isinstance(v, int) else str(v))
+    parse_duplication(sweep.duplication)
+    if not Path(sweep.model).is_file():
+        raise ImcsimError(f"{sweep.model}: no such model file; give the path of an ONNX file")
+    sha = file_sha256(sweep.model)
+    net = load_hardware_model(sweep.model)
+    if sweep.accuracy is not None:
+        from imcsim.functional import datasets
+
+        datasets.load(sweep.accuracy.dataset, net.inputs, net.input_dtypes, 1, sweep.space.seed)
+    described = sweep.describe()
+    identity = {k: v for k, v in described.items() if k not in ("model", "arch")}
+    identity = {"model_sha256": sha, "model_name": net.name, "arch": arches.label,
+                "arch_sha256": arches.text_sha256, **identity}
+    definition = {"sweep": described, "identity": identity, "imcsim": __version__,
+                  "points": len(sweep.space.indices()), "grid_size": sweep.space.size}
+    evaluator = Evaluator(os.path.abspath(sweep.model), net, arches, sweep.duplication, sweep.accuracy,
+                          sweep.space.seed)
+    return evaluator, definition
+
+
+def run(sweep: Sweep, out: str | Path | None, *, workers: int | None = None,
+        scheduler: str | None = None, progress: bool = True, plots: bool = True) -> Outcome:
+    store = ResultStore(out) if out is not None else None
+    if store is not None:
+        store.check_target()
+    if workers is not None and workers < 1:
+        raise ImcsimError(f"--workers {workers}: must be ≥ 1")
+    evaluator, definition = prepare(sweep)
+    cluster = backends.Dask(evaluator, scheduler) if scheduler else None
+    try:
+        points = list(sweep.space.points())
+        done = _finished(store, definition, points) if store is not None else {}
+        pending = [(i, v) for i, v in points if point_id(v) not in done]
+        n_workers = workers or backends.default_workers()
+        chunks = _chunks(pending, n_workers, sweep.accuracy is not None)
+        stream: Iterable[backends.Records]
+        if cluster is not None:
+            stream = cluster.run(chunks)
+        elif n_workers > 1 and (len(pending) >= _SERIAL_BELOW or
+                                (sweep.accuracy is not None and len(pending) > 1)):
+            stream = backends.Local(evaluator, chunks, n_workers)
+        else:
+            stream = backends.serial(evaluator, chunks)
+        t0 = time.perf_counter()
+        new = list(done.values())
+        with ProgressBar(len(points), len(done), progress) as bar:
+            for records in stream:
+                if store is not None:
+                    store.append(records)
+                new.extend(records)
+                bar.advance(records)
+        seconds = time.perf_counter() - t0
+        records = sorted(new, key=lambda r: r["point"])
+        if store is not None:
+            store.write_csv(records)
+            if plots:
+                from imcsim.sweep.plots import write_plots
+
+                write_plots(records, store.out / PLOTS)
+    finally:
+        if cluster is not None:
+            cluster.close()
+        if store is not None:
+            store.close()
+    return Outcome(records, len(pending), len(done), seconds, store.out if store else None)
+
+
+def _finished(store: ResultStore, definition: dict[str, Any],
+              points: list[tuple[int, dict[str, Scalar]]]) -> dict[str, dict[str, Any]]:
+    """Open (or create) the sweep folder and return the records already in it, by id."""
+    store.open(definition)
+    wanted = {point_id(v) for _, v in points}
+    done: dict[str, dict[str, Any]] = {}
+    for rec in store.load():
+        if rec["id"] not in wanted:
+            raise ImcsimError(f"{store.results}: holds point {rec['id']} that is not in "
+                              "this sweep; use a new --out folder")
+        done[rec["id"]] = rec
+    return done
+
+
+def _chunks(pending: list[tuple[int, dict[str, Scalar]]], workers: int,
+            accuracy: bool) -> list[backends.Chunk]:
+    """Chunks of points that share a mapping where possible, sized to keep workers busy."""
+    if accuracy:
+        return [[p] for p in pending]
+
+    def mapping_key(p: tuple[int, dict[str, Scalar]]) -> tuple[str, int]:
+        shared = {k: v for k, v in p[1].items() if k.startswith(_MAPPING_KEYS)}
+        return repr(sorted(shared.items())), p[0]
+
+    ordered = sorted(pending, key=mapping_key)
+    size = max(1, min(64, math.ceil(len(ordered) / (workers * 16))))
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
