@@ -33,9 +33,15 @@ def _parser() -> argparse.ArgumentParser:
                         "e.g. --set adc.bits=6 --set array.rows=256")
         sp.add_argument("--json", metavar="PATH", help="write the JSON report ('-' = stdout)")
 
-    c = sub.add_parser("compile", help="map an ONNX model and report its costs")
-    c.add_argument("model", help="ONNX file (TorchScript or dynamo export, opset 11–21)")
-    c.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    def command(name: str, about: str, target: str, target_help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=about)
+        sp.add_argument(target, help=target_help)
+        sp.add_argument("--arch", help="config file or preset name (default: rram_128)")
+        arch_options(sp)
+        return sp
+
+    c = command("compile", "map an ONNX model and report its costs", "model",
+                "ONNX file (TorchScript or dynamo export, opset 11–21)")
     c.add_argument("--duplication", default="auto", metavar="auto|none|N",
                    help="weight duplication to balance the layer pipeline (default auto)")
     c.add_argument("--batch", type=int, help="batch size for a symbolic batch axis (default 1); "
@@ -44,15 +50,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="count unsupported ops as zero-cost digital ops instead of failing")
     c.add_argument("--layers", type=int, default=40, metavar="N",
                    help="crossbar layers shown in the terminal table (default 40)")
-    arch_options(c)
 
     a = sub.add_parser("arch", help="peak figures of an architecture (no model)")
     a.add_argument("arch", nargs="?", help="config file or preset name (default: rram_128)")
     arch_options(a)
 
-    acc = sub.add_parser("accuracy", help="accuracy of a model on the simulated hardware")
-    acc.add_argument("model", help="ONNX file")
-    acc.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    acc = command("accuracy", "accuracy of a model on the simulated hardware", "model",
+                  "ONNX file")
     acc.add_argument("--dataset", default="random", metavar="digits|random",
                      help="digits (scikit-learn, labelled) or random inputs (default random)")
     acc.add_argument("--samples", type=int, metavar="N",
@@ -67,20 +71,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="simulate only these crossbar layers on hardware, the rest in float")
     acc.add_argument("--outputs", metavar="FILE.npz",
                      help="save the inputs and the first output, hardware and float")
-    arch_options(acc)
 
-    spm = sub.add_parser("sparse", help="map a sparse matrix with each strategy: SpMV cost and error")
-    spm.add_argument("matrix", help="Matrix Market (.mtx), SciPy (.npz) or dense NumPy (.npy)")
-    spm.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    spm = command("sparse", "map a sparse matrix with each strategy: SpMV cost and error",
+                  "matrix", "Matrix Market (.mtx), SciPy (.npz) or dense NumPy (.npy)")
     spm.add_argument("--strategy", default="all",
                      help="dense, matrix-slice, csr, csc, block, or all (default)")
     spm.add_argument("--seed", type=int, default=0, help="seed of the input vector and devices")
     spm.add_argument("--no-error", action="store_true", help="skip the SpMV error simulation")
-    arch_options(spm)
 
-    sol = sub.add_parser("solve", help="solve A·x = b with analog crossbars")
-    sol.add_argument("matrix", help="square matrix (.mtx, .npz, .npy)")
-    sol.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    sol = command("solve", "solve A·x = b with analog crossbars", "matrix",
+                  "square matrix (.mtx, .npz, .npy)")
     sol.add_argument("--method", default="refine", metavar="refine|one-step|bitslice",
                      help="mixed-precision refinement (default), the one-step feedback "
                      "circuit, or the SpMV error against the number of bit slices")
@@ -92,15 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     sol.add_argument("--rhs", metavar="FILE.npy", help="right-hand side b (default b = A·1)")
     sol.add_argument("--x-out", metavar="FILE.npy", help="write the solution x")
     sol.add_argument("--seed", type=int, default=0, help="seed of every device draw")
-    arch_options(sol)
 
-    pr = sub.add_parser("pagerank", help="PageRank of a graph on the one-step analog circuit")
-    pr.add_argument("matrix", help="adjacency matrix (A[i, j] ≠ 0: edge i → j)")
-    pr.add_argument("--arch", help="config file or preset name (default: rram_128)")
+    pr = command("pagerank", "PageRank of a graph on the one-step analog circuit", "matrix",
+                 "adjacency matrix (A[i, j] ≠ 0: edge i → j)")
     pr.add_argument("--damping", type=float, default=0.85, help="damping factor d (default 0.85)")
     pr.add_argument("--x-out", metavar="FILE.npy", help="write the PageRank vector")
     pr.add_argument("--seed", type=int, default=0, help="seed of every device draw")
-    arch_options(pr)
 
     from imcsim.sweep.cli import register as register_sweep
 
