@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                      "circuit, or the SpMV error against the number of bit slices")
     sol.add_argument("--tol", type=float, default=1e-6, help="refine: target ‖b − Ax‖/‖b‖")
     sol.add_argument("--max-iter", type=int, default=100, help="refine: outer steps at most")
-    sol.add_argument("--inner", type=int, default=5, help="refine: Krylov steps per outer step")
+    sol.add_argument("--inner", type=int, default=20, help="refine: Krylov steps per outer step")
     sol.add_argument("--no-scaling", action="store_true", help="no Jacobi scaling of A")
     sol.add_argument("--slices", type=int, default=8, help="bitslice: up to this many slices")
     sol.add_argument("--rhs", metavar="FILE.npy", help="right-hand side b (default b = A·1)")

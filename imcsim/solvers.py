@@ -2,10 +2,11 @@
 
 - :func:`refine` — mixed-precision iterative refinement (Le Gallo et al., Nature
   Electronics 2018): the digital unit keeps x and r = b − A·x in float64; each outer step
-  solves A·z = r inexactly with a few Krylov iterations (CG for symmetric positive
+  solves A·z = r inexactly with ``inner`` Krylov iterations (CG for symmetric positive
   definite A, GMRES otherwise) whose matrix-vector products run on the simulated
   crossbars (:class:`imcsim.sparse.HardwareSpMV`, block mapping, configured
-  non-idealities); x += z. A symmetric Jacobi scaling D^-1/2·A·D^-1/2 (digital, exact) is
+  non-idealities); x += ω·z with the minimal-residual ω = (r·Az)/(Az·Az), computed
+  digitally with the same exact SpMV that updates r. A symmetric Jacobi scaling D^-1/2·A·D^-1/2 (digital, exact) is
   applied first by default, as badly scaled stiffness matrices otherwise waste the
   arrays' few bits. Stops at ‖r‖/‖b‖ ≤ tol, after ``max_iter`` outer steps, or when the
   residual stops falling — and then says why (condition number against the analog MVM
@@ -88,7 +89,7 @@ def condition_number(a: sp.csr_matrix) -> float:
 
 
 def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
-           max_iter: int = 100, inner: int = 5, seed: int = 0, scale: bool = True,
+           max_iter: int = 100, inner: int = 20, seed: int = 0, scale: bool = True,
            strategy: str = "block") -> SolveResult:
     require_square(a, "matrix", "refine")
     n = a.shape[0]
@@ -117,17 +118,20 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
     if b_norm == 0:
         raise MatrixError("right-hand side is zero: the solution is x = 0")
     y = np.zeros(n)
+    r_s = b_s.copy()
     best_y, best = y, 1.0
-    history = [1.0]
+    history: list[float] = []
     converged, reason = False, ""
-    for _ in range(max_iter):
-        r_s = b_s - a_s @ y  # float64, digital
-        rel = float(np.linalg.norm(r_s / d) / b_norm)
-        history[-1] = rel
+    for step in range(max_iter + 1):
+        rel = float(np.linalg.norm(r_s / d) / b_norm)  # every update's residual is measured
+        history.append(rel)
         if rel < best:
             best_y, best = y, rel
         if rel <= tol:
             converged = True
+            break
+        if step == max_iter:
+            reason = f"{max_iter} refinement steps were not enough"
             break
         if len(history) > 6 and history[-1] > 0.9 * history[-6]:
             reason = "the residual stopped falling"
@@ -136,10 +140,16 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
             z, _ = spla.cg(op, r_s, maxiter=inner, rtol=1e-12)
         else:
             z, _ = spla.gmres(op, r_s, restart=inner, maxiter=1, rtol=1e-12)
-        y = y + z
-        history.append(rel)
-    else:
-        reason = f"{max_iter} refinement steps were not enough"
+        if not np.all(np.isfinite(z)):  # CG on a noisy, not quite SPD operator can break down
+            reason = "the inner Krylov solve broke down on the noisy operator"
+            break
+        # minimal-residual step length (digital, exact): never lets the residual grow, and
+        # converges while the inexact inverse keeps A·Ã⁻¹ positive even when κ·ε ≳ 1
+        az = a_s @ z
+        omega = float(r_s @ az) / float(az @ az) if np.any(az) else 0.0
+        y = y + omega * z
+        r_s = r_s - omega * az
+        r_s = b_s - a_s @ y if step % 10 == 9 else r_s  # refresh against drift
     x = d * best_y  # the best iterate, never a diverged last one
     outer = len(history) - 1
     final = float(np.linalg.norm(b - a @ x) / b_norm)
@@ -212,14 +222,7 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
     d = (1.0 / np.sqrt(np.abs(a.diagonal())) if scale and np.all(a.diagonal() != 0)
          else np.ones(n))
     a, b = sp.csr_matrix(sp.diags(d) @ a @ sp.diags(d)), d * b
-    dense = a.toarray() if n <= 4000 else None
-    if dense is not None:
-        eig = np.linalg.eigvals(dense)
-        unstable = float(eig.real.min()) <= 0
-    else:
-        lam = spla.eigs(a, k=1, which="SR", return_eigenvectors=False)
-        unstable = float(lam.real.min()) <= 0
-    if unstable:
+    if _min_real_eigenvalue(a) <= 0:
         raise MatrixError(f"{method}: A has an eigenvalue with non-positive real part, so the "
                           "feedback circuit has no stable operating point; use --method refine")
     levels = (1 << arch.array.cell_bits) - 1
@@ -236,6 +239,12 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
     # finite open-loop gain A0: the loop solves (A_q + ‖A‖/A0 · I) x = b
     a_eff = a_q + sp.identity(n) * (spla.norm(a, 1) / opamp_gain)
     x = d * spla.spsolve(a_eff.tocsc(), b)
+    # the circuit holds the programmed matrix, not A: it settles only if that one is stable
+    lam = _min_real_eigenvalue(sp.csr_matrix(a_eff))
+    reason = "" if lam > 0 else (
+        f"the programmed matrix has an eigenvalue with real part {lam:.3g} ≤ 0 (quantisation "
+        "to the conductance levels and noise moved it): the circuit would not settle — add "
+        "conductance bits or lower the noise")
     a, b = a_orig, b_orig
     x_true = spla.spsolve(a.tocsc(), b)
     b_norm = float(np.linalg.norm(b))
@@ -245,7 +254,7 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
     cells = 2 * n * n  # dense G+ and G− arrays
     energy = (cells * g_mean * arch.array.read_voltage_v**2 + n * OPAMP_POWER_W) * time_s
     return SolveResult(
-        method=method, converged=True, iterations=1,
+        method=method, converged=not reason, iterations=1, reason=reason,
         rel_residual=float(np.linalg.norm(b - a @ x) / b_norm), analog_mvms=0,
         energy_j=float(energy), time_s=time_s, x=x,
         rel_error=float(np.linalg.norm(x - x_true) / np.linalg.norm(x_true)),
@@ -253,6 +262,13 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
                  "arrays": 2 * math.ceil(n / arch.array.rows) * math.ceil(n / arch.array.cols),
                  "settling_reads": SETTLING_READS},
     )
+
+
+def _min_real_eigenvalue(a: sp.csr_matrix) -> float:
+    """Smallest real part of A's eigenvalues (dense up to 4,000 unknowns, else ARPACK)."""
+    if a.shape[0] <= 4000:
+        return float(np.linalg.eigvals(a.toarray()).real.min())
+    return float(spla.eigs(a, k=1, which="SR", return_eigenvectors=False).real.min())
 
 
 def pagerank(a: sp.csr_matrix, arch: Arch, *, damping: float = 0.85, seed: int = 0,
@@ -282,8 +298,12 @@ def pagerank(a: sp.csr_matrix, arch: Arch, *, damping: float = 0.85, seed: int =
         x, energy, time_s = r1.x, r1.energy_j, r1.time_s
     x = x / x.sum()
     exact = _pagerank_reference(adj, damping)
+    # residual of the whole PageRank system, dangling share included (‖·‖₁, x sums to 1)
+    google_x = damping * (p @ x + x[dangling].sum() / n) + (1 - damping) / n
+    reason = r1.reason or (r2.reason if dangling.any() else "")
     return SolveResult(
-        method="pagerank", converged=True, iterations=1, rel_residual=r1.rel_residual,
+        method="pagerank", converged=not reason, reason=reason, iterations=1,
+        rel_residual=float(np.abs(x - google_x).sum()),
         analog_mvms=0, energy_j=energy, time_s=time_s, x=x,
         rel_error=float(np.linalg.norm(x - exact) / np.linalg.norm(exact)),
         details={"damping": damping, "dangling_nodes": int(dangling.sum()),

@@ -183,3 +183,20 @@ def test_counter_based_normals_are_standard_normal_and_keyed():
     b = _kernels.normals(np.uint64(2), 200_000, table).astype(np.float64)
     assert abs(np.corrcoef(a, b)[0, 1]) < 0.01
     assert abs(np.corrcoef(a[:-1], a[1:])[0, 1]) < 0.01  # neighbours independent
+
+
+@pytest.mark.parametrize("adc_bits", [3, 4, 6])
+def test_signed_adc_reads_zero_as_zero(adc_bits):
+    """Mid-tread signed ranges, by hand: 64 rows of level ≤ 3 cells, full-scale peak
+    64·1·3 = 192. With x = e_0 (one input of magnitude 1) every column value is 0, 1 or 3;
+    with a 3-bit ADC the step is 2·192/6 = 64, so each reads as the zero code: output 0.
+    x = 0 reads 0 at any resolution (an even code count would give ±½ LSB instead)."""
+    p = hw(adc_bits=adc_bits, rows=64)
+    w = np.ones((1, 64, 2))
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    zero = np.zeros((1, 3, 64), dtype=np.int64)
+    np.testing.assert_array_equal(pm.run_int(zero, True), 0.0)
+    if adc_bits == 3:
+        one = zero.copy()
+        one[0, :, 0] = [1, -1, 2]
+        np.testing.assert_array_equal(pm.run_int(one, True), 0.0)

@@ -193,6 +193,21 @@ def _ir_drop(g: np.ndarray, row0: int, hw: HwParams) -> np.ndarray:
     return 1.0 / (1.0 / np.maximum(g, 1e-30) + path[None, :, :])
 
 
+def adc_range(peak: float, signed: bool, bits: int) -> tuple[float, float]:
+    """(vmin, lsb) of an ADC covering [0, peak] or [−peak, peak] with codes 0 … 2^bits − 1.
+
+    Signed ranges are mid-tread: code 2^(bits−1) − 1 reads exactly 0, so a zero column
+    value (and a near-zero one) comes out as 0, not as ±½ LSB. The step never drops below
+    one unit of Σ digit·level: finer codes would only split values that cannot occur."""
+    top = (1 << bits) - 1
+    if not signed:
+        return 0.0, max(1.0, peak / top)
+    if top < 2:  # a 1-bit ADC has no zero code: it can only tell the sign
+        return -peak, max(1.0, 2 * peak)
+    lsb = max(1.0, 2 * peak / (top - 1))
+    return -((top - 1) // 2) * lsb, lsb
+
+
 def noise_stream(key: int, *position: int) -> np.uint64:
     """A 64-bit key for one (chunk, tile, cycle) block of read-noise draws."""
     seq = np.random.SeedSequence([key % 2**63, *position])
@@ -239,19 +254,12 @@ class ProgrammedMatrix:
 
     # ------------------------------------------------------------ ADC ranges
 
-    def _digit_range(self, signed: bool) -> tuple[int, int]:
-        top = (1 << self.hw.dac_bits) - 1
-        return (-top, top) if signed else (0, top)
-
     def _full_scale(self, rows: int) -> list[tuple[float, float]]:
-        """Per input cycle (vmin, lsb) for both signed and unsigned inputs: index 2·j + signed."""
-        top = (1 << self.hw.adc_bits) - 1
-        lmax = (1 << self.hw.cell_bits) - 1
-        ranges = []
-        for signed in (False, True):
-            dmin, dmax = self._digit_range(signed)
-            vmin, vmax = rows * dmin * lmax, rows * dmax * lmax
-            ranges.append((float(vmin), max(1.0, (vmax - vmin) / top)))
+        """Per input cycle (vmin, lsb) for both signed and unsigned inputs: index 2·j + signed.
+
+        The largest column value is rows · (2^d − 1) · (2^c − 1)."""
+        peak = rows * ((1 << self.hw.dac_bits) - 1) * ((1 << self.hw.cell_bits) - 1)
+        ranges = [adc_range(peak, False, self.hw.adc_bits), adc_range(peak, True, self.hw.adc_bits)]
         return ranges * self.hw.cycles  # the same for every cycle until calibrated
 
     def calibrate(self, x: np.ndarray, x_scale: float, signed: bool) -> None:
@@ -259,7 +267,7 @@ class ProgrammedMatrix:
 
         Each cycle's range is [0, P] for unsigned inputs and [−P, P] for signed ones (bipolar
         pulses), with P the ``percentile`` of the cycle's |column values|."""
-        p, top = self.hw.percentile, (1 << self.hw.adc_bits) - 1
+        p = self.hw.percentile
         x_int = quantize_inputs(x, x_scale, self.hw.input_bits, signed)
         rng = np.random.default_rng(0)
         for t in self.tiles:
@@ -270,8 +278,7 @@ class ProgrammedMatrix:
                     idx = np.sort(rng.choice(dj.shape[1], 2048, replace=False))
                     sample = dj[:, idx, :]
                 hi = max(1.0, float(np.percentile(np.abs(np.matmul(sample, t.levels)), p)))
-                lo = -hi if signed else 0.0
-                t.ranges[2 * j + int(signed)] = (lo, max(1.0, (hi - lo) / top))
+                t.ranges[2 * j + int(signed)] = adc_range(hi, signed, self.hw.adc_bits)
 
     # ------------------------------------------------------------ execution
 
