@@ -454,8 +454,9 @@ def cross_checks(a: Arch) -> list[str]:
     if a.array.cell_bits > a.precision.weight_bits:
         errors.append(f"array.cell_bits ({a.array.cell_bits}) exceeds precision.weight_bits "
                       f"({a.precision.weight_bits})")
-    if a.precision.signed_scheme is SignedScheme.TWOS_COMPLEMENT and a.precision.weight_bits < 2:
-        errors.append("precision.weight_bits must be ≥ 2 for twos_complement")
+    if a.precision.weight_bits < 2:
+        errors.append(f"precision.weight_bits ({a.precision.weight_bits}) must be ≥ 2: a signed "
+                      "weight needs a sign and at least one magnitude bit")
     if a.nonideal.stuck_off_fraction + a.nonideal.stuck_on_fraction > 1:
         errors.append("nonideal.stuck_off_fraction + nonideal.stuck_on_fraction exceed 1")
     if a.adc.cols_per_adc > a.array.cols:

@@ -188,7 +188,7 @@ def slice_sweep(a: sp.csr_matrix, arch: Arch, max_slices: int, seed: int = 0,
     out = []
     c = arch.array.cell_bits
     adc = min(16, arch.precision.dac_bits + c + math.ceil(math.log2(arch.array.rows)) + 1)
-    for k in range(1, max_slices + 1):
+    for k in range(math.ceil(2 / c), max_slices + 1):  # a signed value needs ≥ 2 bits
         bits = min(32, k * c)
         point = load_arch(arch.source or None, [
             f"precision.weight_bits={bits}", "precision.input_bits=16", f"adc.bits={adc}",

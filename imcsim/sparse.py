@@ -2,8 +2,8 @@
 component models and action counts as the network simulator) and its error on the
 simulated hardware (the functional tile kernels, with the configured non-idealities).
 
-This module is the one place that turns a matrix mapping into hardware behaviour, so the
-solvers built on SpMV (a later increment) reuse :class:`HardwareSpMV`.
+This module is the one place that turns a matrix mapping into hardware behaviour; the
+solvers (:mod:`imcsim.solvers`) reuse :class:`HardwareSpMV`.
 """
 
 from __future__ import annotations

@@ -57,6 +57,8 @@ def test_cross_field_checks():
         load_arch("rram_128", ["array.r_off_ohm=10"])
     with pytest.raises(ConfigError, match="dac_bits"):
         load_arch("rram_128", ["precision.dac_bits=9"])
+    with pytest.raises(ConfigError, match="sign and at least one magnitude bit"):
+        load_arch("rram_128", ["precision.weight_bits=1", "array.cell_bits=1"])
 
 
 def test_upper_bounds_reject_absurd_values_all_at_once():

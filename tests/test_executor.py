@@ -105,3 +105,23 @@ def test_recurrent_layers_run_on_hardware(name):
     assert 0 < _rel(r.hw[out], r.float[out]) < 1e-3
     coarse = Executor(net, load_arch("rram_128", ["adc.bits=4"])).run(feeds)
     assert _rel(coarse.hw[out], coarse.float[out]) > _rel(r.hw[out], r.float[out])
+
+
+@pytest.mark.parametrize("ceil,include,pads", [(0, 0, [1, 1, 1, 1]), (1, 0, [1, 1, 1, 1]),
+                                               (1, 1, [1, 1, 1, 1]), (0, 1, [0, 1, 1, 0]),
+                                               (1, 1, [0, 0, 0, 0])])
+@pytest.mark.parametrize("op", ["AveragePool", "MaxPool"])
+def test_pooling_matches_onnxruntime(tmp_path, op, ceil, include, pads):
+    """AvgPool2d(padding=1, ceil_mode=True) exports exactly these attribute mixes."""
+    from onnx import helper
+    from onnx_builders import make_model, save
+
+    kw = {"count_include_pad": include} if op == "AveragePool" else {}
+    node = helper.make_node(op, ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=pads,
+                            ceil_mode=ceil, **kw)
+    path = save(make_model([node], [("x", [1, 2, 8, 9])], ["y"]), tmp_path / "pool.onnx")
+    net = _net(path)
+    feeds = _feeds(net)
+    (ref,) = run_ort(path, feeds)
+    got = Executor(net, load_arch("rram_128"), ideal=True).run(feeds).hw["y"]
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6)

@@ -32,6 +32,15 @@ def test_load_matches_scipy(path):
     assert abs(a - ref).max() == 0
 
 
+@pytest.mark.parametrize("array", [np.zeros((4, 4)), np.array([["a", "b"], ["c", "d"]]),
+                                   np.ones(3)])
+def test_bad_arrays_are_one_line_errors(tmp_path, array):
+    np.save(tmp_path / "m.npy", array)
+    r = subprocess.run([sys.executable, "-m", "imcsim", "sparse", str(tmp_path / "m.npy")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
 def test_npz_and_npy(tmp_path):
     a = load_matrix(FIXTURES / "west0067.mtx")
     sp.save_npz(tmp_path / "m.npz", a)
@@ -48,6 +57,7 @@ BAD = {
     "size.mtx": "%%MatrixMarket matrix coordinate real general\nthree 3 1\n1 1 1\n",
     "nan.mtx": "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 nan\n",
     "m.txt": "hello",
+    "empty.mtx": "%%MatrixMarket matrix coordinate real general\n3 3 0\n",
 }
 
 

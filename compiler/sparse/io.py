@@ -24,6 +24,9 @@ def as_csr(matrix: object, name: str = "matrix") -> sp.csr_matrix:
     elif isinstance(matrix, np.ndarray):
         if matrix.ndim != 2:
             raise MatrixError(f"{name}: expected a 2-D array, got {matrix.ndim}-D")
+        if matrix.dtype.kind not in "biufc":
+            raise MatrixError(f"{name}: values of type {matrix.dtype} are not numbers; "
+                              "give a real matrix")
         a = sp.csr_matrix(matrix)
     else:
         raise MatrixError(f"{name}: expected a scipy.sparse matrix or a 2-D NumPy array, "
@@ -35,6 +38,8 @@ def as_csr(matrix: object, name: str = "matrix") -> sp.csr_matrix:
         raise MatrixError(f"{name}: contains NaN or infinite values")
     a.eliminate_zeros()
     a.sort_indices()
+    if a.nnz == 0:
+        raise MatrixError(f"{name}: the matrix has no non-zero entry; nothing to map")
     return a
 
 

@@ -88,11 +88,3 @@ def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top,
             elif q > top:
                 q = top
             acc[g, m, col_to_out[c]] += weight[c] * (vmin + q * lsb)
-
-
-def check(name: str, array: np.ndarray, dtype: type, ndim: int) -> np.ndarray:
-    """The public wrappers' argument check: dtype, rank, C-contiguity."""
-    if array.dtype != dtype or array.ndim != ndim:
-        raise TypeError(f"{name}: expected {ndim}-D {np.dtype(dtype).name}, got "
-                        f"{array.ndim}-D {array.dtype}")
-    return np.ascontiguousarray(array)

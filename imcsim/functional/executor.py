@@ -50,11 +50,21 @@ class RunResult:
 
 @dataclass
 class _HwLayer:
-    """A crossbar layer on hardware: its programmed matrices and input quantisation."""
+    """A crossbar matrix on hardware and its input quantisation, fixed on the first batch.
 
-    matrices: list[ProgrammedMatrix]
-    scale: float
-    signed: bool
+    ``peak`` is the largest |input| seen then; a batch with negative inputs is quantised
+    as signed (sign + magnitude), otherwise as unsigned — both ranges are calibrated, so
+    a layer whose first batch happened to be non-negative does not clip later negatives.
+    """
+
+    matrix: ProgrammedMatrix
+    peak: float
+    reads: int = 0  # calls so far: every read draws fresh noise
+
+    def run(self, x: np.ndarray, bits: int, noise_key: int) -> np.ndarray:
+        signed = bool(np.min(x) < 0) if x.size else False
+        scale = input_scale(np.array([self.peak]), bits, signed)
+        return self.matrix.run(x, scale, signed, noise_key)
 
 
 class Executor:
@@ -163,24 +173,32 @@ class Executor:
         """x (G, M, K) @ w (G, K, N) in float or on the programmed arrays."""
         if not hardware:
             return np.matmul(x.astype(np.float64), w)
-        hw_layer = self._program(layer, [w], x, slot)
-        key = int(np.random.SeedSequence([self.seed, self.index[layer.name], 1, self._batches,
-                                          slot]).generate_state(1, dtype=np.uint64)[0])
-        return hw_layer.matrices[0].run(x, hw_layer.scale, hw_layer.signed, key)
+        assert self.hw is not None
+        if not np.all(np.isfinite(x)):
+            raise ModelError(f"layer '{layer.name}': inputs contain NaN/Inf")
+        hw_layer = self._program(layer, w, x, slot)
+        # a different noise stream for every read: batch, and call within it (RNN steps)
+        key = int(np.random.SeedSequence([
+            self.seed, self.index[layer.name], 1, self._batches, slot, hw_layer.reads,
+        ]).generate_state(1, dtype=np.uint64)[0])
+        hw_layer.reads += 1
+        return hw_layer.run(x, self.hw.input_bits, key)
 
-    def _program(self, layer: Layer, ws: list[np.ndarray], x: np.ndarray, slot: int) -> _HwLayer:
+    def _program(self, layer: Layer, w: np.ndarray, x: np.ndarray, slot: int,
+                 peak: float | None = None) -> _HwLayer:
+        """Program on first use; input peak from ``x`` (or given, for RNNs)."""
         key = f"{layer.name}#{slot}"
         if key not in self._programmed:
             assert self.hw is not None
-            if not np.all(np.isfinite(x)):
-                raise ModelError(f"layer '{layer.name}': inputs contain NaN/Inf")
-            signed = bool(np.min(x) < 0) if x.size else False
-            scale = input_scale(x, self.hw.input_bits, signed)
+            peak = float(np.max(np.abs(x))) if peak is None and x.size else (peak or 0.0)
             rng = np.random.default_rng([self.seed, self.index[layer.name], 0, slot])
-            pm = ProgrammedMatrix(ws[0], self.hw, rng)
+            pm = ProgrammedMatrix(w, self.hw, rng)
             if self.calibrate_adc:
-                pm.calibrate(x, scale, signed)
-            self._programmed[key] = _HwLayer([pm], scale, signed)
+                bits = self.hw.input_bits
+                ref = np.array([peak])
+                pm.calibrate(x, input_scale(ref, bits, True), True)
+                pm.calibrate(np.abs(x), input_scale(ref, bits, False), False)
+            self._programmed[key] = _HwLayer(pm, peak if peak > 0 else 1.0)
         return self._programmed[key]
 
     # ------------------------------------------------------------ crossbar layers
@@ -277,20 +295,12 @@ class Executor:
         peak = max([1.0, *(float(np.max(np.abs(a))) for a in states if a.size)])
 
         def mm(x: np.ndarray, w: np.ndarray, slot: int) -> np.ndarray:
-            if hardware and f"{layer.name}#{slot}" not in self._programmed:
-                self._program_rnn(layer, w, peak, slot)
+            if hardware:  # step inputs mix x_t and h: one peak for the whole sequence
+                self._program(layer, w[None], x[None], slot, peak=peak)
             return self._matmul(layer, x[None], w[None], hardware, slot)[0]
 
         attrs = {k: v for k, v in layer.attrs if k not in _NOTES}
         return run_rnn(layer.op, attrs, inputs, mm)
-
-    def _program_rnn(self, layer: Layer, w: np.ndarray, peak: float, slot: int) -> None:
-        """RNN step inputs are signed, quantised over [−peak, peak]."""
-        assert self.hw is not None
-        scale = input_scale(np.array([peak]), self.hw.input_bits, True)
-        rng = np.random.default_rng([self.seed, self.index[layer.name], 0, slot])
-        pm = ProgrammedMatrix(w[None], self.hw, rng)
-        self._programmed[f"{layer.name}#{slot}"] = _HwLayer([pm], scale, True)
 
 
 def _error(layer: Layer, ref: np.ndarray, got: np.ndarray, on_hw: bool) -> LayerError:

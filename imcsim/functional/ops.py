@@ -38,8 +38,11 @@ def conv_pads(attrs: dict[str, object], in_spatial: tuple[int, ...], kernel: tup
 
 def windows(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...],
             dilations: tuple[int, ...], pads: list[tuple[int, int]], pad_value: float = 0.0,
-            ceil_mode: bool = False) -> np.ndarray:
-    """Sliding windows of (N, C, *spatial) → (N, C, *out, *kernel), a view where possible."""
+            ceil_mode: bool = False, extra_value: float | None = None) -> np.ndarray:
+    """Sliding windows of (N, C, *spatial) → (N, C, *out, *kernel), a view where possible.
+
+    Explicit pads hold ``pad_value``; the extension ``ceil_mode`` adds for a last partial
+    window holds ``extra_value`` (default: the same)."""
     n = len(kernel)
     extra = [0] * n
     if ceil_mode:  # extend the end so the last partial window exists
@@ -50,9 +53,11 @@ def windows(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...],
             if (out_ceil - 1) * strides[i] >= x.shape[2 + i] + pads[i][0]:
                 out_ceil -= 1
             extra[i] = max(0, (out_ceil - 1) * strides[i] + eff - size)
-    if any(p != (0, 0) for p in pads) or any(extra):
-        width = [(0, 0), (0, 0)] + [(b, e + extra[i]) for i, (b, e) in enumerate(pads)]
-        x = np.pad(x, width, constant_values=pad_value)
+    if any(p != (0, 0) for p in pads):
+        x = np.pad(x, [(0, 0), (0, 0), *pads], constant_values=pad_value)
+    if any(extra):
+        fill = pad_value if extra_value is None else extra_value
+        x = np.pad(x, [(0, 0), (0, 0), *((0, e) for e in extra)], constant_values=fill)
     eff = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilations, strict=True))
     v = sliding_window_view(x, eff, axis=tuple(range(2, 2 + n)))
     index = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in strides) + tuple(
@@ -90,10 +95,11 @@ def pool(x: np.ndarray, attrs: dict[str, object], kind: str) -> np.ndarray:
     if kind == "max":
         return windows(x, kernel, strides, dil, pads, -np.inf, ceil).max(axis=axes)
     total = windows(x, kernel, strides, dil, pads, 0.0, ceil).sum(axis=axes)
-    if attrs.get("count_include_pad", 0) and not ceil:
-        return (total / math.prod(kernel)).astype(x.dtype)
+    # the divisor counts input cells, plus explicit pads with count_include_pad, never the
+    # ceil_mode extension
+    include = 1.0 if attrs.get("count_include_pad", 0) else 0.0
     ones = np.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
-    count = windows(ones, kernel, strides, dil, pads, 0.0, ceil).sum(axis=axes)
+    count = windows(ones, kernel, strides, dil, pads, include, ceil, extra_value=0.0).sum(axis=axes)
     return (total / count).astype(x.dtype)
 
 

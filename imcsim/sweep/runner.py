@@ -65,8 +65,9 @@ def prepare(sweep: Sweep) -> tuple[Evaluator, dict[str, Any]]:
         datasets.load(sweep.accuracy.dataset, net.inputs, net.input_dtypes, 1, sweep.space.seed)
     described = sweep.describe()
     identity = {k: v for k, v in described.items() if k not in ("model", "arch")}
+    # the imcsim version is part of the identity: results of two versions never mix
     identity = {"model_sha256": sha, "model_name": net.name, "arch": arches.label,
-                "arch_sha256": arches.text_sha256, **identity}
+                "arch_sha256": arches.text_sha256, "imcsim": __version__, **identity}
     definition = {"sweep": described, "identity": identity, "imcsim": __version__,
                   "points": len(sweep.space.indices()), "grid_size": sweep.space.size}
     evaluator = Evaluator(os.path.abspath(sweep.model), net, arches, sweep.duplication, sweep.accuracy,
