@@ -41,6 +41,7 @@ from imcsim.functional import _kernels
 
 _CHUNK = 1 << 18  # column values per chunk of input vectors: 1 MB per buffer
 _THREADS = max(1, min(8, os.cpu_count() or 1))
+_CALIBRATION_VALUES = 1 << 18  # column values a percentile is taken over, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +278,10 @@ class ProgrammedMatrix:
                 if dj.shape[1] > 2048:  # a fixed, seeded subsample of input vectors
                     idx = np.sort(rng.choice(dj.shape[1], 2048, replace=False))
                     sample = dj[:, idx, :]
-                hi = max(1.0, float(np.percentile(np.abs(np.matmul(sample, t.levels)), p)))
+                values = np.abs(np.matmul(sample, t.levels)).ravel()
+                if values.size > _CALIBRATION_VALUES:  # an even, fixed subsample suffices
+                    values = values[:: values.size // _CALIBRATION_VALUES]
+                hi = max(1.0, float(np.percentile(values, p)))
                 t.ranges[2 * j + int(signed)] = adc_range(hi, signed, self.hw.adc_bits)
 
     # ------------------------------------------------------------ execution
