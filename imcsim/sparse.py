@@ -73,6 +73,10 @@ class HardwareSpMV:
         self._batches: list[tuple[np.ndarray, ProgrammedMatrix, np.ndarray, np.ndarray]] = []
         rows_idx, cols_idx, values = self._block_entries()
         rng = np.random.default_rng([seed, 0])
+        probes = None
+        if arch.adc.range is AdcRange.CALIBRATED:  # seeded N(0, 1) probe vectors, drawn once
+            probes = np.random.default_rng([seed, 5]).standard_normal((_PROBES, a.shape[1] + 1))
+            probes[:, -1] = 0.0  # the padding input
         n = len(rows_idx)
         k_max = max((len(c) for c in cols_idx), default=1)
         m_max = max((len(r) for r in rows_idx), default=1)
@@ -88,16 +92,14 @@ class HardwareSpMV:
                 in_idx[g, :len(c)] = c
                 out_idx[g, :len(r)] = r
             pm = ProgrammedMatrix(w, self.hw, rng)
-            if arch.adc.range is AdcRange.CALIBRATED:
-                self._calibrate(pm, in_idx)
+            if probes is not None:
+                self._calibrate(pm, probes[:, in_idx])
             self._batches.append((ids, pm, in_idx, out_idx))
 
-    def _calibrate(self, pm: ProgrammedMatrix, in_idx: np.ndarray) -> None:
+    def _calibrate(self, pm: ProgrammedMatrix, probes: np.ndarray) -> None:
         """ADC ranges from seeded N(0, 1) probe vectors (a solver's residuals look like noise),
         for signed inputs and, with |probe|, for unsigned ones."""
-        probes = np.random.default_rng([self.seed, 5]).standard_normal((_PROBES, self.a.shape[1] + 1))
-        probes[:, -1] = 0.0  # the padding input
-        xs = np.moveaxis(probes[:, in_idx], 0, 1)  # (G, probes, K)
+        xs = np.moveaxis(probes, 0, 1)  # (G, probes, K)
         pm.calibrate(xs, input_scale(xs, self.hw.input_bits, True), True)
         pm.calibrate(np.abs(xs), input_scale(xs, self.hw.input_bits, False), False)
 
