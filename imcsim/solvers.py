@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -183,16 +184,15 @@ def slice_sweep(a: sp.csr_matrix, arch: Arch, max_slices: int, seed: int = 0,
     """SpMV relative error against the number of weight slices (value bits = slices ·
     cell_bits; inputs and ADC set so they do not limit the result: 16-bit inputs, an ADC of
     dac + cell + log2(rows) + 1 bits)."""
-    from imcsim.config import load_arch
-
     out = []
     c = arch.array.cell_bits
     adc = min(16, arch.precision.dac_bits + c + math.ceil(math.log2(arch.array.rows)) + 1)
     for k in range(math.ceil(2 / c), max_slices + 1):  # a signed value needs ≥ 2 bits
         bits = min(32, k * c)
-        point = load_arch(arch.source or None, [
-            f"precision.weight_bits={bits}", "precision.input_bits=16", f"adc.bits={adc}",
-            *_nonideal_overrides(arch)])
+        # the user's architecture, every setting kept, with only these three changed
+        point = dataclasses.replace(
+            arch, precision=dataclasses.replace(arch.precision, weight_bits=bits, input_bits=16),
+            adc=dataclasses.replace(arch.adc, bits=adc))
         mp = map_matrix(a, sparse_spec(point), strategy)
         x = np.random.default_rng([seed, 2]).standard_normal(a.shape[1])
         y = a @ x
@@ -200,14 +200,6 @@ def slice_sweep(a: sp.csr_matrix, arch: Arch, max_slices: int, seed: int = 0,
         out.append({"slices": k, "value_bits": bits, "spmv_rel_error": err,
                     "cells_programmed": mp.cells_programmed})
     return out
-
-
-def _nonideal_overrides(arch: Arch) -> list[str]:
-    import dataclasses
-
-    return [f"nonideal.{k}={v}" for k, v in dataclasses.asdict(arch.nonideal).items()] + [
-        f"array.cell_bits={arch.array.cell_bits}", f"array.rows={arch.array.rows}",
-        f"array.cols={arch.array.cols}"]
 
 
 def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float = 1e5,
