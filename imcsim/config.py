@@ -37,10 +37,19 @@ def _f(doc: str, unit: str = "", *, gt: float | None = None, ge: float | None = 
 
 
 class AdcModel(Enum):
-    TABLE = "table"  # a published design point (energy, area), scaled 2^Δbits off its bits
-    SURVEY = "survey"  # Murmann ADC-survey fit (as in Accelergy / CiMLoop)
-    SAR = "sar"  # successive approximation: energy linear + quadratic in bits
+    """ADC cost models (one class each in :mod:`imcsim.cost.adc`, which cites the sources)."""
+
+    TABLE = "table"  # a published design point, scaled off its bits with the SAR shape
+    SURVEY = "survey"  # Murmann ADC-survey fit (as in Accelergy / CiMLoop), ≥ 4 bits
+    SAR = "sar"  # successive approximation: B bit cycles + a thermal-noise (Schreier) term
     FLASH = "flash"  # 2^B − 1 comparators
+    CIM = "cim"  # compact column ADC fitted to published compute-in-memory macros
+    RAMP = "ramp"  # integrate-and-fire / single-slope counter: 2^B steps (NeuRRAM's neuron)
+
+
+class ReadoutStyle(Enum):
+    PER_BIT = "per_bit"  # convert every input-bit cycle, shift-add the results digitally
+    INTEGRATE = "integrate"  # integrate all input-bit cycles in analog, convert once per MVM
 
 
 class AdcRange(Enum):
@@ -70,10 +79,24 @@ class Array:
                                gt=0, le=10, default=0.2)
     read_time_s: float = _f("duration of one array read (one input-bit cycle)", "s", gt=0,
                             le=1, default=1.0e-8)
-    input_activity: float = _f("fraction of input pulses that are high (drive current)", "",
+    input_activity: float = _f("fraction of input pulses that are high (drive current) when no "
+                               "measured activity is given (--activity-from)", "",
                                ge=0, le=1, default=0.5)
+    rows_per_read: int = _f("word lines activated together in one read (partial activation); "
+                            "0 = all rows. Each group of rows is read and converted on its "
+                            "own, its partial sums added digitally", "", ge=0,
+                            le=_MAX_COUNT, default=0)
+    line_cap_per_cell_f: float = _f("capacitance a row driver charges per cell on its line "
+                                    "(wire segment + access-device junction; NeuroSim-style "
+                                    "0.2 fF/µm wire × ~0.1 µm pitch + ~0.03 fF junction)", "F",
+                                    ge=0, le=1e-9, default=5.0e-17)
     cell_area_f2: float = _f("cell footprint (1T1R ≈ 12 F², crosspoint 4 F²)", "F²", gt=0,
                              le=1e6, default=12.0)
+
+    @property
+    def g_ref_s(self) -> float:
+        """The conductance crossbar energy is quoted at: (G_on + G_off) / 2."""
+        return (self.g_on_s + self.g_off_s) / 2
 
     @property
     def g_on_s(self) -> float:
@@ -100,12 +123,20 @@ class Precision:
 
 @dataclass(frozen=True, slots=True)
 class Adc:
-    bits: int = _f("ADC resolution", "bit", ge=1, le=16, default=8)
-    model: AdcModel = _f("cost model: table | survey | sar | flash", "", default=AdcModel.SURVEY)
-    sample_rate_hz: float = _f("conversions per second of one ADC", "Hz",
-                               gt=0, le=1e12, default=1.0e9)
+    bits: int = _f("ADC operating resolution", "bit", ge=1, le=16, default=8)
+    design_bits: int = _f("resolution the ADC is built for (area); 0 = bits. A reconfigurable "
+                          "ADC run at fewer bits keeps the area of its designed bits", "bit",
+                          ge=0, le=16, default=0)
+    model: AdcModel = _f("cost model: table | survey | sar | flash | cim | ramp", "",
+                         default=AdcModel.CIM)
+    sample_rate_hz: float = _f("conversions per second of one ADC at its designed bits (a SAR "
+                               "run at fewer bits is faster: (bits+1)/(design_bits+1) of the "
+                               "time)", "Hz", gt=0, le=1e12, default=1.0e9)
     cols_per_adc: int = _f("columns multiplexed onto one ADC (ADCs per array = ceil(cols / this))",
                            "", ge=1, le=_MAX_COUNT, default=8)
+    arrays_per_adc: int = _f("arrays sharing each ADC (time-multiplexed): ADCs per array = "
+                             "ceil(cols / cols_per_adc) / arrays_per_adc", "", ge=1,
+                             le=_MAX_COUNT, default=1)
     table_bits: int = _f("table model: resolution of the published point", "bit", ge=1, le=16,
                          default=8)
     range: AdcRange = _f("functional simulation: full_scale or calibrated (percentile of "
@@ -117,6 +148,23 @@ class Adc:
                                 gt=0, le=1e9, default=1.5625)
     table_area_um2: float = _f("table model: area at table_bits (ISAAC: 0.0012 mm²)", "µm²",
                                gt=0, le=1e12, default=1200.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Readout:
+    style: ReadoutStyle = _f(
+        "per_bit: convert every input-bit cycle and shift-add digitally; integrate: each "
+        "input-bit cycle j drives 2^(j·dac_bits) unit pulses whose charge the column integrates "
+        "(binary-weighted pulse counts), converted once per MVM", "",
+        default=ReadoutStyle.PER_BIT)
+    differential: bool = _f("sense G+ − G− of a differential column pair before one conversion "
+                            "(only with precision.signed_scheme=differential); false: convert "
+                            "both columns and subtract digitally", "", default=False)
+
+    @property
+    def describe(self) -> str:
+        diff = ", differential sensing" if self.differential else ""
+        return f"{self.style.value}{diff}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +187,8 @@ class Core:
 
 @dataclass(frozen=True, slots=True)
 class Tile:
-    buffer_bytes: int = _f("activation buffer per tile (eDRAM or SRAM)", "B",
-                           ge=1, le=_MAX_BYTES, default=65536)
+    buffer_bytes: int = _f("activation buffer per tile (eDRAM or SRAM); 0 = none (a macro)", "B",
+                           ge=0, le=_MAX_BYTES, default=65536)
     bus_width_bits: int = _f("buffer-to-core bus width", "bit", ge=1, le=_MAX_COUNT, default=384)
     routers: float = _f("routers per tile (ISAAC: one per 4 tiles → 0.25)", "", ge=0,
                         le=_MAX_COUNT, default=0.25)
@@ -193,6 +241,8 @@ class Override:
                                  ge=0, le=1e9, default=None)
     area_um2: float | None = _f("area per unit", "µm²", ge=0, le=1e12, default=None)
     latency_ns: float | None = _f("latency per action", "ns", ge=0, le=1e9, default=None)
+    static_mw: float | None = _f("static (leakage) power per unit", "mW", ge=0, le=1e9,
+                                 default=None)
 
 
 COMPONENTS = (
@@ -210,6 +260,7 @@ class Arch:
     array: Array = field(default_factory=Array, metadata={"doc": "", "unit": ""})
     precision: Precision = field(default_factory=Precision, metadata={"doc": "", "unit": ""})
     adc: Adc = field(default_factory=Adc, metadata={"doc": "", "unit": ""})
+    readout: Readout = field(default_factory=Readout, metadata={"doc": "", "unit": ""})
     hierarchy: Hierarchy = field(default_factory=Hierarchy, metadata={"doc": "", "unit": ""})
     core: Core = field(default_factory=Core, metadata={"doc": "", "unit": ""})
     tile: Tile = field(default_factory=Tile, metadata={"doc": "", "unit": ""})
@@ -226,6 +277,7 @@ class Arch:
         return ArraySpec(
             rows=a.rows, cols=a.cols, cell_bits=a.cell_bits, weight_bits=p.weight_bits,
             input_bits=p.input_bits, dac_bits=p.dac_bits, scheme=p.signed_scheme,
+            rows_per_read=a.rows_per_read, differential_sensing=self.readout.differential,
             arrays_per_core=h.arrays_per_core, cores_per_tile=h.cores_per_tile,
             tiles_per_chip=h.tiles_per_chip,
         )
@@ -461,6 +513,24 @@ def cross_checks(a: Arch) -> list[str]:
         errors.append("nonideal.stuck_off_fraction + nonideal.stuck_on_fraction exceed 1")
     if a.adc.cols_per_adc > a.array.cols:
         errors.append(f"adc.cols_per_adc ({a.adc.cols_per_adc}) exceeds array.cols ({a.array.cols})")
+    if a.adc.arrays_per_adc > a.hierarchy.arrays_per_core:
+        errors.append(f"adc.arrays_per_adc ({a.adc.arrays_per_adc}) exceeds "
+                      f"hierarchy.arrays_per_core ({a.hierarchy.arrays_per_core}): ADCs are "
+                      "shared inside a core")
+    if a.adc.design_bits and a.adc.design_bits < a.adc.bits:
+        errors.append(f"adc.design_bits ({a.adc.design_bits}) is below adc.bits "
+                      f"({a.adc.bits}): an ADC cannot run above its designed resolution")
+    if a.array.rows_per_read > a.array.rows:
+        errors.append(f"array.rows_per_read ({a.array.rows_per_read}) exceeds array.rows "
+                      f"({a.array.rows})")
+    if a.readout.differential and a.precision.signed_scheme is not SignedScheme.DIFFERENTIAL:
+        errors.append("readout.differential needs precision.signed_scheme=differential "
+                      f"(got {a.precision.signed_scheme.value})")
+    from imcsim.cost.adc import adc_problem  # the cost models own their valid ranges
+
+    problem = adc_problem(a.adc)
+    if problem:
+        errors.append(problem)
     return errors
 
 

@@ -10,8 +10,10 @@ throughput are per inference, times (``latency_s``, per-layer ``latency_s``, ``s
   norms), ``digital_ops`` (digital unit ops + digital MACs, per inference),
   ``digital_macs`` (per inference), ``batch`` (inferences per run of the graph),
   ``unknown_ops``
-- ``arch``: ``name``, ``source``, ``adc_model``, ``adc_bits``, ``rows``, ``cols``,
-  ``cell_bits``, ``weight_bits``, ``input_bits``, ``signed_scheme``
+- ``arch``: ``name``, ``source``, ``adc_model`` (model and source), ``adc_bits``,
+  ``adc_design_bits``, ``adcs_per_array``, ``readout`` (style, differential sensing),
+  ``rows_per_read`` (0 = all), ``rows``, ``cols``, ``cell_bits``, ``weight_bits``,
+  ``input_bits``, ``signed_scheme``
 - ``mapping``: ``arrays``, ``chips``, ``cores``, ``utilization`` (cells holding weights /
   cells allocated), ``duplication`` (mode), ``fits_one_chip``
 - ``performance``: ``latency_s`` (time for the whole batch — one inference without
@@ -20,13 +22,18 @@ throughput are per inference, times (``latency_s``, per-layer ``latency_s``, ``s
   2 · macs per inference · throughput), ``peak_tops`` (all chips used), ``bottleneck``
   (layer name)
 - ``energy``: ``total_j`` (per inference: the batch's energy / batch), ``tops_per_w``,
-  ``breakdown`` (component → J per inference; ``io`` includes activations crossing chips)
+  ``breakdown`` (component → J per inference; ``io`` includes activations crossing chips),
+  ``activity`` (where the crossbar layers' input activity and cell conductances came
+  from: the documented defaults, or measured with ``--activity-from``), ``static_j``
+  (leakage over the latency, per inference), ``io_j`` (model inputs and outputs)
 - ``area``: ``total_mm2``, ``breakdown`` (component → mm²), ``tops_per_mm2`` (achieved)
 - ``adc``: ``energy_fraction``, ``area_fraction``
 - ``layers``: per layer ``name``, ``op``, ``kind``, ``macs`` (per inference), ``weights``,
   ``arrays``, ``duplication``, ``utilization`` (null for digital layers), ``latency_s``
   (stage time for the whole batch), ``start_s``, ``finish_s``, ``energy_j`` (per
-  inference), ``energy_breakdown`` (per inference)
+  inference), ``energy_breakdown`` (per inference). Two lines belong to no layer and have
+  kind ``other``: ``model I/O`` and ``static``; the ``energy_j`` of all lines add up to
+  ``energy.total_j``.
 
 JSON report of ``imcsim arch``: ``arch`` (as above), ``performance.peak_tops``,
 ``energy.peak_tops_per_w``, ``power.total_w``, ``power.breakdown`` (component → W at peak),
@@ -34,7 +41,7 @@ JSON report of ``imcsim arch``: ``arch`` (as above), ``performance.peak_tops``,
 ``adc.area_fraction`` (of the chip), ``adc.tile_power_fraction``,
 ``adc.tile_area_fraction`` (of the tiles: chip-level components, the off-chip links,
 excluded), ``array_cycle_s``, ``components`` (per component: level, count, action,
-energy_pj, area_um2, latency_ns).
+energy_pj, area_um2, latency_ns, static_mw).
 """
 
 from __future__ import annotations
@@ -51,14 +58,19 @@ from compiler.ir import Network
 from compiler.mapping import Mapping
 from imcsim.config import Arch
 from imcsim.cost import Level, adc_model_name
+from imcsim.cost.components import adcs_per_array
 from imcsim.errors import ImcsimError
 from imcsim.sim import PeakResult, SimResult
+from imcsim.sim.analytical import IO_LINE, STATIC_LINE
 
 
 def _arch_block(arch: Arch) -> dict[str, Any]:
     return {
         "name": arch.name, "source": arch.source, "adc_model": adc_model_name(arch),
-        "adc_bits": arch.adc.bits, "rows": arch.array.rows, "cols": arch.array.cols,
+        "adc_bits": arch.adc.bits, "adc_design_bits": arch.adc.design_bits or arch.adc.bits,
+        "adcs_per_array": adcs_per_array(arch), "readout": arch.readout.describe,
+        "rows_per_read": arch.array.rows_per_read,
+        "rows": arch.array.rows, "cols": arch.array.cols,
         "cell_bits": arch.array.cell_bits, "weight_bits": arch.precision.weight_bits,
         "input_bits": arch.precision.input_bits,
         "signed_scheme": arch.precision.signed_scheme.value,
@@ -98,6 +110,9 @@ def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch) -
             "total_j": sim.energy_j,
             "tops_per_w": ops / sim.energy_j / 1e12 if sim.energy_j else 0.0,
             "breakdown": dict(sorted(sim.energy_by_component.items(), key=lambda kv: -kv[1])),
+            "activity": sim.activity_source,
+            "static_j": sum(r.energy_j for r in sim.layers if r.name == STATIC_LINE),
+            "io_j": sum(r.energy_j for r in sim.layers if r.name == IO_LINE),
         },
         "area": {
             "total_mm2": area_mm2,
@@ -145,7 +160,7 @@ def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
         "components": {
             c.name: {"level": c.level.value, "count": c.count, "action": c.action,
                      "energy_pj": c.energy_j * 1e12, "area_um2": c.area_m2 * 1e12,
-                     "latency_ns": c.latency_s * 1e9}
+                     "latency_ns": c.latency_s * 1e9, "static_mw": c.static_w * 1e3}
             for c in p.components.values()
         },
     }
@@ -219,7 +234,8 @@ def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -
     m, a, mp = report["model"], report["arch"], report["mapping"]
     perf, en, ar = report["performance"], report["energy"], report["area"]
     console.print(f"[bold]{m['name']}[/] on [bold]{a['name']}[/] ({a['source']}); "
-                  f"ADC model: {a['adc_model']}")
+                  f"ADC model: {a['adc_model']}; readout: {a['readout']}")
+    console.print(f"crossbar activity: {en['activity']}")
     summary = Table(title="Summary", show_header=False)
     rows = [
         ("MACs on crossbars", f"{m['macs']:,}"), ("weights / parameters",
@@ -274,7 +290,8 @@ def render_arch(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
     a = report["arch"]
-    console.print(f"[bold]{a['name']}[/] ({a['source']}); ADC model: {a['adc_model']}")
+    console.print(f"[bold]{a['name']}[/] ({a['source']}); ADC model: {a['adc_model']}; "
+                  f"readout: {a['readout']}")
     t = Table(title="Peak figures (one chip)", show_header=False)
     t.add_row("peak throughput", f"{report['performance']['peak_tops']:.4g} TOPS")
     t.add_row("peak power", f"{report['power']['total_w']:.4g} W")

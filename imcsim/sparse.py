@@ -52,7 +52,7 @@ def spmv_cost(mp: SparseMapping, arch: Arch) -> tuple[float, float, dict[str, fl
     comps = build_components(arch)
     step = crossbar_step(arch, k=mp.rows_driven, n=mp.shape[0], rows_driven=mp.rows_driven,
                          cols_read=mp.cols_read, extra_adds=mp.partial_sum_adds)
-    energy = {c: n * comps[c].energy_j for c, n in step.items()}
+    energy = {c: n * comps[c].energy_j for c, n in step.items() if c in comps}
     return mp.sequential_reads * step_time_s(arch, comps), sum(energy.values()), energy
 
 

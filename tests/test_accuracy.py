@@ -87,5 +87,5 @@ def test_bad_input_is_one_line(tmp_path, argv, expect):
 
 
 def test_too_many_adc_bits_warn(capsys, tmp_path):
-    _acc(tmp_path, str(TINY_CNN), "--samples", "2", "--set", "adc.bits=16")
+    _acc(tmp_path, str(TINY_CNN), "--samples", "2", "--set", "adc.model=sar", "--set", "adc.bits=16")
     assert "change nothing" in capsys.readouterr().err

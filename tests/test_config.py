@@ -22,7 +22,7 @@ def test_presets_load_and_match_the_issue():
     assert (r.technology.node_nm, r.array.rows, r.array.cols, r.array.cell_bits) == (28, 128, 128, 2)
     assert (r.precision.weight_bits, r.precision.input_bits, r.precision.dac_bits) == (8, 8, 1)
     assert r.precision.signed_scheme is SignedScheme.DIFFERENTIAL
-    assert (r.adc.bits, r.adc.cols_per_adc, r.adc.model) == (6, 8, AdcModel.SURVEY)
+    assert (r.adc.bits, r.adc.cols_per_adc, r.adc.model) == (6, 16, AdcModel.CIM)
     assert load_arch(None).name == r.name  # the default preset
     assert load_arch(REPO / "arch_configs" / "isaac.yaml").name == "ISAAC"
 

@@ -51,11 +51,12 @@ def test_more_adc_bits_less_error_and_enough_bits_near_float():
     out = net.outputs[0]
     errors = []
     for bits in (4, 6, 8, 12):
-        r = Executor(net, load_arch("rram_128", [f"adc.bits={bits}"])).run(feeds)
+        r = Executor(net, load_arch("rram_128", ["adc.model=sar", f"adc.bits={bits}"])).run(feeds)
         errors.append(_rel(r.hw[out], r.float[out]))
     assert errors == sorted(errors, reverse=True)
     # 16-bit weights/inputs, exact ADC: only quantisation remains
-    exact = ["precision.weight_bits=16", "precision.input_bits=16", "adc.bits=16"]
+    exact = ["precision.weight_bits=16", "precision.input_bits=16", "adc.model=sar",
+             "adc.bits=16"]
     r = Executor(net, load_arch("rram_128", exact)).run(feeds)
     assert _rel(r.hw[out], r.float[out]) < 1e-3
 
@@ -98,7 +99,8 @@ def test_recurrent_layers_run_on_hardware(name):
     path = FIXTURES[[p.name for p in FIXTURES].index(name)]
     net = _net(path)
     feeds = _feeds(net)
-    exact = ["precision.weight_bits=16", "precision.input_bits=16", "adc.bits=16"]
+    exact = ["precision.weight_bits=16", "precision.input_bits=16", "adc.model=sar",
+             "adc.bits=16"]
     r = Executor(net, load_arch("rram_128", exact)).run(feeds)
     out = net.outputs[0]
     assert any(e.on_hardware for e in r.layers if e.op in ("LSTM", "GRU"))

@@ -125,7 +125,7 @@ def test_block_strategy_covers_every_nonzero_with_fewer_cells():
     assert mp.cells_programmed < map_matrix(a, SPEC, "matrix-slice").cells_programmed
 
 
-EXACT = ["precision.weight_bits=16", "precision.input_bits=16", "adc.bits=16",
+EXACT = ["precision.weight_bits=16", "precision.input_bits=16", "adc.model=sar", "adc.bits=16",
          "array.cell_bits=2"]
 
 

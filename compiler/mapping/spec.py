@@ -38,6 +38,13 @@ class ArraySpec:
     arrays_per_core: int
     cores_per_tile: int
     tiles_per_chip: int
+    rows_per_read: int = 0  # word lines activated per read; 0 = all rows
+    differential_sensing: bool = False  # G+ − G− sensed before one conversion per pair
+
+    @property
+    def read_rows(self) -> int:
+        """Rows summed by one read: rows_per_read, or every row."""
+        return self.rows_per_read or self.rows
 
     @property
     def slices(self) -> int:

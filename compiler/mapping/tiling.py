@@ -8,6 +8,11 @@ Per group the layer holds a K×N matrix; with ``s`` slices and ``c`` columns per
 - **packed** (grouped/depthwise convs whose group matrix fits one array): groups sit
   block-diagonally, min(R // K, C // (N·s·c)) groups per array, so one array read serves
   several groups. Utilisation stays poor — that is the point of reporting it.
+
+Partial activation (``rows_per_read`` r < R): an array holding k rows of a tile is read in
+ceil(k / r) row groups one after another; each group's columns are converted on their own
+and the groups' partial sums are added digitally. Differential sensing converts a G+/G−
+column pair once.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ class Tiling:
     groups_per_array: int  # >1 when groups are packed block-diagonally
     arrays: int  # arrays of one copy
     rows_driven: int  # Σ over the copy's arrays of rows driven per read
-    cols_read: int  # Σ over the copy's arrays of columns digitised per read
+    cols_read: int  # Σ over the copy's arrays and row groups of conversions per input cycle
+    row_groups: int  # reads one after another per input cycle (partial activation), ≥ 1
     cells_used: int  # cells holding weight slices
     partial_sum_adds: int  # digital adds per input-vector step to merge row tiles
     offset_adds: int  # digital adds per step for the offset scheme's correction
@@ -40,20 +46,29 @@ class Tiling:
 def tile(work: CrossbarWork, spec: ArraySpec) -> Tiling:
     k, n, g = work.rows, work.cols, work.groups
     phys_cols = n * spec.slices * spec.scheme.columns_per_weight
+    sensed = phys_cols // 2 if spec.differential_sensing else phys_cols  # conversions per read
     cells = k * phys_cols * g
     offset_adds = (n + k) * g if spec.scheme is SignedScheme.OFFSET else 0
+    r = spec.read_rows
     if g > 1 and k <= spec.rows and phys_cols <= spec.cols:
         per_array = min(spec.rows // k, spec.cols // phys_cols)
         arrays = math.ceil(g / per_array)
+        # each group's k rows take ceil(k / r) conversions of its columns; an array's reads
+        # step through the rows of all its groups, r at a time
+        reads = math.ceil(k / r)
         return Tiling(row_tiles=1, col_tiles=1, groups_per_array=per_array, arrays=arrays,
-                      rows_driven=k * g, cols_read=phys_cols * g, cells_used=cells,
-                      partial_sum_adds=0, offset_adds=offset_adds)
+                      rows_driven=k * g, cols_read=sensed * g * reads,
+                      row_groups=math.ceil(min(g, per_array) * k / r), cells_used=cells,
+                      partial_sum_adds=(reads - 1) * n * g, offset_adds=offset_adds)
     row_tiles = math.ceil(k / spec.rows)
     col_tiles = math.ceil(phys_cols / spec.cols)
+    tile_rows = [min(spec.rows, k - i * spec.rows) for i in range(row_tiles)]
+    reads = sum(math.ceil(rows / r) for rows in tile_rows)  # row groups over the row tiles
     return Tiling(
         row_tiles=row_tiles, col_tiles=col_tiles, groups_per_array=1,
         arrays=row_tiles * col_tiles * g,
         rows_driven=k * col_tiles * g,  # every column tile sees all K rows
-        cols_read=phys_cols * row_tiles * g,  # every row tile digitises all its columns
-        cells_used=cells, partial_sum_adds=(row_tiles - 1) * n * g, offset_adds=offset_adds,
+        cols_read=sensed * reads * g,  # every row group digitises all its columns
+        row_groups=math.ceil(tile_rows[0] / r),
+        cells_used=cells, partial_sum_adds=(reads - 1) * n * g, offset_adds=offset_adds,
     )

@@ -2,13 +2,25 @@
 
 Defaults (used unless ``overrides:`` in the config says otherwise):
 
-- crossbar: physics, E = G_mean · V_read² · t_read · input_activity per cell read, with
-  G_mean = (G_on + G_off)/2; area = rows·cols·cell_area_f2·F².
+- crossbar: physics. One action is one cell conducting for one unit read pulse at the
+  reference conductance G_ref = (G_on + G_off)/2: E = G_ref · V_read² · t_read; area =
+  rows·cols·cell_area_f2·F². The action counts carry the data: only pulses that are high
+  count (the input activity of each input-bit position), weighted by the mean conductance
+  of the cells read relative to G_ref (:mod:`imcsim.sim.actions`).
+- DAC / row driver: one action is one high pulse on a row. It charges the row's line,
+  cols · line_cap_per_cell, to the read voltage (E = C·V_read², the swing it drives, not
+  V_dd²), plus its own logic: (2^dac_bits − 1) driver stages of 2 fF at 28 nm switched at
+  V_dd (∝ node).
 - ADC: the configured model (:mod:`imcsim.cost.adc`).
 - everything else: ISAAC's published component powers and areas (Shafiee et al., ISCA
   2016, 32 nm; PRIMER §5) turned into energy per action at ISAAC's peak activity, then
   scaled to the configured node and supply: energy ∝ (T/32 nm)·(V_dd/1 V)², area ∝
   (T/32 nm)². Registers and buffers scale their area with their size in bytes.
+
+A component sized 0 (no units, or 0 bytes) is absent: it has no area, no energy and no
+line in any report. Static (leakage) power is 0 unless a config gives
+``overrides.<component>.static_mw`` (per unit); the simulator charges it for the
+inference's latency as its own energy line.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ class Component:
     energy_j: float  # per action
     area_m2: float  # per unit
     latency_s: float  # per action
+    static_w: float = 0.0  # leakage per unit
 
     @property
     def area_per_level_m2(self) -> float:
@@ -62,8 +75,8 @@ _REF_AREA_UM2_PER_BYTE = {
     "buffer": 83000.0 / 65536, "tile_output_register": 3200.0 / 3072,
 }
 ACTIONS = {
-    "crossbar": "cell read (one cell in one array read)",
-    "dac": "row pulse (one row driven for one read)",
+    "crossbar": "cell pulse (one cell at G_ref conducting for one unit read pulse)",
+    "dac": "high row pulse (one row driven to the read voltage for one unit pulse)",
     "sample_hold": "column sample",
     "adc": "conversion",
     "shift_add": "shift-and-add of one ADC result",
@@ -96,25 +109,28 @@ def build_components(arch: Arch) -> dict[str, Component]:
                          _REF_ENERGY_PJ[name] * energy_mult * e_scale * 1e-12,
                          area_um2 * a_scale * 1e-12, latency)
 
-    g_mean = (a.g_on_s + a.g_off_s) / 2
     feature = t.node_nm * 1e-9
-    adc = adc_cost(arch.adc, t.node_nm)
+    adc = adc_cost(arch.adc, t.node_nm, t.vdd_v)
     dac_levels = 2**arch.precision.dac_bits - 1
+    line = a.cols * a.line_cap_per_cell_f * a.read_voltage_v**2
+    driver_logic = dac_levels * 2e-15 * (t.node_nm / 28.0) * t.vdd_v**2
     comps = [
         Component("crossbar", Level.ARRAY, 1, ACTIONS["crossbar"],
-                  g_mean * a.read_voltage_v**2 * a.read_time_s * a.input_activity,
+                  a.g_ref_s * a.read_voltage_v**2 * a.read_time_s,
                   a.rows * a.cols * a.cell_area_f2 * feature**2, a.read_time_s),
-        ref("dac", Level.ARRAY, a.rows, energy_mult=dac_levels, latency=a.read_time_s),
+        Component("dac", Level.ARRAY, a.rows, ACTIONS["dac"], line + driver_logic,
+                  _REF_AREA_UM2["dac"] * a_scale * 1e-12, a.read_time_s),
         ref("sample_hold", Level.ARRAY, a.cols, latency=a.read_time_s),
-        Component("adc", Level.ARRAY, math.ceil(a.cols / arch.adc.cols_per_adc), ACTIONS["adc"],
+        Component("adc", Level.ARRAY, adcs_per_array(arch), ACTIONS["adc"],
                   adc.energy_j, adc.area_m2, adc.latency_s),
         ref("shift_add", Level.CORE, arch.core.shift_adds),
         ref("input_register", Level.CORE, 1 if arch.core.input_register_bytes else 0,
             size_bytes=arch.core.input_register_bytes),
         ref("output_register", Level.CORE, 1 if arch.core.output_register_bytes else 0,
             size_bytes=arch.core.output_register_bytes),
-        ref("buffer", Level.TILE, 1, size_bytes=arch.tile.buffer_bytes),
-        ref("bus", Level.TILE, 1, energy_mult=1.0),
+        ref("buffer", Level.TILE, 1 if arch.tile.buffer_bytes else 0,
+            size_bytes=arch.tile.buffer_bytes),
+        ref("bus", Level.TILE, 1 if arch.tile.buffer_bytes else 0),
         ref("router", Level.TILE, arch.tile.routers),
         ref("accumulator", Level.TILE, arch.tile.accumulators),
         ref("activation", Level.TILE, arch.tile.activation_units),
@@ -127,6 +143,8 @@ def build_components(arch: Arch) -> dict[str, Component]:
     ]
     out = {}
     for c in comps:
+        if not c.count:
+            continue  # absent: no area, no energy, no report line
         o = arch.overrides.get(c.name)
         if o is not None:
             c = Component(
@@ -134,10 +152,16 @@ def build_components(arch: Arch) -> dict[str, Component]:
                 c.energy_j if o.energy_pj is None else o.energy_pj * 1e-12,
                 c.area_m2 if o.area_um2 is None else o.area_um2 * 1e-12,
                 c.latency_s if o.latency_ns is None else o.latency_ns * 1e-9,
+                c.static_w if o.static_mw is None else o.static_mw * 1e-3,
             )
         out[c.name] = c
     return out
 
 
+def adcs_per_array(arch: Arch) -> float:
+    """ADCs per array: one per ``cols_per_adc`` columns, shared by ``arrays_per_adc`` arrays."""
+    return math.ceil(arch.array.cols / arch.adc.cols_per_adc) / arch.adc.arrays_per_adc
+
+
 def adc_model_name(arch: Arch) -> str:
-    return adc_cost(arch.adc, arch.technology.node_nm).model
+    return adc_cost(arch.adc, arch.technology.node_nm, arch.technology.vdd_v).model

@@ -18,9 +18,19 @@ A weight matrix W (groups × K × N) is programmed once (:class:`ProgrammedMatri
 
 Each input vector is quantised to ``input_bits`` (unsigned after a ReLU, else sign and
 magnitude, the magnitude's digits driven as bipolar pulses) and applied ``dac_bits`` per
-read. Every (row tile, input cycle, slice, sign) column value goes through an ADC of
-``adc.bits`` — full-scale range or calibrated percentile, with clipping — and the
-shift-and-add; row tiles are summed digitally. Read noise (per read, per cell, relative σ)
+read. The readout follows ``readout.style``:
+
+- ``per_bit``: every (row tile, input cycle, slice, sign) column value goes through an ADC
+  of ``adc.bits`` — full-scale range or calibrated percentile, with clipping — and the
+  shift-and-add;
+- ``integrate``: cycle j's column value is weighted 2^(j·dac_bits) (binary-weighted pulse
+  counts) and summed in the analog domain over all cycles; the sum is digitised once per
+  (row tile, slice, sign), with its own range.
+
+With ``readout.differential`` a G+/G− column pair is sensed as one difference before the
+ADC (one conversion per pair, a symmetric range even for non-negative inputs); otherwise
+each column is converted and the pair subtracted digitally. Row tiles are summed
+digitally. Read noise (per read, per cell, relative σ)
 is added as its exact output-referred equivalent: a column's noise is a sum of independent
 Gaussians, N(0, σ²·Σ_i x_i²·(G_i/ΔG)²), computed with one more matmul.
 """
@@ -36,7 +46,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from compiler.mapping import SignedScheme
-from imcsim.config import AdcRange, Arch
+from imcsim.config import AdcRange, Arch, ReadoutStyle
 from imcsim.functional import _kernels
 
 _CHUNK = 1 << 18  # column values per chunk of input vectors: 1 MB per buffer
@@ -67,6 +77,8 @@ class HwParams:
     stuck_on: float = 0.0
     drift_factor: float = 1.0
     wire_r: float = 0.0
+    integrate: bool = False  # readout.style = integrate: one conversion per MVM
+    differential_sensing: bool = False  # G+ − G− sensed before the ADC
 
     @classmethod
     def from_arch(cls, arch: Arch) -> HwParams:
@@ -81,6 +93,8 @@ class HwParams:
             stuck_on=n.stuck_on_fraction,
             drift_factor=(n.drift_time_s / n.drift_t0_s) ** (-n.drift_nu),
             wire_r=n.wire_resistance_ohm,
+            integrate=arch.readout.style is ReadoutStyle.INTEGRATE,
+            differential_sensing=arch.readout.differential,
         )
 
     @property
@@ -90,6 +104,11 @@ class HwParams:
     @property
     def cycles(self) -> int:
         return math.ceil(self.input_bits / self.dac_bits)
+
+    @property
+    def conversions(self) -> int:
+        """ADC range slots per signedness: one per input cycle, or one when integrating."""
+        return 1 if self.integrate else self.cycles
 
 
 # ---------------------------------------------------------------- weights
@@ -233,7 +252,11 @@ class ProgrammedMatrix:
         self.groups, self.k, self.n = w.shape
         w_int, self.w_scale = quantize_weights(np.asarray(w, np.float64), hw.weight_bits)
         levels, self.col_weight, self.correction = encode(w_int, hw)
-        self.col_to_out = np.tile(np.arange(self.n, dtype=np.int64), levels.shape[2] // self.n)
+        self.pairs = hw.differential_sensing and hw.scheme is SignedScheme.DIFFERENTIAL
+        if self.pairs:  # sensed columns: one per (slice, n), the G+ column's shift-add weight
+            self.col_weight = self.col_weight.reshape(hw.slices, 2, self.n)[:, 0, :].ravel()
+        self.col_to_out = np.tile(np.arange(self.n, dtype=np.int64),
+                                  self.col_weight.size // self.n)
         self.w_int = w_int
         dg = (hw.g_on - hw.g_off) / ((1 << hw.cell_bits) - 1)
         ideal = (hw.prog_noise == 0 and hw.stuck_off == 0 and hw.stuck_on == 0
@@ -243,25 +266,55 @@ class ProgrammedMatrix:
             rows = slice(r0, min(self.k, r0 + hw.rows))
             lv = levels[:, rows, :]
             if ideal and hw.read_noise == 0:
-                eff, q = lv.astype(np.float32), None
+                eff, q = lv.astype(np.float64), None
             else:
                 g = _conductances(lv, hw, rng)
                 if hw.wire_r > 0:
                     g = _ir_drop(g, r0, hw)
-                eff = ((g - hw.g_off) / dg).astype(np.float32)
-                q = ((g / dg) ** 2).astype(np.float32) if hw.read_noise > 0 else None
-            self.tiles.append(_Tile(rows, np.ascontiguousarray(eff), q,
+                eff = (g - hw.g_off) / dg
+                q = (g / dg) ** 2 if hw.read_noise > 0 else None
+            if self.pairs:  # the pair's currents are subtracted before the ADC
+                eff, q = self._sense_pairs(eff, q)
+            self.tiles.append(_Tile(rows, np.ascontiguousarray(eff, dtype=np.float32),
+                                    None if q is None else q.astype(np.float32),
                                     self._full_scale(rows.stop - rows.start)))
+
+    def _sense_pairs(self, eff: np.ndarray,
+                     q: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """(G, R, S·2·N) per-cell values → (G, R, S·N) pair differences; the read noise of
+        the two cells adds (independent draws)."""
+        g_n, r_n, _ = eff.shape
+        shape = (g_n, r_n, self.hw.slices, 2, self.n)
+        e = eff.reshape(shape)
+        diff = (e[:, :, :, 0, :] - e[:, :, :, 1, :]).reshape(g_n, r_n, -1)
+        if q is None:
+            return diff, None
+        qq = q.reshape(shape)
+        return diff, (qq[:, :, :, 0, :] + qq[:, :, :, 1, :]).reshape(g_n, r_n, -1)
 
     # ------------------------------------------------------------ ADC ranges
 
-    def _full_scale(self, rows: int) -> list[tuple[float, float]]:
-        """Per input cycle (vmin, lsb) for both signed and unsigned inputs: index 2·j + signed.
+    def _symmetric(self, signed: bool) -> bool:
+        """Signed inputs, or sensed pair differences, need a range around zero."""
+        return signed or self.pairs
 
-        The largest column value is rows · (2^d − 1) · (2^c − 1)."""
-        peak = rows * ((1 << self.hw.dac_bits) - 1) * ((1 << self.hw.cell_bits) - 1)
-        ranges = [adc_range(peak, False, self.hw.adc_bits), adc_range(peak, True, self.hw.adc_bits)]
-        return ranges * self.hw.cycles  # the same for every cycle until calibrated
+    def _pulses(self) -> float:
+        """Unit pulses a digit of 1 stands for, summed over what one conversion sees."""
+        if not self.hw.integrate:
+            return 1.0
+        return float(sum(1 << (j * self.hw.dac_bits) for j in range(self.hw.cycles)))
+
+    def _full_scale(self, rows: int) -> list[tuple[float, float]]:
+        """Per conversion slot (vmin, lsb) for both signed and unsigned inputs: index
+        2·j + signed (j = input cycle, or 0 when integrating).
+
+        The largest column value is rows · (2^d − 1) · (2^c − 1) per cycle, times
+        Σ_j 2^(j·d) when the cycles are integrated."""
+        peak = (rows * ((1 << self.hw.dac_bits) - 1) * ((1 << self.hw.cell_bits) - 1)
+                * self._pulses())
+        b = self.hw.adc_bits
+        ranges = [adc_range(peak, self._symmetric(False), b), adc_range(peak, True, b)]
+        return ranges * self.hw.conversions  # the same for every slot until calibrated
 
     def calibrate(self, x: np.ndarray, x_scale: float, signed: bool) -> None:
         """Set each tile's ADC ranges to percentiles of the column values of inputs ``x``.
@@ -271,18 +324,26 @@ class ProgrammedMatrix:
         p = self.hw.percentile
         x_int = quantize_inputs(x, x_scale, self.hw.input_bits, signed)
         rng = np.random.default_rng(0)
+        sym = self._symmetric(signed)
         for t in self.tiles:
-            digits = input_digits(x_int[:, :, t.rows], self.hw, signed)
-            for j, dj in enumerate(digits):
-                sample = dj
-                if dj.shape[1] > 2048:  # a fixed, seeded subsample of input vectors
-                    idx = np.sort(rng.choice(dj.shape[1], 2048, replace=False))
-                    sample = dj[:, idx, :]
-                values = np.abs(np.matmul(sample, t.levels)).ravel()
+            x_t = x_int[:, :, t.rows]
+            if x_t.shape[1] > 2048:  # a fixed, seeded subsample of input vectors
+                idx = np.sort(rng.choice(x_t.shape[1], 2048, replace=False))
+                x_t = x_t[:, idx, :]
+            for j, v in enumerate(self._slot_values(input_digits(x_t, self.hw, signed), t)):
+                values = np.abs(v).ravel()
                 if values.size > _CALIBRATION_VALUES:  # an even, fixed subsample suffices
                     values = values[:: values.size // _CALIBRATION_VALUES]
                 hi = max(1.0, float(np.percentile(values, p)))
-                t.ranges[2 * j + int(signed)] = adc_range(hi, signed, self.hw.adc_bits)
+                t.ranges[2 * j + int(signed)] = adc_range(hi, sym, self.hw.adc_bits)
+
+    def _slot_values(self, digits: list[np.ndarray], t: _Tile) -> list[np.ndarray]:
+        """The column values each ADC conversion slot sees (no read noise)."""
+        values = [np.matmul(dj, t.levels) for dj in digits]
+        if not self.hw.integrate:
+            return values
+        d = self.hw.dac_bits
+        return [sum(v.astype(np.float64) * float(1 << (j * d)) for j, v in enumerate(values))]
 
     # ------------------------------------------------------------ execution
 
@@ -322,11 +383,15 @@ class ProgrammedMatrix:
         top = float((1 << self.hw.adc_bits) - 1)
         part = slice(m0, m1)
         out = acc[:, part, :]
+        d = self.hw.dac_bits
         for ti, t in enumerate(self.tiles):
             digits = input_digits(x_int[:, part, t.rows], self.hw, signed)
+            if self.hw.integrate:
+                self._integrate_chunk(digits, t, ti, signed, noise_key, m0, top, out)
+                continue
             for j, dj in enumerate(digits):
                 vmin, lsb = t.ranges[2 * j + int(signed)]
-                weight = self.col_weight * float(1 << (j * self.hw.dac_bits))
+                weight = self.col_weight * float(1 << (j * d))
                 v = np.matmul(dj, t.levels)
                 if self.hw.read_noise > 0:
                     assert t.q is not None
@@ -336,3 +401,25 @@ class ProgrammedMatrix:
                                                   self.col_to_out, weight, vmin, lsb, top, out)
                 else:
                     _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top, out)
+
+    def _integrate_chunk(self, digits: list[np.ndarray], t: _Tile, ti: int, signed: bool,
+                         noise_key: int, m0: int, top: float, out: np.ndarray) -> None:
+        """All input cycles summed in the analog domain (cycle j weighted 2^(j·d), read noise
+        of every pulse included), then one conversion per column."""
+        d = self.hw.dac_bits
+        v = np.zeros((*digits[0].shape[:2], t.levels.shape[2]), dtype=np.float64)
+        var = np.zeros_like(v) if self.hw.read_noise > 0 else None
+        for j, dj in enumerate(digits):
+            w = float(1 << (j * d))
+            v += w * np.matmul(dj, t.levels)
+            if var is not None:
+                assert t.q is not None  # each of the 2^(j·d) unit pulses draws its own noise
+                var += w * np.matmul(dj * dj, t.q)
+        vmin, lsb = t.ranges[int(signed)]
+        if var is not None:
+            var *= self.hw.read_noise**2
+            key = noise_stream(noise_key, m0, ti, 0)
+            _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE, self.col_to_out,
+                                          self.col_weight, vmin, lsb, top, out)
+        else:
+            _kernels.adc_accumulate(v, self.col_to_out, self.col_weight, vmin, lsb, top, out)

@@ -5,13 +5,23 @@ simulator divides energies by the batch.
 
 These counts are the reusable structure between the mapping and any simulator: the
 analytical model here prices them, and a cycle-level simulator can schedule the same
-counts. Counting conventions (per input-vector step of a crossbar layer, c = input
-cycles = ceil(input_bits / dac_bits)):
+counts. Counting conventions (per input-vector step of a crossbar layer):
 
-- crossbar cell reads = c · rows driven · array columns (all cells on a driven row conduct)
-- DAC pulses = c · rows driven; S&H samples = ADC conversions = shift-adds = c · columns read
-- input register bytes = DAC pulses · dac_bits / 8; output register bytes = conversions ·
-  adc_bits / 8
+- input cycles c = ceil(magnitude bits / dac_bits), where the magnitude has input_bits
+  bits for non-negative inputs and input_bits − 1 for signed ones: the sign is the pulse
+  polarity, not an extra cycle;
+- unit pulses of cycle j: w_j = 1 for ``per_bit`` readout, 2^(j·dac_bits) for
+  ``integrate`` (binary-weighted pulse counts); a_j = the activity of cycle j, the mean of
+  (digit / (2^dac_bits − 1))² over the rows driven (energy ∝ V²; for 1-bit pulses the
+  fraction that are high) — measured with ``--activity-from``, else array.input_activity;
+- crossbar cell pulses = Σ_j w_j·a_j · rows driven · array columns · g, with g the mean
+  conductance of the cells read over G_ref (measured, else 1);
+- DAC high pulses = Σ_j w_j·a_j · rows driven;
+- conversions (= S&H samples = shift-adds) = c · columns read for ``per_bit``, columns
+  read for ``integrate`` (one conversion per MVM); columns read already count row groups
+  (partial activation) and differential sensing (one conversion per pair);
+- input register bytes = c · rows driven · dac_bits / 8; output register bytes =
+  conversions · adc_bits / 8
 - buffer and bus bytes = K·G inputs · input bytes + N·G outputs · output bytes
 - accumulator adds = N·G outputs + partial-sum adds across row tiles + offset correction
 - router and tile-output-register bytes = the layer's output activations, once
@@ -30,7 +40,7 @@ from dataclasses import dataclass, field
 
 from compiler.ir import DigitalKind, Layer, Network
 from compiler.mapping import Mapping
-from imcsim.config import Arch
+from imcsim.config import Arch, ReadoutStyle
 
 _UNIT_OF = {
     DigitalKind.ELEMENTWISE: "alu", DigitalKind.REDUCE: "alu", DigitalKind.NORM: "alu",
@@ -49,22 +59,58 @@ class LayerActions:
             self.counts[component] = self.counts.get(component, 0.0) + float(n)
 
 
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """The data a crossbar layer reads, as far as energy is concerned.
+
+    ``bits``: per input cycle (LSB first) the mean of (digit / (2^dac_bits − 1))² over
+    the rows driven; ``g_ratio``: mean conductance of the cells read / G_ref; ``signed``:
+    the inputs have a sign (bipolar pulses, one magnitude bit fewer); ``source``: where
+    the figures came from, for the report.
+    """
+
+    bits: tuple[float, ...]
+    g_ratio: float = 1.0
+    signed: bool = False
+    source: str = "default"
+
+
+def input_cycles(arch: Arch, signed: bool) -> int:
+    p = arch.precision
+    return max(1, math.ceil((p.input_bits - int(signed)) / p.dac_bits))
+
+
+def pulse_weights(arch: Arch, cycles: int) -> list[float]:
+    """Unit pulses per input cycle: 1 each (per_bit) or 2^(j·dac_bits) (integrate)."""
+    if arch.readout.style is ReadoutStyle.INTEGRATE:
+        return [float(1 << (j * arch.precision.dac_bits)) for j in range(cycles)]
+    return [1.0] * cycles
+
+
+def default_activity(arch: Arch, signed: bool = False) -> Activity:
+    c = input_cycles(arch, signed)
+    return Activity((arch.array.input_activity,) * c, 1.0, signed, "default")
+
+
 def crossbar_step(arch: Arch, *, k: int, n: int, rows_driven: int, cols_read: int,
-                  extra_adds: int) -> dict[str, float]:
+                  extra_adds: int, activity: Activity | None = None) -> dict[str, float]:
     """Actions of one input-vector step of a crossbar layer (one MVM on every group)."""
     p = arch.precision
-    c = math.ceil(p.input_bits / p.dac_bits)
+    act = activity or default_activity(arch)
+    c = input_cycles(arch, act.signed)
+    w = pulse_weights(arch, c)
+    bits = act.bits[:c] + (arch.array.input_activity,) * max(0, c - len(act.bits))
+    high = sum(wj * aj for wj, aj in zip(w, bits, strict=True))  # high unit pulses per row
     in_b, out_b = p.input_bits / 8, p.output_bits / 8
-    conversions = c * cols_read
-    pulses = c * rows_driven
+    conversions = (c if arch.readout.style is ReadoutStyle.PER_BIT else 1) * cols_read
     moved = k * in_b + n * out_b
     return {
-        "crossbar": pulses * arch.array.cols,
-        "dac": pulses,
+        "crossbar": high * rows_driven * arch.array.cols * act.g_ratio,
+        "dac": high * rows_driven,
         "sample_hold": conversions,
         "adc": conversions,
         "shift_add": conversions,
-        "input_register": pulses * p.dac_bits / 8,
+        "input_register": c * rows_driven * p.dac_bits / 8,
         "output_register": conversions * arch.adc.bits / 8,
         "buffer": moved,
         "bus": moved,
@@ -77,8 +123,12 @@ def output_traffic(arch: Arch, elements: int) -> dict[str, float]:
     return {"router": b, "tile_output_register": b}
 
 
-def count_actions(net: Network, mapping: Mapping, arch: Arch) -> dict[str, LayerActions]:
+def count_actions(net: Network, mapping: Mapping, arch: Arch,
+                  activity: dict[str, Activity] | None = None) -> dict[str, LayerActions]:
+    """Actions per layer; ``activity`` gives crossbar layers' data statistics (else the
+    defaults, with each layer's input sign inferred from its producers)."""
     out_b = arch.precision.output_bits / 8
+    activity = activity if activity is not None else layer_activity(net, arch)
     result: dict[str, LayerActions] = {}
     for layer in net.layers():
         acts = LayerActions(layer.name)
@@ -87,7 +137,8 @@ def count_actions(net: Network, mapping: Mapping, arch: Arch) -> dict[str, Layer
             t, w = m.tiling, layer.crossbar
             step = crossbar_step(arch, k=w.rows * w.groups, n=w.cols * w.groups,
                                  rows_driven=t.rows_driven, cols_read=t.cols_read,
-                                 extra_adds=t.partial_sum_adds + t.offset_adds)
+                                 extra_adds=t.partial_sum_adds + t.offset_adds,
+                                 activity=activity.get(layer.name))
             for comp, n in step.items():
                 acts.add(comp, n * w.mvms)
         elif layer.digital is not None:
@@ -99,6 +150,38 @@ def count_actions(net: Network, mapping: Mapping, arch: Arch) -> dict[str, Layer
     for name, b in cross_chip_bytes(net, mapping, arch).items():
         result[name].add("io", b)
     return result
+
+
+# ops whose output is never negative, and ops that keep their input's sign
+_NON_NEGATIVE_OPS = frozenset({"Relu", "Sigmoid", "Softmax", "Abs", "Softplus", "HardSigmoid",
+                               "Exp", "Sqrt", "ReduceL2", "ReduceL1", "ReduceSumSquare"})
+_SIGN_KEEPING_KINDS = frozenset({DigitalKind.VIEW, DigitalKind.DATA_MOVE, DigitalKind.POOL})
+
+
+def non_negative_tensors(net: Network) -> set[str]:
+    """Tensors known to be ≥ 0: outputs of ReLU-like ops (Clip with min ≥ 0 too) and of
+    pooling, views and data movement whose every input is ≥ 0. Model inputs are assumed
+    signed (unknown) — ``--activity-from`` measures them."""
+    known: set[str] = set()
+    for layer in net.layers():
+        non_neg = layer.op in _NON_NEGATIVE_OPS
+        if layer.op == "Clip":
+            lo = layer.attr("min")
+            non_neg = isinstance(lo, int | float) and lo >= 0
+        d = layer.digital
+        if d is not None and (d.kind in _SIGN_KEEPING_KINDS or layer.op in ("Max", "Concat")):
+            non_neg = non_neg or (bool(layer.inputs) and all(t in known for t in layer.inputs))
+        if non_neg:
+            known.update(layer.outputs)
+    return known
+
+
+def layer_activity(net: Network, arch: Arch) -> dict[str, Activity]:
+    """Default activity of every crossbar layer, signed unless its input is known ≥ 0."""
+    known = non_negative_tensors(net)
+    return {layer.name: default_activity(
+        arch, signed=not (layer.inputs and layer.inputs[0] in known))
+        for layer in net.crossbar_layers()}
 
 
 def layer_chips(net: Network, mapping: Mapping) -> dict[str, int]:

@@ -2,10 +2,16 @@
 
 Timing model:
 
-- an array cycle is max(read time, cols_per_adc / ADC sample rate): the S&H holds a read
-  while the shared ADC converts its columns, so reads and conversions overlap;
-- a crossbar layer with d copies takes max(ceil(mvms / d), sequential) · input_cycles ·
-  array cycle (an RNN's time steps run one after another);
+- an ADC converts q = cols_per_adc · arrays_per_adc columns per read (half as many with
+  differential sensing: one conversion per pair), each in the model's conversion time;
+- ``per_bit`` readout: an input cycle is max(read time, q conversions) — the S&H holds a
+  read while the shared ADC converts its columns, so reads and conversions overlap; a step
+  (one MVM) is input cycles × row groups × that;
+- ``integrate`` readout: the columns integrate Σ_j 2^(j·dac_bits) unit pulses of the read
+  time, then the ADCs convert q columns; the integrator holds its charge while converting,
+  so a step is row groups × (pulses · read time + q conversions), no overlap;
+- a crossbar layer with d copies takes max(ceil(mvms / d), sequential) steps (an RNN's
+  time steps run one after another);
 - a digital layer takes ops / (units per tile · tiles in use · clock) on its unit, data
   movement bytes / (bus width · tiles in use · clock);
 - a layer that reads activations from another chip adds bytes / (links · link bandwidth);
@@ -18,7 +24,10 @@ Timing model:
 With a batch (``net.batch`` inferences per run of the graph) stage times and the latency
 are those of the whole batch; throughput is batch / slowest stage in inferences per
 second, and energies are per inference (the batch's energy / batch).
-Static (leakage) power is not modelled: energies are dynamic, per action.
+
+Energy lines that belong to no layer are their own lines, so the per-layer energies and
+these add up to the total: ``model I/O`` (model inputs and outputs through the off-chip
+links) and ``static`` (every component's leakage over the batch's latency, per inference).
 """
 
 from __future__ import annotations
@@ -27,27 +36,49 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from compiler.errors import MappingError
 from compiler.ir import DigitalKind, Layer, LayerKind, Network
 from compiler.mapping import Mapping
-from imcsim.config import Arch
+from imcsim.config import Arch, ReadoutStyle
 from imcsim.cost import Component, Level, build_components
 from imcsim.sim.actions import (
+    Activity,
     LayerActions,
     count_actions,
     crossbar_step,
+    input_cycles,
     io_bytes,
+    layer_activity,
     output_traffic,
+    pulse_weights,
 )
+
+IO_LINE = "model I/O"  # layer-table line of the model's inputs and outputs
+STATIC_LINE = "static"  # layer-table line of leakage energy
+
+
+def conversion_time_s(arch: Arch, comps: dict[str, Component]) -> float:
+    """Time one ADC needs for the conversions of one read."""
+    per_adc = arch.adc.cols_per_adc * arch.adc.arrays_per_adc
+    if arch.readout.differential:
+        per_adc = math.ceil(per_adc / 2)
+    return per_adc * comps["adc"].latency_s
 
 
 def array_cycle_s(arch: Arch, comps: dict[str, Component]) -> float:
-    return max(comps["crossbar"].latency_s, arch.adc.cols_per_adc * comps["adc"].latency_s)
+    """One input cycle of a per-bit read (read and conversions overlap)."""
+    return max(comps["crossbar"].latency_s, conversion_time_s(arch, comps))
 
 
-def step_time_s(arch: Arch, comps: dict[str, Component]) -> float:
-    """Time of one input-vector step (all input-bit cycles) of a crossbar layer."""
-    c = math.ceil(arch.precision.input_bits / arch.precision.dac_bits)
-    return c * array_cycle_s(arch, comps)
+def step_time_s(arch: Arch, comps: dict[str, Component], *, signed: bool = False,
+                row_groups: int = 1) -> float:
+    """Time of one input-vector step (one MVM, all input-bit cycles) of a crossbar layer."""
+    c = input_cycles(arch, signed)
+    if arch.readout.style is ReadoutStyle.INTEGRATE:
+        pulses = sum(pulse_weights(arch, c))
+        return row_groups * (pulses * comps["crossbar"].latency_s
+                             + conversion_time_s(arch, comps))
+    return row_groups * c * array_cycle_s(arch, comps)
 
 
 @dataclass
@@ -80,11 +111,12 @@ class SimResult:
     chips: int
     peak_ops_per_s: float
     batch: int = 1  # inferences per run of the graph
+    activity_source: str = "default"  # where the crossbar layers' data statistics came from
     actions: dict[str, LayerActions] = field(repr=False, default_factory=dict)  # per run
 
 
-def chip_area(arch: Arch, comps: dict[str, Component]) -> dict[str, float]:
-    """Area of one chip by component (m²)."""
+def area_units(arch: Arch, c: Component) -> float:
+    """Units of component ``c`` on one chip."""
     h = arch.hierarchy
     per = {
         Level.ARRAY: h.arrays_per_core * h.cores_per_tile * h.tiles_per_chip,
@@ -92,32 +124,63 @@ def chip_area(arch: Arch, comps: dict[str, Component]) -> dict[str, float]:
         Level.TILE: h.tiles_per_chip,
         Level.CHIP: 1,
     }
-    return {c.name: c.area_per_level_m2 * per[c.level] for c in comps.values()}
+    return c.count * per[c.level]
+
+
+def chip_area(arch: Arch, comps: dict[str, Component]) -> dict[str, float]:
+    """Area of one chip by component (m²)."""
+    return {c.name: area_units(arch, c) * c.area_m2 for c in comps.values()}
+
+
+def check_units(net: Network, actions: dict[str, LayerActions],
+                comps: dict[str, Component]) -> None:
+    """A digital op needs its unit: refuse a model whose ops the architecture cannot run."""
+    keys = {"alu": "tile.alus", "activation": "tile.activation_units",
+            "pooling": "tile.pooling_units", "digital_mac": "tile.digital_macs"}
+    for layer in net.digital_layers():
+        for unit, key in keys.items():
+            if unit in actions[layer.name].counts and unit not in comps:
+                raise MappingError(
+                    f"layer '{layer.name}' ({layer.op}) needs the '{unit}' unit, but the "
+                    f"architecture has none ({key} = 0); set {key} ≥ 1")
 
 
 def peak_ops_per_s(arch: Arch, comps: dict[str, Component]) -> float:
     """2 ops per MAC, every array of one chip busy with a full weight block."""
     spec = arch.array_spec()
     weights_per_array = spec.rows * spec.cols / (spec.slices * spec.scheme.columns_per_weight)
-    return 2 * spec.arrays_per_chip * weights_per_array / step_time_s(arch, comps)
+    return 2 * spec.arrays_per_chip * weights_per_array / step_time_s(
+        arch, comps, row_groups=math.ceil(spec.rows / spec.read_rows))
 
 
-def simulate(net: Network, mapping: Mapping, arch: Arch) -> SimResult:
+def simulate(net: Network, mapping: Mapping, arch: Arch,
+             activity: dict[str, Activity] | None = None) -> SimResult:
+    """Timing, energy and area of one run of the graph; ``activity`` (per crossbar layer,
+    e.g. measured by :func:`imcsim.activity.measure_activity`) replaces the defaults."""
     comps = build_components(arch)
-    actions = count_actions(net, mapping, arch)
-    stage = stage_times(net, mapping, arch, comps, actions)
+    activity = {**layer_activity(net, arch), **(activity or {})}
+    actions = count_actions(net, mapping, arch, activity)
+    check_units(net, actions, comps)
+    stage = stage_times(net, mapping, arch, comps, actions, activity)
     start, finish = schedule(net, stage)
     bottleneck, slowest = bottleneck_stage(net, mapping, stage)
     batch = max(1, net.batch)
-    energy = {name: {c: n * comps[c].energy_j / batch for c, n in a.counts.items()}
+    energy = {name: {c: n * comps[c].energy_j / batch for c, n in a.counts.items()
+                     if c in comps}  # an absent component (sized 0) costs nothing
               for name, a in actions.items()}
+    latency = max(finish.values(), default=0.0)
+    io_e = io_bytes(net, arch) * comps["io"].energy_j / batch if "io" in comps else 0.0
+    if io_e:
+        energy[IO_LINE] = {"io": io_e}
+    area = {c: a * mapping.chips for c, a in chip_area(arch, comps).items()}
+    static = {c.name: area_units(arch, c) * mapping.chips * c.static_w * latency / batch
+              for c in comps.values() if c.static_w}
+    if static:
+        energy[STATIC_LINE] = static
     energy_by_comp: dict[str, float] = {}
     for e in energy.values():
         for c, v in e.items():
             energy_by_comp[c] = energy_by_comp.get(c, 0.0) + v
-    io_e = io_bytes(net, arch) * comps["io"].energy_j / batch
-    if io_e:
-        energy_by_comp["io"] = energy_by_comp.get("io", 0.0) + io_e
     layer_results = []
     for layer in net.layers():
         m = mapping.layers.get(layer.name)
@@ -129,21 +192,33 @@ def simulate(net: Network, mapping: Mapping, arch: Arch) -> SimResult:
             start_s=start[layer.name], finish_s=finish[layer.name],
             energy_j=sum(energy[layer.name].values()), energy_by_component=energy[layer.name],
         ))
-    area = {c: a * mapping.chips for c, a in chip_area(arch, comps).items()}
+    layer_results.extend(
+        LayerResult(name=line, op="", kind="other", macs=0, weights=0, arrays=0, duplication=0,
+                    utilization=None, latency_s=0.0, start_s=0.0, finish_s=latency,
+                    energy_j=sum(energy[line].values()), energy_by_component=energy[line])
+        for line in (IO_LINE, STATIC_LINE) if line in energy)
     return SimResult(
-        layers=layer_results, latency_s=max(finish.values(), default=0.0),
+        layers=layer_results, latency_s=latency,
         throughput_inf_per_s=batch / slowest if slowest > 0 else math.inf,
         bottleneck=bottleneck, energy_j=sum(energy_by_comp.values()),
         energy_by_component=energy_by_comp, area_m2=sum(area.values()), area_by_component=area,
         chips=mapping.chips, peak_ops_per_s=peak_ops_per_s(arch, comps) * mapping.chips,
-        batch=batch, actions=actions,
+        batch=batch, actions=actions, activity_source=activity_label(arch, activity),
     )
 
 
+def activity_label(arch: Arch, activity: dict[str, Activity]) -> str:
+    sources = sorted({a.source for a in activity.values() if a.source != "default"})
+    if sources:
+        return "measured: " + ", ".join(sources)
+    return (f"default: input activity {arch.array.input_activity:g} per input bit, cells read at "
+            "G_ref = (G_on + G_off)/2")
+
+
 def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Component],
-                actions: dict[str, LayerActions]) -> dict[str, float]:
+                actions: dict[str, LayerActions],
+                activity: dict[str, Activity]) -> dict[str, float]:
     """Time each layer needs for one run of the graph, on its own (s)."""
-    step = step_time_s(arch, comps)
     tiles_used = max(1, len({(c[0], c[1]) for m in mapping.layers.values() for c in m.cores}))
     clock = arch.technology.clock_hz
     bus_bytes_per_s = arch.tile.bus_width_bits / 8 * clock * tiles_used
@@ -152,7 +227,10 @@ def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Com
     for layer in net.layers():
         acts = actions[layer.name].counts
         if layer.crossbar is not None:
-            t = mapping.layers[layer.name].steps * step
+            m = mapping.layers[layer.name]
+            act = activity.get(layer.name)
+            t = m.steps * step_time_s(arch, comps, signed=bool(act and act.signed),
+                                      row_groups=m.tiling.row_groups)
         else:
             assert layer.digital is not None
             t = 0.0
@@ -250,20 +328,27 @@ def peak(arch: Arch) -> PeakResult:
     spec = arch.array_spec()
     h = arch.hierarchy
     n_out = h.arrays_per_core * spec.cols // (spec.slices * spec.scheme.columns_per_weight)
+    row_groups = math.ceil(spec.rows / spec.read_rows)
+    sensed = spec.cols // 2 if spec.differential_sensing else spec.cols
     step = crossbar_step(
         arch, k=spec.rows, n=n_out, rows_driven=spec.rows * h.arrays_per_core,
-        cols_read=spec.cols * h.arrays_per_core, extra_adds=0,
+        cols_read=sensed * row_groups * h.arrays_per_core,
+        extra_adds=(row_groups - 1) * n_out,
     )
     step.update(output_traffic(arch, n_out))
     step["activation"] = n_out
     step["pooling"] = n_out
-    t_step = step_time_s(arch, comps)
+    t_step = step_time_s(arch, comps, row_groups=row_groups)
     cores = h.cores_per_tile * h.tiles_per_chip
-    power = {c: n * comps[c].energy_j * cores / t_step for c, n in step.items()}
-    power["io"] = comps["io"].count * arch.chip.io_bandwidth_bytes_per_s * comps["io"].energy_j
+    power = {c: n * comps[c].energy_j * cores / t_step for c, n in step.items() if c in comps}
+    if "io" in comps:
+        power["io"] = comps["io"].count * arch.chip.io_bandwidth_bytes_per_s * comps["io"].energy_j
+    for c in comps.values():
+        if c.static_w:
+            power[c.name] = power.get(c.name, 0.0) + area_units(arch, c) * c.static_w
     area = chip_area(arch, comps)
     return PeakResult(
         ops_per_s=peak_ops_per_s(arch, comps), power_w=sum(power.values()),
         power_by_component=power, area_m2=sum(area.values()), area_by_component=area,
-        array_cycle_s=array_cycle_s(arch, comps), components=comps,
+        array_cycle_s=t_step / (row_groups * input_cycles(arch, False)), components=comps,
     )

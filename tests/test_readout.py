@@ -1,0 +1,174 @@
+"""Readout styles, partial activation, ADC sharing, signed inputs and energy lines: action
+counts, timing and the functional kernels, checked against hand calculations and NumPy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from onnx import helper
+from onnx_builders import make_model, rand, save
+
+from compiler.errors import MappingError
+from compiler.frontend import import_onnx
+from compiler.mapping import SignedScheme, map_network
+from compiler.passes import canonicalize
+from imcsim.config import AdcRange, load_arch
+from imcsim.errors import ConfigError
+from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, adc_range, encode
+from imcsim.sim import count_actions, simulate
+
+
+def _gemm(tmp_path, k=300, n=100, m=1):
+    node = helper.make_node("MatMul", ["x", "w"], ["y"])
+    path = save(make_model([node], [("x", [m, k])], ["y"], [("w", rand(k, n))]),
+                tmp_path / "gemm.onnx")
+    return canonicalize(import_onnx(path))
+
+
+def _run(net, sets):
+    arch = load_arch("rram_128", sets)
+    m = map_network(net, arch.array_spec(), "none")
+    layer = net.crossbar_layers()[0].name
+    return count_actions(net, m, arch)[layer].counts, simulate(net, m, arch)
+
+
+def test_integrate_converts_once_per_mvm(tmp_path):
+    """x[1, 300] @ W[300, 100], rram_128 (800 columns in 3 row tiles × 7 column tiles), signed
+    input → 7 cycles, integrate readout: cycle j drives 2^j unit pulses.
+      conversions     = 800 columns · 3 row tiles (once per MVM)       = 2,400
+      high DAC pulses = (2^7 − 1) · 0.5 activity · 300 rows · 7 tiles  = 133,350
+      step time       = 127 pulses · 10 ns + 16 columns · 1.25 ns       = 1,290 ns"""
+    counts, sim = _run(_gemm(tmp_path), ["readout.style=integrate"])
+    assert counts["adc"] == counts["sample_hold"] == 2_400
+    assert counts["dac"] == 133_350
+    assert counts["crossbar"] == 133_350 * 128
+    assert sim.layers[0].latency_s == pytest.approx(1_290e-9)
+
+
+def test_differential_sensing_converts_a_pair_once(tmp_path):
+    """7 cycles · 400 pairs · 3 row tiles = 8,400 conversions; an ADC's 16 columns are 8
+    pairs: 8 · 1.25 ns = 10 ns, no longer than the read, so a cycle is 10 ns."""
+    counts, sim = _run(_gemm(tmp_path), ["readout.differential=true"])
+    assert counts["adc"] == 8_400
+    assert sim.layers[0].latency_s == pytest.approx(7 * 10e-9)
+    with pytest.raises(ConfigError, match="readout.differential needs"):
+        load_arch("rram_128", ["readout.differential=true", "precision.signed_scheme=offset"])
+
+
+def test_partial_activation_reads_row_groups_in_turn(tmp_path):
+    """rows_per_read = 32: row tiles of 128, 128 and 44 rows are read in 4 + 4 + 2 = 10 row
+    groups; each converts all 800 columns: 7 · 800 · 10 = 56,000 conversions; the groups'
+    partial sums need (10 − 1) · 100 adds on top of 100 outputs. Time: the fullest array
+    reads 4 groups per cycle: 4 · 7 · 20 ns = 560 ns."""
+    counts, sim = _run(_gemm(tmp_path), ["array.rows_per_read=32"])
+    assert counts["adc"] == 56_000
+    assert counts["accumulator"] == 100 + 900
+    assert counts["dac"] == 7 * 0.5 * 300 * 7  # the same rows are driven, in turn
+    assert sim.layers[0].latency_s == pytest.approx(560e-9)
+
+
+def test_adc_shared_by_arrays_takes_their_conversions_in_turn(tmp_path):
+    """2 arrays per ADC: 32 columns per read at 1.25 ns = 40 ns cycles; half the ADC area."""
+    _, one = _run(_gemm(tmp_path), [])
+    _, shared = _run(_gemm(tmp_path), ["adc.arrays_per_adc=2"])
+    assert shared.layers[0].latency_s == pytest.approx(7 * 40e-9)
+    assert shared.area_by_component["adc"] == pytest.approx(one.area_by_component["adc"] / 2)
+
+
+def test_the_sign_is_a_pulse_polarity_not_a_cycle(tmp_path):
+    """x → MatMul → Relu → MatMul: the first layer reads a model input (may be negative:
+    7 magnitude cycles), the second a ReLU output (8 cycles); 20 ns each on rram_128."""
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["a"]),
+             helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("MatMul", ["r", "w2"], ["y"])]
+    net = canonicalize(import_onnx(save(make_model(
+        nodes, [("x", [1, 64])], ["y"], [("w1", rand(64, 64)), ("w2", rand(64, 64, seed=1))]),
+        tmp_path / "chain.onnx")))
+    arch = load_arch("rram_128")
+    sim = simulate(net, map_network(net, arch.array_spec(), "none"), arch)
+    first, second = (r for r in sim.layers if r.kind == "gemm")
+    assert first.latency_s == pytest.approx(7 * 20e-9)
+    assert second.latency_s == pytest.approx(8 * 20e-9)
+
+
+def test_static_power_is_its_own_line_and_lines_add_up(tmp_path):
+    """2 mW of leakage per tile buffer, 48 tiles, over the latency of the inference."""
+    net = _gemm(tmp_path)
+    _, sim = _run(net, ["overrides.buffer.static_mw=2"])
+    static = next(r for r in sim.layers if r.name == "static")
+    assert static.energy_j == pytest.approx(48 * 2e-3 * sim.latency_s)
+    assert sum(r.energy_j for r in sim.layers) == pytest.approx(sim.energy_j)
+
+
+def test_a_missing_digital_unit_is_refused(tmp_path):
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["a"]),
+             helper.make_node("Add", ["a", "a"], ["y"])]
+    net = canonicalize(import_onnx(save(make_model(
+        nodes, [("x", [1, 64])], ["y"], [("w", rand(64, 64))]), tmp_path / "add.onnx")))
+    arch = load_arch("rram_128", ["tile.alus=0"])
+    with pytest.raises(MappingError, match="tile.alus = 0"):
+        simulate(net, map_network(net, arch.array_spec(), "none"), arch)
+
+
+# ---------------------------------------------------------------- functional kernels
+
+
+def _hw(**kw) -> HwParams:
+    base = dict(rows=32, cols=64, cell_bits=2, weight_bits=6, input_bits=6, dac_bits=1,
+                scheme=SignedScheme.DIFFERENTIAL, adc_bits=8, adc_range=AdcRange.FULL_SCALE,
+                percentile=99.9, g_on=1e-4, g_off=1e-5)
+    base.update(kw)
+    return HwParams(**base)
+
+
+def _data(seed, k=70, n=5, m=6, signed=False, bits=6):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((1, k, n))
+    hi = 2 ** (bits - 1) - 1 if signed else 2**bits - 1
+    return w, rng.integers(-hi if signed else 0, hi + 1, size=(1, m, k))
+
+
+@pytest.mark.parametrize("integrate", [False, True])
+@pytest.mark.parametrize("differential", [False, True])
+@pytest.mark.parametrize("signed", [False, True])
+def test_ideal_readouts_are_bit_exact_with_enough_adc_bits(integrate, differential, signed):
+    """An ADC with a code for every value the integrated (or sensed) column can take reads
+    exactly: 32 rows · 3 levels · 63 (integrated 6-bit input) < 2^13."""
+    p = _hw(integrate=integrate, differential_sensing=differential, adc_bits=14)
+    w, x_int = _data(1, signed=signed)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    np.testing.assert_array_equal(pm.run_int(x_int, signed),
+                                  np.matmul(x_int, pm.w_int).astype(np.float64))
+
+
+def _twin(pm: ProgrammedMatrix, x_int: np.ndarray, p: HwParams) -> np.ndarray:
+    """Integrate + differential sensing written out: per row tile the column value is
+    x_int · (levels⁺ − levels⁻) (the pulses of cycle j are 2^j, so the sum over cycles is
+    the integer input itself), quantised once on the full-scale symmetric range
+    rows · (2^c − 1) · (2^b − 1), then shifted by the slice weight."""
+    levels, col_weight, _ = encode(pm.w_int, p)
+    n, s_n = pm.n, p.slices
+    top = (1 << p.adc_bits) - 1
+    out = np.zeros((1, x_int.shape[1], n))
+    for r0 in range(0, pm.k, p.rows):
+        lv = levels[:, r0:r0 + p.rows].reshape(1, -1, s_n, 2, n)
+        diff = (lv[:, :, :, 0, :] - lv[:, :, :, 1, :]).astype(np.float64)
+        rows = diff.shape[1]
+        vmin, lsb = adc_range(rows * 3 * 63, True, p.adc_bits)
+        for s in range(s_n):
+            v = x_int[:, :, r0:r0 + rows] @ diff[:, :, s, :]
+            q = np.clip(np.floor((v - vmin) / lsb + 0.5), 0, top)
+            out += 4.0**s * (vmin + q * lsb)
+    return out
+
+
+def test_integrate_with_a_coarse_adc_equals_its_twin():
+    p = _hw(integrate=True, differential_sensing=True, adc_bits=7)
+    w, x_int = _data(2)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    got = pm.run_int(x_int, False)
+    np.testing.assert_allclose(got, _twin(pm, x_int, p), rtol=0, atol=1e-9)
+    assert not np.array_equal(got, np.matmul(x_int, pm.w_int))  # 7 bits do round
+    assert math.isfinite(float(got.sum()))
