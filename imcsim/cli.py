@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="count unsupported ops as zero-cost digital ops instead of failing")
     c.add_argument("--layers", type=int, default=40, metavar="N",
                    help="crossbar layers shown in the terminal table (default 40)")
+    c.add_argument("--activity-from", metavar="digits|random|FILE.npz",
+                   help="measure each crossbar layer's input activity and the conductance it "
+                   "reads by simulating these inputs, and price energy with it (default: "
+                   "documented defaults)")
+    c.add_argument("--samples", type=int, default=8, metavar="N",
+                   help="inputs for --activity-from (default 8)")
+    c.add_argument("--seed", type=int, default=0, help="seed for --activity-from (default 0)")
 
     a = sub.add_parser("arch", help="peak figures of an architecture (no model)")
     a.add_argument("arch", nargs="?", help="config file or preset name (default: rram_128)")
@@ -198,7 +205,15 @@ def _run(args: argparse.Namespace) -> int:
     if mapping.chips > 1:
         _warn(f"model needs {mapping.arrays:,} arrays and spans {mapping.chips} chips "
               f"({arch.array_spec().arrays_per_chip:,} arrays per chip)")
-    sim = simulate(net, mapping, arch)
+    activity = None
+    if args.activity_from:
+        from imcsim.functional.activity import measure_activity
+
+        if args.samples < 1:
+            raise ImcsimError(f"--samples {args.samples}: must be ≥ 1")
+        activity = measure_activity(args.model, arch, args.activity_from, args.samples,
+                                    args.seed)
+    sim = simulate(net, mapping, arch, activity)
     report = compile_report(net, mapping, sim, arch)
     if args.json:
         write_json(report, args.json)
@@ -218,7 +233,7 @@ def _accuracy(args: argparse.Namespace) -> int:
 
     if args.outputs:
         check_json_target(args.outputs, "--outputs")
-    if args.dataset not in datasets.DATASETS:
+    if args.dataset not in datasets.DATASETS and not args.dataset.endswith(".npz"):
         raise ImcsimError(f"--dataset {args.dataset}: unknown data set; choose one of "
                           f"{', '.join(datasets.DATASETS)}")
     for option, value in (("--samples", args.samples), ("--batch-size", args.batch_size)):

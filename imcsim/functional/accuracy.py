@@ -12,6 +12,7 @@ import numpy as np
 from compiler.ir import Network
 from imcsim.config import Arch
 from imcsim.functional import datasets
+from imcsim.functional.crossbar import ActivityStats
 from imcsim.functional.executor import Executor
 
 
@@ -36,15 +37,18 @@ class AccuracyResult:
     inputs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     hw_output: np.ndarray | None = field(default=None, repr=False)
     float_output: np.ndarray | None = field(default=None, repr=False)
+    activity: dict[str, list[ActivityStats]] = field(default_factory=dict, repr=False)
 
 
 def evaluate(net: Network, arch: Arch, dataset: str, samples: int, seed: int, *,
-             ideal: bool = False, hw_layers: Collection[str] | None = None) -> AccuracyResult:
+             ideal: bool = False, hw_layers: Collection[str] | None = None,
+             record_activity: bool = False) -> AccuracyResult:
     """Run ``samples`` inputs through ``net`` (imported with its batch = the run's batch size,
     BatchNormalization folded, views kept) in batches of ``net.batch``."""
     feeds, labels = datasets.load(dataset, net.inputs, net.input_dtypes, samples, seed)
     batch = net.batch
-    executor = Executor(net, arch, seed=seed, ideal=ideal, hw_layers=hw_layers)
+    executor = Executor(net, arch, seed=seed, ideal=ideal, hw_layers=hw_layers,
+                        record_activity=record_activity)
     out_name = net.outputs[0]
     hw_parts, fl_parts = [], []
     sq_diff: dict[str, float] = {}
@@ -85,4 +89,5 @@ def evaluate(net: Network, arch: Arch, dataset: str, samples: int, seed: int, *,
         top1_agreement=float(np.mean(hw_pred == fl_pred)),
         output_rel_error=float(np.mean(rel)), layers=layers,
         inputs={k: v[:samples] for k, v in feeds.items()}, hw_output=hw, float_output=fl,
+        activity=executor.activity_stats(),
     )

@@ -235,6 +235,21 @@ def noise_stream(key: int, *position: int) -> np.uint64:
 
 
 @dataclass
+class ActivityStats:
+    """Sums over every input a matrix ran, for the energy model (``--activity-from``).
+
+    ``cycle_sums[j]``: Σ (digit_j / (2^dac_bits − 1))² over all (vector, row) entries;
+    ``entries``: how many entries; ``g_weighted``: Σ over cycles and entries of that
+    activity × the row's mean cell conductance / G_ref; ``signed``: any input was negative.
+    """
+
+    cycle_sums: np.ndarray
+    entries: int = 0
+    g_weighted: float = 0.0
+    signed: bool = False
+
+
+@dataclass
 class _Tile:
     rows: slice
     levels: np.ndarray  # (G, R_t, C) float32: (G − G_off)/ΔG
@@ -259,6 +274,9 @@ class ProgrammedMatrix:
                                   self.col_weight.size // self.n)
         self.w_int = w_int
         dg = (hw.g_on - hw.g_off) / ((1 << hw.cell_bits) - 1)
+        # (G, K) mean programmed conductance of each row's cells / G_ref, for the energy model
+        self.row_g = (hw.g_off + levels.mean(axis=2) * dg) / ((hw.g_on + hw.g_off) / 2)
+        self.stats: ActivityStats | None = None  # set to record input activity
         ideal = (hw.prog_noise == 0 and hw.stuck_off == 0 and hw.stuck_on == 0
                  and hw.drift_factor == 1.0 and hw.wire_r == 0)
         self.tiles: list[_Tile] = []
@@ -359,6 +377,8 @@ class ProgrammedMatrix:
         Input vectors are processed in fixed-size chunks, in parallel threads (BLAS limited
         to one thread each). Read-noise draws depend on ``noise_key`` and on the position of
         each column value (chunk, tile, cycle, element), never on the thread schedule."""
+        if self.stats is not None:
+            self._record(x_int, signed)
         g_n, m_n, _ = x_int.shape
         acc = np.zeros((g_n, m_n, self.n), dtype=np.float64)
         # chunk boundaries depend only on the shapes (so do the noise keys), never on threads
@@ -377,6 +397,18 @@ class ProgrammedMatrix:
         if self.correction:
             acc -= self.correction * x_int.sum(axis=2, keepdims=True)
         return acc
+
+    def _record(self, x_int: np.ndarray, signed: bool) -> None:
+        """Add these inputs' pulse activity and the conductance they read to ``stats``."""
+        st = self.stats
+        assert st is not None
+        full = float((1 << self.hw.dac_bits) - 1) ** 2
+        for j, dj in enumerate(input_digits(x_int, self.hw, signed)):
+            per_row = np.einsum("gmk,gmk->gk", dj, dj, dtype=np.float64) / full
+            st.cycle_sums[j] += per_row.sum()
+            st.g_weighted += float(np.sum(per_row * self.row_g))
+        st.entries += x_int.size
+        st.signed = st.signed or (signed and bool(np.any(x_int < 0)))
 
     def _run_chunk(self, x_int: np.ndarray, signed: bool, noise_key: int, m0: int, m1: int,
                    acc: np.ndarray) -> None:

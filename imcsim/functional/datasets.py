@@ -59,4 +59,33 @@ def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dty
             else:
                 feeds[k] = rng.integers(0, 2, full).astype(dtypes[k])
         return feeds, None
-    raise ImcsimError(f"--dataset {name}: unknown data set; choose one of {', '.join(DATASETS)}")
+    if name.endswith(".npz"):
+        return _npz(name, inputs, samples), None
+    raise ImcsimError(f"--dataset {name}: unknown data set; choose one of {', '.join(DATASETS)} "
+                      "or an .npz file of model inputs")
+
+
+def _npz(path: str, inputs: dict[str, tuple[int, ...]], samples: int) -> dict[str, np.ndarray]:
+    """Model inputs from an .npz file: one array per model input, named like it, batch first."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except (OSError, ValueError) as e:
+        raise ImcsimError(f"{path}: cannot read as .npz ({e}); save the inputs with "
+                          "numpy.savez(path, <input name>=array)") from None
+    feeds = {}
+    for name, shape in inputs.items():
+        if name not in arrays:
+            raise ImcsimError(f"{path}: no array named '{name}' (has: {', '.join(arrays) or 'none'});"
+                              " name each array after a model input")
+        a = arrays[name]
+        if a.ndim != len(shape) or tuple(a.shape[1:]) != tuple(shape[1:]):
+            raise ImcsimError(f"{path}: '{name}' has shape {a.shape}, the model expects "
+                              f"(N, {', '.join(map(str, shape[1:]))})")
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise ImcsimError(f"{path}: '{name}' holds NaN or infinite values")
+        if len(a) < samples:
+            raise ImcsimError(f"{path}: '{name}' holds {len(a)} samples, fewer than --samples "
+                              f"{samples}")
+        feeds[name] = a[:samples]
+    return feeds

@@ -25,7 +25,7 @@ from compiler.frontend.onnx_eval import evaluate
 from compiler.ir import Layer, LayerKind, Network
 from imcsim.config import AdcRange, Arch
 from imcsim.functional import ops
-from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, input_scale
+from imcsim.functional.crossbar import ActivityStats, HwParams, ProgrammedMatrix, input_scale
 
 # attributes added by imcsim's front end and passes, not ONNX's
 _NOTES = frozenset({"weight_name", "recurrence_name", "folded_bn", "rnn_part"})
@@ -69,7 +69,8 @@ class _HwLayer:
 
 class Executor:
     def __init__(self, net: Network, arch: Arch | None = None, *, seed: int = 0,
-                 ideal: bool = False, hw_layers: Collection[str] | None = None) -> None:
+                 ideal: bool = False, hw_layers: Collection[str] | None = None,
+                 record_activity: bool = False) -> None:
         if net.constants is None:
             raise ModelError(f"model '{net.name}' carries no constants; import it from ONNX")
         self.net, self.seed, self.ideal = net, seed, ideal or arch is None
@@ -86,6 +87,7 @@ class Executor:
             names = set(hw_layers)
         self.on_hw = names if not self.ideal else set()
         self._programmed: dict[str, _HwLayer] = {}
+        self.record_activity = record_activity  # keep input-activity sums per matrix
         self._weights: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._batches = 0
         outputs = set(net.outputs)
@@ -193,6 +195,8 @@ class Executor:
             peak = float(np.max(np.abs(x))) if peak is None and x.size else (peak or 0.0)
             rng = np.random.default_rng([self.seed, self.index[layer.name], 0, slot])
             pm = ProgrammedMatrix(w, self.hw, rng)
+            if self.record_activity:
+                pm.stats = ActivityStats(np.zeros(self.hw.cycles))
             if self.calibrate_adc:
                 bits = self.hw.input_bits
                 ref = np.array([peak])
@@ -200,6 +204,14 @@ class Executor:
                 pm.calibrate(np.abs(x), input_scale(ref, bits, False), False)
             self._programmed[key] = _HwLayer(pm, peak if peak > 0 else 1.0)
         return self._programmed[key]
+
+    def activity_stats(self) -> dict[str, list[ActivityStats]]:
+        """Recorded input-activity sums of every programmed matrix, by layer name."""
+        out: dict[str, list[ActivityStats]] = {}
+        for key, hw_layer in self._programmed.items():
+            if hw_layer.matrix.stats is not None:
+                out.setdefault(key.rsplit("#", 1)[0], []).append(hw_layer.matrix.stats)
+        return out
 
     # ------------------------------------------------------------ crossbar layers
 
