@@ -51,10 +51,6 @@ class Component:
     latency_s: float  # per action
     static_w: float = 0.0  # leakage per unit
 
-    @property
-    def area_per_level_m2(self) -> float:
-        return self.count * self.area_m2
-
 
 # Reference energies per action and areas per unit at 32 nm, 1 V (ISAAC, derived in
 # arch_configs/isaac.yaml from the paper's component powers at peak activity).

@@ -156,7 +156,7 @@ def peak_ops_per_s(arch: Arch, comps: dict[str, Component]) -> float:
 def simulate(net: Network, mapping: Mapping, arch: Arch,
              activity: dict[str, Activity] | None = None) -> SimResult:
     """Timing, energy and area of one run of the graph; ``activity`` (per crossbar layer,
-    e.g. measured by :func:`imcsim.activity.measure_activity`) replaces the defaults."""
+    e.g. measured by :func:`imcsim.functional.activity.measure_activity`) replaces the defaults."""
     comps = build_components(arch)
     activity = {**layer_activity(net, arch), **(activity or {})}
     actions = count_actions(net, mapping, arch, activity)
