@@ -44,6 +44,7 @@ class AdcModel(Enum):
     SAR = "sar"  # successive approximation: B bit cycles + a thermal-noise (Schreier) term
     FLASH = "flash"  # 2^B − 1 comparators
     CIM = "cim"  # compact column ADC fitted to published compute-in-memory macros
+    LINEAR = "linear"  # one step per bit, energy ∝ bits (binary-search neuron) from a point
     RAMP = "ramp"  # integrate-and-fire / single-slope counter: 2^B steps (NeuRRAM's neuron)
 
 
@@ -86,6 +87,14 @@ class Array:
                             "0 = all rows. Each group of rows is read and converted on its "
                             "own, its partial sums added digitally", "", ge=0,
                             le=_MAX_COUNT, default=0)
+    wordline_voltage_v: float = _f("swing of the access-transistor gate line a 1T1R row toggles "
+                                   "once per input cycle; 0 = word lines stay on during "
+                                   "inference (no word-line component)", "V", ge=0, le=10,
+                                   default=0.0)
+    wordline_cap_per_cell_f: float = _f("gate + coupling capacitance per cell on a word line "
+                                        "(NeuRRAM: 1.5 fF access transistor + 0.6 fF "
+                                        "coupling at 130 nm)", "F", ge=0, le=1e-9,
+                                        default=2.1e-15)
     line_cap_per_cell_f: float = _f("capacitance a row driver charges per cell on its line "
                                     "(wire segment + access-device junction; NeuroSim-style "
                                     "0.2 fF/µm wire × ~0.1 µm pitch + ~0.03 fF junction)", "F",
@@ -137,16 +146,20 @@ class Adc:
     arrays_per_adc: int = _f("arrays sharing each ADC (time-multiplexed): ADCs per array = "
                              "ceil(cols / cols_per_adc) / arrays_per_adc", "", ge=1,
                              le=_MAX_COUNT, default=1)
-    table_bits: int = _f("table model: resolution of the published point", "bit", ge=1, le=16,
-                         default=8)
+    table_bits: int = _f("table / ramp / linear models: resolution of the published point", "bit",
+                         ge=1, le=16, default=8)
+    conversion_overhead_pj: float = _f("energy per conversion whatever the bits (sampling, "
+                                       "reset), added to the model's", "pJ", ge=0, le=1e9,
+                                       default=0.0)
     range: AdcRange = _f("functional simulation: full_scale or calibrated (percentile of "
                          "column values on the first batch)", "", default=AdcRange.FULL_SCALE)
     percentile: float = _f("calibrated range: percentile of column values kept inside the range",
                            "%", gt=50, le=100, default=99.99)
-    table_energy_pj: float = _f("table model: energy per conversion at table_bits "
+    table_energy_pj: float = _f("table / ramp / linear: energy per conversion at table_bits "
                                 "(default: ISAAC's ADC after Kull 2013, 2 mW / 1.28 GS/s)", "pJ",
                                 gt=0, le=1e9, default=1.5625)
-    table_area_um2: float = _f("table model: area at table_bits (ISAAC: 0.0012 mm²)", "µm²",
+    table_area_um2: float = _f("table: area at table_bits (ISAAC: 0.0012 mm²); ramp / linear: "
+                               "area whatever the bits", "µm²",
                                gt=0, le=1e12, default=1200.0)
 
 
@@ -160,11 +173,26 @@ class Readout:
     differential: bool = _f("sense G+ − G− of a differential column pair before one conversion "
                             "(only with precision.signed_scheme=differential); false: convert "
                             "both columns and subtract digitally", "", default=False)
+    two_phase_above_bits: int = _f("integrate: inputs with more input cycles (magnitude bits "
+                                   "with 1-bit pulses) than this are integrated in two phases "
+                                   "of ceil(n/2) and floor(n/2) cycles, "
+                                   "each converted once (NeuRRAM's two-phase mode); 0 = one "
+                                   "phase", "bit", ge=0, le=32, default=0)
+
+    def phases(self, cycles: int) -> list[int]:
+        """Input cycles integrated per conversion, LSB phase first."""
+        if self.style is not ReadoutStyle.INTEGRATE:
+            return [1] * cycles
+        if self.two_phase_above_bits and cycles > self.two_phase_above_bits:
+            return [(cycles + 1) // 2, cycles // 2]
+        return [cycles]
 
     @property
     def describe(self) -> str:
         diff = ", differential sensing" if self.differential else ""
-        return f"{self.style.value}{diff}"
+        two = (f", two phases above {self.two_phase_above_bits} bits"
+               if self.two_phase_above_bits and self.style is ReadoutStyle.INTEGRATE else "")
+        return f"{self.style.value}{diff}{two}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +274,7 @@ class Override:
 
 
 COMPONENTS = (
-    "crossbar", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register",
+    "crossbar", "wordline", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register",
     "buffer", "bus", "router", "accumulator", "activation", "pooling", "alu", "digital_mac",
     "tile_output_register", "io",
 )

@@ -38,13 +38,23 @@ def test_integrate_converts_once_per_mvm(tmp_path):
     """x[1, 300] @ W[300, 100], rram_128 (800 columns in 3 row tiles × 7 column tiles), signed
     input → 7 cycles, integrate readout: cycle j drives 2^j unit pulses.
       conversions     = 800 columns · 3 row tiles (once per MVM)       = 2,400
-      high DAC pulses = (2^7 − 1) · 0.5 activity · 300 rows · 7 tiles  = 133,350
-      step time       = 127 pulses · 10 ns + 16 columns · 1.25 ns       = 1,290 ns"""
+      integrated pulses (S&H) = (2^7 − 1) · 2,400 columns              = 304,800
+      row drives      = 7 cycles · 0.5 activity · 300 rows · 7 tiles   = 7,350
+      high cell pulses = 127 · 0.5 · 2,100 rows driven · 128 columns   = 133,350 · 128
+      step time       = 127 pulses · 10 ns + 16 columns · 1.25 ns       = 1,290 ns
+    Two phases above 3 cycles: 4 + 3 cycles → 15 + 7 = 22 pulses, 2 conversions per column:
+      step time       = 22 · 10 ns + 2 · 20 ns                          = 260 ns"""
     counts, sim = _run(_gemm(tmp_path), ["readout.style=integrate"])
-    assert counts["adc"] == counts["sample_hold"] == 2_400
-    assert counts["dac"] == 133_350
+    assert counts["adc"] == 2_400
+    assert counts["sample_hold"] == 304_800
+    assert counts["dac"] == 7_350
     assert counts["crossbar"] == 133_350 * 128
     assert sim.layers[0].latency_s == pytest.approx(1_290e-9)
+    counts, sim = _run(_gemm(tmp_path), ["readout.style=integrate",
+                                         "readout.two_phase_above_bits=3"])
+    assert counts["adc"] == 2 * 2_400
+    assert counts["sample_hold"] == 22 * 2_400
+    assert sim.layers[0].latency_s == pytest.approx(260e-9)
 
 
 def test_differential_sensing_converts_a_pair_once(tmp_path):
@@ -172,3 +182,22 @@ def test_integrate_with_a_coarse_adc_equals_its_twin():
     np.testing.assert_allclose(got, _twin(pm, x_int, p), rtol=0, atol=1e-9)
     assert not np.array_equal(got, np.matmul(x_int, pm.w_int))  # 7 bits do round
     assert math.isfinite(float(got.sum()))
+
+
+def test_two_phase_integration_is_exact_when_ideal_and_finer_when_coarse():
+    """6-bit inputs in one phase (63 unit pulses) or two phases of 3 cycles (7 each): with
+    enough ADC codes (32 rows · 3 · 63 < 2^13) both are exact; with a coarse
+    6-bit ADC each phase's range is 9× smaller than one phase's (7 vs 63 pulses), so the
+    error against the integer product falls."""
+    w, x_int = _data(3, m=40)
+    exact = None
+    errors = {}
+    for phases in ((), (3, 3)):
+        pm = ProgrammedMatrix(w, _hw(integrate=True, phases=phases, adc_bits=14),
+                              np.random.default_rng(0))
+        exact = np.matmul(x_int, pm.w_int).astype(np.float64)
+        np.testing.assert_array_equal(pm.run_int(x_int, False), exact)
+        coarse = ProgrammedMatrix(w, _hw(integrate=True, phases=phases, adc_bits=6),
+                                  np.random.default_rng(0))
+        errors[phases] = np.linalg.norm(coarse.run_int(x_int, False) - exact)
+    assert errors[(3, 3)] < errors[()]

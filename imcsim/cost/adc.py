@@ -11,6 +11,9 @@ conversion takes one step per bit (SAR and the CIM column ADC) are faster at few
 t = (bits + 1) / ((design_bits + 1) · rate), the (B + 1) cycles of a SAR conversion
 (NeuroSim's SAR timing). A ramp converter takes 2^bits steps of 1 / (2^design_bits · rate).
 
+``adc.conversion_overhead_pj`` adds a fixed energy to every conversion of any model
+(sampling, reset: NeuRRAM's 1.2 pJ sample).
+
 Technology scaling (one rule for all models that are quoted at one node): energy ∝ node ·
 V_dd² (switched capacitance ∝ feature size), area ∝ node² — the classical Dennard rules
 that Accelergy's and NeuroSim's scaling tables follow to first order between 130 and
@@ -36,6 +39,11 @@ Models:
   valid only from 4 bits: the survey holds no converters below that and the reference
   implementation refuses them.
 - ``flash``: 2^B − 1 comparators of 20 fJ and 20 µm² each at 32 nm; one cycle. Valid 1–8.
+- ``linear``: one step per bit with energy ∝ bits, from a published point
+  (``table_energy_pj`` at ``table_bits``): a binary-search converter whose steps cost the
+  same at any resolution — NeuRRAM's neuron in its SAR mode (Wan et al., Nature 2022;
+  0.3 pJ per comparison + 0.1 pJ per shift-add step at 130 nm in Accelergy's component
+  library). Area ``table_area_um2`` whatever the bits. Valid 1–12.
 - ``ramp``: integrate-and-fire / single-slope counting converter (NeuRRAM's neuron, Wan et
   al., Nature 2022): 2^B steps, energy ∝ 2^B from a published point (``table_energy_pj``
   at ``table_bits``), area of one comparator + counter (``table_area_um2``). Valid 1–12.
@@ -196,6 +204,19 @@ class RampAdc(AdcModelBase):
         return 2.0**bits / (2.0**design_bits * adc.sample_rate_hz)
 
 
+@register
+class LinearAdc(AdcModelBase):
+    name = "linear"
+    label = "linear (one step per bit from a published point; binary-search neuron)"
+    max_bits = 12
+
+    def energy_j(self, adc: Adc, bits: int, node_nm: float, vdd_v: float) -> float:
+        return adc.table_energy_pj * 1e-12 * bits / adc.table_bits
+
+    def area_m2(self, adc: Adc, design_bits: int, node_nm: float) -> float:
+        return adc.table_area_um2 * 1e-12
+
+
 def survey_energy_pj(bits: int, rate_hz: float, node_nm: float) -> float:
     sndr = 6.0206 * bits + 1.761
     fom = min(213.7807 - 2.87190 * math.log(rate_hz), 128.3068 + 3.22051 * math.ceil(bits))
@@ -228,5 +249,5 @@ def adc_problem(adc: Adc) -> str:
 def adc_cost(adc: Adc, node_nm: float, vdd_v: float = 0.9) -> AdcCost:
     m = MODELS[adc.model.value]
     d = design_bits(adc)
-    return AdcCost(m.energy_j(adc, adc.bits, node_nm, vdd_v), m.area_m2(adc, d, node_nm),
-                   m.latency_s(adc, adc.bits, d), m.label)
+    energy = m.energy_j(adc, adc.bits, node_nm, vdd_v) + adc.conversion_overhead_pj * 1e-12
+    return AdcCost(energy, m.area_m2(adc, d, node_nm), m.latency_s(adc, adc.bits, d), m.label)

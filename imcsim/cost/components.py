@@ -7,10 +7,14 @@ Defaults (used unless ``overrides:`` in the config says otherwise):
   rows·cols·cell_area_f2·F². The action counts carry the data: only pulses that are high
   count (the input activity of each input-bit position), weighted by the mean conductance
   of the cells read relative to G_ref (:mod:`imcsim.sim.actions`).
-- DAC / row driver: one action is one high pulse on a row. It charges the row's line,
+- DAC / row driver: one action is one row driven high for one input cycle (an integrating
+  readout holds the level while the column counts its pulses). It charges the row's line,
   cols · line_cap_per_cell, to the read voltage (E = C·V_read², the swing it drives, not
   V_dd²), plus its own logic: (2^dac_bits − 1) driver stages of 2 fF at 28 nm switched at
   V_dd (∝ node).
+- word line (1T1R designs that switch their access transistors per input cycle;
+  ``array.wordline_voltage_v`` > 0): one action is one row's gate line toggled once per
+  input cycle, whatever the data: E = cols · wordline_cap_per_cell · V_wl².
 - ADC: the configured model (:mod:`imcsim.cost.adc`).
 - everything else: ISAAC's published component powers and areas (Shafiee et al., ISCA
   2016, 32 nm; PRIMER §5) turned into energy per action at ISAAC's peak activity, then
@@ -72,8 +76,9 @@ _REF_AREA_UM2_PER_BYTE = {
 }
 ACTIONS = {
     "crossbar": "cell pulse (one cell at G_ref conducting for one unit read pulse)",
-    "dac": "high row pulse (one row driven to the read voltage for one unit pulse)",
-    "sample_hold": "column sample",
+    "wordline": "word-line toggle (one row's access-transistor gate line, once per input cycle)",
+    "dac": "row drive (one row driven to the read voltage for one input cycle)",
+    "sample_hold": "column sample (per_bit: one per conversion; integrate: one per unit pulse)",
     "adc": "conversion",
     "shift_add": "shift-and-add of one ADC result",
     "input_register": "byte read into the array drivers",
@@ -114,6 +119,9 @@ def build_components(arch: Arch) -> dict[str, Component]:
         Component("crossbar", Level.ARRAY, 1, ACTIONS["crossbar"],
                   a.g_ref_s * a.read_voltage_v**2 * a.read_time_s,
                   a.rows * a.cols * a.cell_area_f2 * feature**2, a.read_time_s),
+        Component("wordline", Level.ARRAY, a.rows if a.wordline_voltage_v else 0,
+                  ACTIONS["wordline"], a.cols * a.wordline_cap_per_cell_f * a.wordline_voltage_v**2,
+                  0.0, a.read_time_s),
         Component("dac", Level.ARRAY, a.rows, ACTIONS["dac"], line + driver_logic,
                   _REF_AREA_UM2["dac"] * a_scale * 1e-12, a.read_time_s),
         ref("sample_hold", Level.ARRAY, a.cols, latency=a.read_time_s),

@@ -23,9 +23,10 @@ read. The readout follows ``readout.style``:
 - ``per_bit``: every (row tile, input cycle, slice, sign) column value goes through an ADC
   of ``adc.bits`` — full-scale range or calibrated percentile, with clipping — and the
   shift-and-add;
-- ``integrate``: cycle j's column value is weighted 2^(j·dac_bits) (binary-weighted pulse
-  counts) and summed in the analog domain over all cycles; the sum is digitised once per
-  (row tile, slice, sign), with its own range.
+- ``integrate``: the k-th cycle of an integration phase is weighted 2^(k·dac_bits)
+  (binary-weighted pulse counts) and summed in the analog domain over the phase; each
+  phase's sum is digitised once per (row tile, slice, sign), with its own range, and the
+  phases are shifted and added digitally (one phase, or two with NeuRRAM's two-phase mode).
 
 With ``readout.differential`` a G+/G− column pair is sensed as one difference before the
 ADC (one conversion per pair, a symmetric range even for non-negative inputs); otherwise
@@ -77,8 +78,9 @@ class HwParams:
     stuck_on: float = 0.0
     drift_factor: float = 1.0
     wire_r: float = 0.0
-    integrate: bool = False  # readout.style = integrate: one conversion per MVM
+    integrate: bool = False  # readout.style = integrate: one conversion per phase
     differential_sensing: bool = False  # G+ − G− sensed before the ADC
+    phases: tuple[int, ...] = ()  # integrate: input cycles per phase, LSB first (() = one)
 
     @classmethod
     def from_arch(cls, arch: Arch) -> HwParams:
@@ -95,6 +97,7 @@ class HwParams:
             wire_r=n.wire_resistance_ohm,
             integrate=arch.readout.style is ReadoutStyle.INTEGRATE,
             differential_sensing=arch.readout.differential,
+            phases=tuple(arch.readout.phases(math.ceil(p.input_bits / p.dac_bits))),
         )
 
     @property
@@ -106,9 +109,16 @@ class HwParams:
         return math.ceil(self.input_bits / self.dac_bits)
 
     @property
+    def phase_sizes(self) -> tuple[int, ...]:
+        """Input cycles per conversion slot: one each (per_bit), or per integration phase."""
+        if not self.integrate:
+            return (1,) * self.cycles
+        return self.phases if sum(self.phases) == self.cycles else (self.cycles,)
+
+    @property
     def conversions(self) -> int:
-        """ADC range slots per signedness: one per input cycle, or one when integrating."""
-        return 1 if self.integrate else self.cycles
+        """ADC range slots per signedness: one per input cycle, or one per phase."""
+        return len(self.phase_sizes)
 
 
 # ---------------------------------------------------------------- weights
@@ -316,23 +326,19 @@ class ProgrammedMatrix:
         """Signed inputs, or sensed pair differences, need a range around zero."""
         return signed or self.pairs
 
-    def _pulses(self) -> float:
-        """Unit pulses a digit of 1 stands for, summed over what one conversion sees."""
-        if not self.hw.integrate:
-            return 1.0
-        return float(sum(1 << (j * self.hw.dac_bits) for j in range(self.hw.cycles)))
-
     def _full_scale(self, rows: int) -> list[tuple[float, float]]:
         """Per conversion slot (vmin, lsb) for both signed and unsigned inputs: index
-        2·j + signed (j = input cycle, or 0 when integrating).
+        2·j + signed (j = input cycle, or integration phase).
 
         The largest column value is rows · (2^d − 1) · (2^c − 1) per cycle, times
-        Σ_j 2^(j·d) when the cycles are integrated."""
-        peak = (rows * ((1 << self.hw.dac_bits) - 1) * ((1 << self.hw.cell_bits) - 1)
-                * self._pulses())
-        b = self.hw.adc_bits
-        ranges = [adc_range(peak, self._symmetric(False), b), adc_range(peak, True, b)]
-        return ranges * self.hw.conversions  # the same for every slot until calibrated
+        Σ_k 2^(k·d) over a phase's cycles when they are integrated."""
+        d, b = self.hw.dac_bits, self.hw.adc_bits
+        ranges = []
+        for size in self.hw.phase_sizes:
+            pulses = sum(1 << (k * d) for k in range(size))
+            peak = rows * ((1 << d) - 1) * ((1 << self.hw.cell_bits) - 1) * pulses
+            ranges += [adc_range(peak, self._symmetric(False), b), adc_range(peak, True, b)]
+        return ranges
 
     def calibrate(self, x: np.ndarray, x_scale: float, signed: bool) -> None:
         """Set each tile's ADC ranges to percentiles of the column values of inputs ``x``.
@@ -357,11 +363,14 @@ class ProgrammedMatrix:
 
     def _slot_values(self, digits: list[np.ndarray], t: _Tile) -> list[np.ndarray]:
         """The column values each ADC conversion slot sees (no read noise)."""
-        values = [np.matmul(dj, t.levels) for dj in digits]
+        values = [np.matmul(dj, t.levels).astype(np.float64) for dj in digits]
         if not self.hw.integrate:
             return values
-        d = self.hw.dac_bits
-        return [sum(v.astype(np.float64) * float(1 << (j * d)) for j, v in enumerate(values))]
+        d, out, j0 = self.hw.dac_bits, [], 0
+        for size in self.hw.phase_sizes:
+            out.append(sum(values[j0 + k] * float(1 << (k * d)) for k in range(size)))
+            j0 += size
+        return out
 
     # ------------------------------------------------------------ execution
 
@@ -436,22 +445,26 @@ class ProgrammedMatrix:
 
     def _integrate_chunk(self, digits: list[np.ndarray], t: _Tile, ti: int, signed: bool,
                          noise_key: int, m0: int, top: float, out: np.ndarray) -> None:
-        """All input cycles summed in the analog domain (cycle j weighted 2^(j·d), read noise
-        of every pulse included), then one conversion per column."""
-        d = self.hw.dac_bits
-        v = np.zeros((*digits[0].shape[:2], t.levels.shape[2]), dtype=np.float64)
-        var = np.zeros_like(v) if self.hw.read_noise > 0 else None
-        for j, dj in enumerate(digits):
-            w = float(1 << (j * d))
-            v += w * np.matmul(dj, t.levels)
+        """Per phase: its input cycles summed in the analog domain (the k-th weighted
+        2^(k·d), read noise of every pulse included), one conversion per column, then the
+        phase shifted by 2^(first cycle·d) and added digitally."""
+        d, j0 = self.hw.dac_bits, 0
+        for phase, size in enumerate(self.hw.phase_sizes):
+            v = np.zeros((*digits[0].shape[:2], t.levels.shape[2]), dtype=np.float64)
+            var = np.zeros_like(v) if self.hw.read_noise > 0 else None
+            for k in range(size):
+                dj, w = digits[j0 + k], float(1 << (k * d))
+                v += w * np.matmul(dj, t.levels)
+                if var is not None:
+                    assert t.q is not None  # each of the 2^(k·d) unit pulses draws its own noise
+                    var += w * np.matmul(dj * dj, t.q)
+            vmin, lsb = t.ranges[2 * phase + int(signed)]
+            weight = self.col_weight * float(1 << (j0 * d))
             if var is not None:
-                assert t.q is not None  # each of the 2^(j·d) unit pulses draws its own noise
-                var += w * np.matmul(dj * dj, t.q)
-        vmin, lsb = t.ranges[int(signed)]
-        if var is not None:
-            var *= self.hw.read_noise**2
-            key = noise_stream(noise_key, m0, ti, 0)
-            _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE, self.col_to_out,
-                                          self.col_weight, vmin, lsb, top, out)
-        else:
-            _kernels.adc_accumulate(v, self.col_to_out, self.col_weight, vmin, lsb, top, out)
+                var *= self.hw.read_noise**2
+                key = noise_stream(noise_key, m0, ti, phase)
+                _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE,
+                                              self.col_to_out, weight, vmin, lsb, top, out)
+            else:
+                _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top, out)
+            j0 += size

@@ -10,16 +10,19 @@ counts. Counting conventions (per input-vector step of a crossbar layer):
 - input cycles c = ceil(magnitude bits / dac_bits), where the magnitude has input_bits
   bits for non-negative inputs and input_bits − 1 for signed ones: the sign is the pulse
   polarity, not an extra cycle;
-- unit pulses of cycle j: w_j = 1 for ``per_bit`` readout, 2^(j·dac_bits) for
-  ``integrate`` (binary-weighted pulse counts); a_j = the activity of cycle j, the mean of
+- unit pulses of cycle j: w_j = 1 for ``per_bit`` readout; for ``integrate``, 2^(k·dac_bits)
+  for the k-th cycle of its phase (binary-weighted pulse counts; one phase, or two with
+  ``readout.two_phase_above_bits``); a_j = the activity of cycle j, the mean of
   (digit / (2^dac_bits − 1))² over the rows driven (energy ∝ V²; for 1-bit pulses the
   fraction that are high) — measured with ``--activity-from``, else array.input_activity;
 - crossbar cell pulses = Σ_j w_j·a_j · rows driven · array columns · g, with g the mean
   conductance of the cells read over G_ref (measured, else 1);
-- DAC high pulses = Σ_j w_j·a_j · rows driven;
-- conversions (= S&H samples = shift-adds) = c · columns read for ``per_bit``, columns
-  read for ``integrate`` (one conversion per MVM); columns read already count row groups
-  (partial activation) and differential sensing (one conversion per pair);
+- row drives (DAC) = Σ_j a_j · rows driven (a driver holds its level for the cycle);
+  word-line toggles = c · rows driven (every row, whatever the data);
+- conversions (= shift-adds) = c · columns read for ``per_bit``, phases · columns read for
+  ``integrate``; columns read already count row groups (partial activation) and
+  differential sensing (one conversion per pair); S&H samples = conversions for
+  ``per_bit``, Σ_j w_j · columns read for ``integrate`` (the integrator takes every pulse);
 - input register bytes = c · rows driven · dac_bits / 8; output register bytes =
   conversions · adc_bits / 8
 - buffer and bus bytes = K·G inputs · input bytes + N·G outputs · output bytes
@@ -81,9 +84,12 @@ def input_cycles(arch: Arch, signed: bool) -> int:
 
 
 def pulse_weights(arch: Arch, cycles: int) -> list[float]:
-    """Unit pulses per input cycle: 1 each (per_bit) or 2^(j·dac_bits) (integrate)."""
+    """Unit pulses per input cycle: 1 each (per_bit), or 2^(k·dac_bits) for the k-th cycle
+    of its integration phase (integrate)."""
     if arch.readout.style is ReadoutStyle.INTEGRATE:
-        return [float(1 << (j * arch.precision.dac_bits)) for j in range(cycles)]
+        d = arch.precision.dac_bits
+        return [float(1 << (k * d)) for size in arch.readout.phases(cycles)
+                for k in range(size)]
     return [1.0] * cycles
 
 
@@ -102,12 +108,13 @@ def crossbar_step(arch: Arch, *, k: int, n: int, rows_driven: int, cols_read: in
     bits = act.bits[:c] + (arch.array.input_activity,) * max(0, c - len(act.bits))
     high = sum(wj * aj for wj, aj in zip(w, bits, strict=True))  # high unit pulses per row
     in_b, out_b = p.input_bits / 8, p.output_bits / 8
-    conversions = (c if arch.readout.style is ReadoutStyle.PER_BIT else 1) * cols_read
+    conversions = len(arch.readout.phases(c)) * cols_read
+    integrate = arch.readout.style is ReadoutStyle.INTEGRATE
     moved = k * in_b + n * out_b
-    return {
+    step = {
         "crossbar": high * rows_driven * arch.array.cols * act.g_ratio,
-        "dac": high * rows_driven,
-        "sample_hold": conversions,
+        "dac": sum(bits) * rows_driven,
+        "sample_hold": sum(w) * cols_read if integrate else conversions,
         "adc": conversions,
         "shift_add": conversions,
         "input_register": c * rows_driven * p.dac_bits / 8,
@@ -116,6 +123,9 @@ def crossbar_step(arch: Arch, *, k: int, n: int, rows_driven: int, cols_read: in
         "bus": moved,
         "accumulator": n + extra_adds,
     }
+    if arch.array.wordline_voltage_v:  # 1T1R gate lines switched every input cycle
+        step["wordline"] = c * rows_driven
+    return step
 
 
 def output_traffic(arch: Arch, elements: int) -> dict[str, float]:

@@ -7,9 +7,10 @@ Timing model:
 - ``per_bit`` readout: an input cycle is max(read time, q conversions) — the S&H holds a
   read while the shared ADC converts its columns, so reads and conversions overlap; a step
   (one MVM) is input cycles × row groups × that;
-- ``integrate`` readout: the columns integrate Σ_j 2^(j·dac_bits) unit pulses of the read
-  time, then the ADCs convert q columns; the integrator holds its charge while converting,
-  so a step is row groups × (pulses · read time + q conversions), no overlap;
+- ``integrate`` readout: in each phase the columns integrate Σ_k 2^(k·dac_bits) unit pulses
+  of the read time, then the ADCs convert q columns; the integrator holds its charge while
+  converting, so a step is row groups × Σ_phases (pulses · read time + q conversions), no
+  overlap;
 - a crossbar layer with d copies takes max(ceil(mvms / d), sequential) steps (an RNN's
   time steps run one after another);
 - a digital layer takes ops / (units per tile · tiles in use · clock) on its unit, data
@@ -76,8 +77,9 @@ def step_time_s(arch: Arch, comps: dict[str, Component], *, signed: bool = False
     c = input_cycles(arch, signed)
     if arch.readout.style is ReadoutStyle.INTEGRATE:
         pulses = sum(pulse_weights(arch, c))
+        phases = len(arch.readout.phases(c))
         return row_groups * (pulses * comps["crossbar"].latency_s
-                             + conversion_time_s(arch, comps))
+                             + phases * conversion_time_s(arch, comps))
     return row_groups * c * array_cycle_s(arch, comps)
 
 
