@@ -201,3 +201,16 @@ def test_two_phase_integration_is_exact_when_ideal_and_finer_when_coarse():
                                   np.random.default_rng(0))
         errors[phases] = np.linalg.norm(coarse.run_int(x_int, False) - exact)
     assert errors[(3, 3)] < errors[()]
+
+
+def test_only_consumed_outputs_of_a_multi_output_layer_move(tmp_path):
+    """LSTM (seq 5, batch 1, hidden 8): its cell-update layer writes Y (5·1·1·8 = 40), Y_h (8)
+    and Y_c (8), of which only Y_h is read: 8 one-byte activations leave it, not 56."""
+    node = helper.make_node("LSTM", ["x", "W", "R"], ["Y", "Y_h", "Y_c"], hidden_size=8)
+    net = canonicalize(import_onnx(save(make_model(
+        [node], [("x", [5, 1, 4])], ["Y_h"], [("W", rand(1, 32, 4)), ("R", rand(1, 32, 8))]),
+        tmp_path / "lstm.onnx")))
+    arch = load_arch("rram_128")
+    counts = count_actions(net, map_network(net, arch.array_spec(), "none"), arch)
+    cell = next(layer for layer in net.layers() if len(layer.outputs) == 3)
+    assert counts[cell.name].counts["router"] == 8

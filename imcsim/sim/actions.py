@@ -27,7 +27,8 @@ counts. Counting conventions (per input-vector step of a crossbar layer):
   conversions · adc_bits / 8
 - buffer and bus bytes = K·G inputs · input bytes + N·G outputs · output bytes
 - accumulator adds = N·G outputs + partial-sum adds across row tiles + offset correction
-- router and tile-output-register bytes = the layer's output activations, once
+- router and tile-output-register bytes = the layer's output activations, once (of a
+  multi-output layer only the outputs something reads)
 Digital layers: ALU / special-function / pooling ops or digital MACs as counted by the
 front end, buffer bytes for their outputs (read and written), router bytes for outputs.
 Chip boundaries: every activation byte a layer reads from a layer on another chip is one
@@ -139,6 +140,7 @@ def count_actions(net: Network, mapping: Mapping, arch: Arch,
     defaults, with each layer's input sign inferred from its producers)."""
     out_b = arch.precision.output_bits / 8
     activity = activity if activity is not None else layer_activity(net, arch)
+    consumed = {t for layer in net.layers() for t in layer.inputs} | set(net.outputs)
     result: dict[str, LayerActions] = {}
     for layer in net.layers():
         acts = LayerActions(layer.name)
@@ -154,7 +156,7 @@ def count_actions(net: Network, mapping: Mapping, arch: Arch,
         elif layer.digital is not None:
             _digital(acts, layer, out_b)
         if layer.digital is None or layer.digital.kind is not DigitalKind.VIEW:
-            for comp, n in output_traffic(arch, layer.out_elements).items():
+            for comp, n in output_traffic(arch, consumed_elements(layer, consumed)).items():
                 acts.add(comp, n)
         result[layer.name] = acts
     for name, b in cross_chip_bytes(net, mapping, arch).items():
@@ -219,6 +221,14 @@ def tensor_elements(layer: Layer, tensor: str) -> float:
         return float(first)
     others = len(layer.outputs) - (1 if layer.out_shape else 0)
     return max(0.0, layer.out_elements - first) / others
+
+
+def consumed_elements(layer: Layer, consumed: set[str]) -> float:
+    """Elements of the outputs that a later layer reads or the model returns (an LSTM's
+    unused Y_h / Y_c, a TopK's unused indices move nowhere)."""
+    if len(layer.outputs) <= 1:
+        return float(layer.out_elements)
+    return sum(tensor_elements(layer, t) for t in layer.outputs if t in consumed)
 
 
 def cross_chip_bytes(net: Network, mapping: Mapping, arch: Arch) -> dict[str, float]:
