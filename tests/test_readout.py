@@ -214,3 +214,16 @@ def test_only_consumed_outputs_of_a_multi_output_layer_move(tmp_path):
     counts = count_actions(net, map_network(net, arch.array_spec(), "none"), arch)
     cell = next(layer for layer in net.layers() if len(layer.outputs) == 3)
     assert counts[cell.name].counts["router"] == 8
+
+
+def test_partial_activation_converts_each_row_group_on_its_own():
+    """32 rows of 2-bit cells, 1-bit unsigned inputs, 5-bit ADC (codes 0…31): one read of
+    all 32 rows can reach 32·3 = 96 and the ADC step is 96/31 — not exact; 8 rows per read
+    reach 24 ≤ 31, so every group's value is an exact code and the sum is exact."""
+    w, x_int = _data(4, k=32, signed=False)
+    full = ProgrammedMatrix(w, _hw(adc_bits=5), np.random.default_rng(0))
+    grouped = ProgrammedMatrix(w, _hw(adc_bits=5, rows_per_read=8), np.random.default_rng(0))
+    exact = np.matmul(x_int, full.w_int).astype(np.float64)
+    assert len(grouped.tiles) == 4
+    np.testing.assert_array_equal(grouped.run_int(x_int, False), exact)
+    assert not np.array_equal(full.run_int(x_int, False), exact)

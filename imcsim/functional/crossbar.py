@@ -81,6 +81,7 @@ class HwParams:
     integrate: bool = False  # readout.style = integrate: one conversion per phase
     differential_sensing: bool = False  # G+ − G− sensed before the ADC
     phases: tuple[int, ...] = ()  # integrate: input cycles per phase, LSB first (() = one)
+    rows_per_read: int = 0  # partial activation: rows summed per conversion (0 = all)
 
     @classmethod
     def from_arch(cls, arch: Arch) -> HwParams:
@@ -98,6 +99,7 @@ class HwParams:
             integrate=arch.readout.style is ReadoutStyle.INTEGRATE,
             differential_sensing=arch.readout.differential,
             phases=tuple(arch.readout.phases(math.ceil(p.input_bits / p.dac_bits))),
+            rows_per_read=arch.array.rows_per_read,
         )
 
     @property
@@ -290,8 +292,8 @@ class ProgrammedMatrix:
         ideal = (hw.prog_noise == 0 and hw.stuck_off == 0 and hw.stuck_on == 0
                  and hw.drift_factor == 1.0 and hw.wire_r == 0)
         self.tiles: list[_Tile] = []
-        for r0 in range(0, self.k, hw.rows):
-            rows = slice(r0, min(self.k, r0 + hw.rows))
+        for rows in self._row_groups():
+            r0 = rows.start
             lv = levels[:, rows, :]
             if ideal and hw.read_noise == 0:
                 eff, q = lv.astype(np.float64), None
@@ -306,6 +308,16 @@ class ProgrammedMatrix:
             self.tiles.append(_Tile(rows, np.ascontiguousarray(eff, dtype=np.float32),
                                     None if q is None else q.astype(np.float32),
                                     self._full_scale(rows.stop - rows.start)))
+
+    def _row_groups(self) -> list[slice]:
+        """Rows read (and converted) together: each array's rows, in groups of
+        ``rows_per_read`` when only that many word lines are activated at once."""
+        hw, groups = self.hw, []
+        step = hw.rows_per_read or hw.rows
+        for a0 in range(0, self.k, hw.rows):
+            end = min(self.k, a0 + hw.rows)
+            groups += [slice(g0, min(end, g0 + step)) for g0 in range(a0, end, step)]
+        return groups
 
     def _sense_pairs(self, eff: np.ndarray,
                      q: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
