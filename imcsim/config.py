@@ -173,6 +173,10 @@ class Readout:
     differential: bool = _f("sense G+ − G− of a differential column pair before one conversion "
                             "(only with precision.signed_scheme=differential); false: convert "
                             "both columns and subtract digitally", "", default=False)
+    combine_slices: bool = _f("sum a weight's slice columns in the analog domain, weighted "
+                              "2^(slice·cell_bits) (current stacking), before one conversion; "
+                              "false: convert each slice and shift-add digitally", "",
+                              default=False)
     two_phase_above_bits: int = _f("integrate: inputs with more input cycles (magnitude bits "
                                    "with 1-bit pulses) than this are integrated in two phases "
                                    "of ceil(n/2) and floor(n/2) cycles, "
@@ -189,7 +193,8 @@ class Readout:
 
     @property
     def describe(self) -> str:
-        diff = ", differential sensing" if self.differential else ""
+        diff = (", differential sensing" if self.differential else "") + (
+            ", slices combined in analog" if self.combine_slices else "")
         two = (f", two phases above {self.two_phase_above_bits} bits"
                if self.two_phase_above_bits and self.style is ReadoutStyle.INTEGRATE else "")
         return f"{self.style.value}{diff}{two}"
@@ -306,6 +311,7 @@ class Arch:
             rows=a.rows, cols=a.cols, cell_bits=a.cell_bits, weight_bits=p.weight_bits,
             input_bits=p.input_bits, dac_bits=p.dac_bits, scheme=p.signed_scheme,
             rows_per_read=a.rows_per_read, differential_sensing=self.readout.differential,
+            combine_slices=self.readout.combine_slices,
             arrays_per_core=h.arrays_per_core, cores_per_tile=h.cores_per_tile,
             tiles_per_chip=h.tiles_per_chip,
         )
@@ -551,6 +557,9 @@ def cross_checks(a: Arch) -> list[str]:
     if a.array.rows_per_read > a.array.rows:
         errors.append(f"array.rows_per_read ({a.array.rows_per_read}) exceeds array.rows "
                       f"({a.array.rows})")
+    if a.readout.two_phase_above_bits and a.readout.style is not ReadoutStyle.INTEGRATE:
+        errors.append("readout.two_phase_above_bits needs readout.style=integrate (per_bit "
+                      "readout converts every cycle anyway)")
     if a.readout.differential and a.precision.signed_scheme is not SignedScheme.DIFFERENTIAL:
         errors.append("readout.differential needs precision.signed_scheme=differential "
                       f"(got {a.precision.signed_scheme.value})")

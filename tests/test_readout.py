@@ -227,3 +227,31 @@ def test_partial_activation_converts_each_row_group_on_its_own():
     assert len(grouped.tiles) == 4
     np.testing.assert_array_equal(grouped.run_int(x_int, False), exact)
     assert not np.array_equal(full.run_int(x_int, False), exact)
+
+
+def test_slices_combined_in_analog_convert_once_per_weight(tmp_path):
+    """x[1, 300] @ W[300, 100] on rram_128 (4 slices × 2 signs per weight): combining the
+    slices leaves 2 conversions per weight, 7 · 200 · 3 row tiles = 4,200; with differential
+    sensing too, 1: 2,100. An ADC's 16 columns become 4 (then 2) conversions of 1.25 ns,
+    under the 10 ns read: 7 cycles · 10 ns."""
+    counts, sim = _run(_gemm(tmp_path), ["readout.combine_slices=true"])
+    assert counts["adc"] == 4_200
+    assert sim.layers[0].latency_s == pytest.approx(70e-9)
+    counts, _ = _run(_gemm(tmp_path), ["readout.combine_slices=true",
+                                       "readout.differential=true"])
+    assert counts["adc"] == 2_100
+
+
+@pytest.mark.parametrize("scheme", list(SignedScheme))
+@pytest.mark.parametrize("integrate", [False, True])
+@pytest.mark.parametrize("signed", [False, True])
+def test_combined_slices_are_bit_exact_with_enough_adc_bits(scheme, integrate, signed):
+    """A combined column reads Σ_s 2^(2s)·level_s ≤ 2^6 − 1 per row: 32 rows · 63 (· 63
+    pulses when integrating) < 2^18 codes."""
+    p = _hw(scheme=scheme, integrate=integrate, combine_slices=True,
+            differential_sensing=scheme is SignedScheme.DIFFERENTIAL, adc_bits=20)
+    w, x_int = _data(5, signed=signed)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    assert pm.col_weight.size == 5  # one sensed column per output
+    np.testing.assert_array_equal(pm.run_int(x_int, signed),
+                                  np.matmul(x_int, pm.w_int).astype(np.float64))

@@ -40,6 +40,18 @@ class ArraySpec:
     tiles_per_chip: int
     rows_per_read: int = 0  # word lines activated per read; 0 = all rows
     differential_sensing: bool = False  # G+ − G− sensed before one conversion per pair
+    combine_slices: bool = False  # a weight's slice columns summed in analog, one conversion
+
+    @property
+    def sensed_per_weight(self) -> int:
+        """Conversions per weight per read: its physical columns, less those combined in
+        analog before the ADC."""
+        cols = self.slices * self.scheme.columns_per_weight
+        if self.differential_sensing:
+            cols //= 2
+        if self.combine_slices:
+            cols //= self.slices
+        return cols
 
     @property
     def read_rows(self) -> int:

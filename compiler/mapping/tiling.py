@@ -12,7 +12,7 @@ Per group the layer holds a K×N matrix; with ``s`` slices and ``c`` columns per
 Partial activation (``rows_per_read`` r < R): an array holding k rows of a tile is read in
 ceil(k / r) row groups one after another; each group's columns are converted on their own
 and the groups' partial sums are added digitally. Differential sensing converts a G+/G−
-column pair once.
+column pair once; slice combining converts a weight's slice columns once.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Tiling:
 def tile(work: CrossbarWork, spec: ArraySpec) -> Tiling:
     k, n, g = work.rows, work.cols, work.groups
     phys_cols = n * spec.slices * spec.scheme.columns_per_weight
-    sensed = phys_cols // 2 if spec.differential_sensing else phys_cols  # conversions per read
+    sensed = n * spec.sensed_per_weight  # conversions per read of all the group's columns
     cells = k * phys_cols * g
     offset_adds = (n + k) * g if spec.scheme is SignedScheme.OFFSET else 0
     r = spec.read_rows

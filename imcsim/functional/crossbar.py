@@ -82,6 +82,7 @@ class HwParams:
     differential_sensing: bool = False  # G+ − G− sensed before the ADC
     phases: tuple[int, ...] = ()  # integrate: input cycles per phase, LSB first (() = one)
     rows_per_read: int = 0  # partial activation: rows summed per conversion (0 = all)
+    combine_slices: bool = False  # a weight's slice columns summed (2^(s·c)) before the ADC
 
     @classmethod
     def from_arch(cls, arch: Arch) -> HwParams:
@@ -100,6 +101,7 @@ class HwParams:
             differential_sensing=arch.readout.differential,
             phases=tuple(arch.readout.phases(math.ceil(p.input_bits / p.dac_bits))),
             rows_per_read=arch.array.rows_per_read,
+            combine_slices=arch.readout.combine_slices,
         )
 
     @property
@@ -280,8 +282,10 @@ class ProgrammedMatrix:
         w_int, self.w_scale = quantize_weights(np.asarray(w, np.float64), hw.weight_bits)
         levels, self.col_weight, self.correction = encode(w_int, hw)
         self.pairs = hw.differential_sensing and hw.scheme is SignedScheme.DIFFERENTIAL
-        if self.pairs:  # sensed columns: one per (slice, n), the G+ column's shift-add weight
-            self.col_weight = self.col_weight.reshape(hw.slices, 2, self.n)[:, 0, :].ravel()
+        self.sense = self._sense_matrix()
+        if self.sense is not None:  # a sensed column's shift-add weight: its first member's
+            first = np.argmax(self.sense != 0, axis=0)
+            self.col_weight = self.col_weight[first] / self.sense[first, np.arange(first.size)]
         self.col_to_out = np.tile(np.arange(self.n, dtype=np.int64),
                                   self.col_weight.size // self.n)
         self.w_int = w_int
@@ -303,8 +307,9 @@ class ProgrammedMatrix:
                     g = _ir_drop(g, r0, hw)
                 eff = (g - hw.g_off) / dg
                 q = (g / dg) ** 2 if hw.read_noise > 0 else None
-            if self.pairs:  # the pair's currents are subtracted before the ADC
-                eff, q = self._sense_pairs(eff, q)
+            if self.sense is not None:  # columns combined in analog before the ADC
+                eff = eff @ self.sense
+                q = None if q is None else q @ self.sense**2  # independent draws add
             self.tiles.append(_Tile(rows, np.ascontiguousarray(eff, dtype=np.float32),
                                     None if q is None else q.astype(np.float32),
                                     self._full_scale(rows.stop - rows.start)))
@@ -319,18 +324,26 @@ class ProgrammedMatrix:
             groups += [slice(g0, min(end, g0 + step)) for g0 in range(a0, end, step)]
         return groups
 
-    def _sense_pairs(self, eff: np.ndarray,
-                     q: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """(G, R, S·2·N) per-cell values → (G, R, S·N) pair differences; the read noise of
-        the two cells adds (independent draws)."""
-        g_n, r_n, _ = eff.shape
-        shape = (g_n, r_n, self.hw.slices, 2, self.n)
-        e = eff.reshape(shape)
-        diff = (e[:, :, :, 0, :] - e[:, :, :, 1, :]).reshape(g_n, r_n, -1)
-        if q is None:
-            return diff, None
-        qq = q.reshape(shape)
-        return diff, (qq[:, :, :, 0, :] + qq[:, :, :, 1, :]).reshape(g_n, r_n, -1)
+    def _sense_matrix(self) -> np.ndarray | None:
+        """(physical columns × sensed columns) weights of the analog combination before the
+        ADC, or None: differential sensing takes G+ − G− of a pair; slice combining sums a
+        weight's slice columns weighted 2^(slice·cell_bits) (current stacking). Physical
+        columns are ordered (slice, sign, n); sensed ones keep the dimensions not combined."""
+        hw = self.hw
+        combine = hw.combine_slices and hw.slices > 1
+        if not (self.pairs or combine):
+            return None
+        signs = 2 if hw.scheme is SignedScheme.DIFFERENTIAL else 1
+        s_out, p_out = (1 if combine else hw.slices), (1 if self.pairs else signs)
+        m = np.zeros((hw.slices * signs * self.n, s_out * p_out * self.n))
+        for s in range(hw.slices):
+            for p in range(signs):
+                w = (float(1 << (s * hw.cell_bits)) if combine else 1.0) * (
+                    -1.0 if self.pairs and p else 1.0)
+                so, po = (0 if combine else s), (0 if self.pairs else p)
+                for i in range(self.n):
+                    m[(s * signs + p) * self.n + i, (so * p_out + po) * self.n + i] = w
+        return m
 
     # ------------------------------------------------------------ ADC ranges
 
@@ -342,13 +355,17 @@ class ProgrammedMatrix:
         """Per conversion slot (vmin, lsb) for both signed and unsigned inputs: index
         2·j + signed (j = input cycle, or integration phase).
 
-        The largest column value is rows · (2^d − 1) · (2^c − 1) per cycle, times
-        Σ_k 2^(k·d) over a phase's cycles when they are integrated."""
+        The largest column value is rows · (2^d − 1) · L per cycle, with L = 2^c − 1 for
+        one cell (or a pair) and 2^(S·c) − 1 for combined slices, times Σ_k 2^(k·d) over a
+        phase's cycles when they are integrated."""
         d, b = self.hw.dac_bits, self.hw.adc_bits
+        combined = self.hw.combine_slices and self.hw.slices > 1
+        top_level = (1 << (self.hw.slices * self.hw.cell_bits if combined
+                           else self.hw.cell_bits)) - 1
         ranges = []
         for size in self.hw.phase_sizes:
             pulses = sum(1 << (k * d) for k in range(size))
-            peak = rows * ((1 << d) - 1) * ((1 << self.hw.cell_bits) - 1) * pulses
+            peak = rows * ((1 << d) - 1) * top_level * pulses
             ranges += [adc_range(peak, self._symmetric(False), b), adc_range(peak, True, b)]
         return ranges
 

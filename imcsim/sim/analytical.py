@@ -2,8 +2,9 @@
 
 Timing model:
 
-- an ADC converts q = cols_per_adc · arrays_per_adc columns per read (half as many with
-  differential sensing: one conversion per pair), each in the model's conversion time;
+- an ADC converts q = cols_per_adc · arrays_per_adc columns per read (fewer when columns
+  are combined in analog first: one conversion per differential pair, one per weight's
+  slices), each in the model's conversion time;
 - ``per_bit`` readout: an input cycle is max(read time, q conversions) — the S&H holds a
   read while the shared ADC converts its columns, so reads and conversions overlap; a step
   (one MVM) is input cycles × row groups × that;
@@ -60,9 +61,9 @@ STATIC_LINE = "static"  # layer-table line of leakage energy
 
 def conversion_time_s(arch: Arch, comps: dict[str, Component]) -> float:
     """Time one ADC needs for the conversions of one read."""
-    per_adc = arch.adc.cols_per_adc * arch.adc.arrays_per_adc
-    if arch.readout.differential:
-        per_adc = math.ceil(per_adc / 2)
+    spec = arch.array_spec()
+    per_adc = math.ceil(arch.adc.cols_per_adc * arch.adc.arrays_per_adc * spec.sensed_per_weight
+                        / (spec.slices * spec.scheme.columns_per_weight))
     return per_adc * comps["adc"].latency_s
 
 
@@ -331,7 +332,7 @@ def peak(arch: Arch) -> PeakResult:
     h = arch.hierarchy
     n_out = h.arrays_per_core * spec.cols // (spec.slices * spec.scheme.columns_per_weight)
     row_groups = math.ceil(spec.rows / spec.read_rows)
-    sensed = spec.cols // 2 if spec.differential_sensing else spec.cols
+    sensed = spec.cols * spec.sensed_per_weight // (spec.slices * spec.scheme.columns_per_weight)
     step = crossbar_step(
         arch, k=spec.rows, n=n_out, rows_driven=spec.rows * h.arrays_per_core,
         cols_read=sensed * row_groups * h.arrays_per_core,
