@@ -264,12 +264,13 @@ def _warn_meaningless_adc_bits(arch) -> None:  # type: ignore[no-untyped-def]
     """More ADC bits than a column can produce change nothing: say so."""
     import math
 
-    useful = (arch.precision.dac_bits + arch.array.cell_bits + math.ceil(math.log2(arch.array.rows))
+    useful = (arch.precision.applied_dac_bits + arch.array.cell_bits + math.ceil(math.log2(arch.array.rows))
               + 1)
     if arch.adc.bits > useful:
         _warn(f"adc.bits={arch.adc.bits} exceeds the {useful} bits a column of "
               f"{arch.array.rows} rows × {arch.array.cell_bits}-bit cells × "
-              f"{arch.precision.dac_bits}-bit inputs can produce; the extra bits change nothing")
+              f"{arch.precision.applied_dac_bits}-bit inputs can produce; the extra bits change "
+              "nothing")
 
 
 def _sparse(args: argparse.Namespace) -> int:

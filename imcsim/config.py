@@ -122,12 +122,17 @@ class Precision:
     input_bits: int = _f("input activation precision", "bit", ge=1, le=32, default=8)
     output_bits: int = _f("activation precision written back to buffers", "bit", ge=1, le=32,
                           default=8)
-    dac_bits: int = _f("input bits applied per array read (1 = bit-serial pulses)", "bit", ge=1,
-                       le=16, default=1)
+    dac_bits: int = _f("input bits applied per array read (1 = bit-serial pulses); a DAC wider "
+                       "than the inputs applies them in one read", "bit", ge=1, le=16, default=1)
     signed_scheme: SignedScheme = _f(
         "signed weights: differential (G+ − G− column pairs), offset (w + 2^(b−1), digital "
         "correction), twos_complement (negative-weighted MSB slice)", "",
         default=SignedScheme.DIFFERENTIAL)
+
+    @property
+    def applied_dac_bits(self) -> int:
+        """Input bits applied per read: the DAC's, or all of a narrower input's."""
+        return min(self.dac_bits, self.input_bits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +314,7 @@ class Arch:
         p, a, h = self.precision, self.array, self.hierarchy
         return ArraySpec(
             rows=a.rows, cols=a.cols, cell_bits=a.cell_bits, weight_bits=p.weight_bits,
-            input_bits=p.input_bits, dac_bits=p.dac_bits, scheme=p.signed_scheme,
+            input_bits=p.input_bits, dac_bits=p.applied_dac_bits, scheme=p.signed_scheme,
             rows_per_read=a.rows_per_read, differential_sensing=self.readout.differential,
             combine_slices=self.readout.combine_slices,
             arrays_per_core=h.arrays_per_core, cores_per_tile=h.cores_per_tile,
@@ -534,9 +539,6 @@ def cross_checks(a: Arch) -> list[str]:
     if a.array.r_off_ohm <= a.array.r_on_ohm:
         errors.append(f"array.r_off_ohm ({a.array.r_off_ohm}) must exceed array.r_on_ohm "
                       f"({a.array.r_on_ohm})")
-    if a.precision.dac_bits > a.precision.input_bits:
-        errors.append(f"precision.dac_bits ({a.precision.dac_bits}) exceeds precision.input_bits "
-                      f"({a.precision.input_bits})")
     if a.array.cell_bits > a.precision.weight_bits:
         errors.append(f"array.cell_bits ({a.array.cell_bits}) exceeds precision.weight_bits "
                       f"({a.precision.weight_bits})")

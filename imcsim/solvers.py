@@ -191,7 +191,7 @@ def slice_sweep(a: sp.csr_matrix, arch: Arch, max_slices: int, seed: int = 0,
     dac + cell + log2(rows) + 1 bits)."""
     out = []
     c = arch.array.cell_bits
-    adc = min(16, arch.precision.dac_bits + c + math.ceil(math.log2(arch.array.rows)) + 1)
+    adc = min(16, arch.precision.applied_dac_bits + c + math.ceil(math.log2(arch.array.rows)) + 1)
     for k in range(math.ceil(2 / c), max_slices + 1):  # a signed value needs ≥ 2 bits
         bits = min(32, k * c)
         # the user's architecture, every setting kept, with only these three changed

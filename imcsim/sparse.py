@@ -161,7 +161,7 @@ def evaluate_strategy(a: sp.csr_matrix, arch: Arch, strategy: str, seed: int = 0
         y_hw = HardwareSpMV(a, mp, arch, seed)(x)
         norm = float(np.linalg.norm(y))
         rel = float(np.linalg.norm(y_hw - y) / norm) if norm > 0 else float(np.linalg.norm(y_hw))
-    cycles = math.ceil(arch.precision.input_bits / arch.precision.dac_bits)
+    cycles = math.ceil(arch.precision.input_bits / arch.precision.applied_dac_bits)
     return StrategyResult(
         name=strategy, mapping=mp, arrays=mp.arrays, cells_programmed=mp.cells_programmed,
         utilization=mp.utilization, reads_per_spmv=mp.reads * cycles, spmv_latency_s=latency,

@@ -55,8 +55,10 @@ def test_every_problem_is_listed_with_its_key_path(tmp_path):
 def test_cross_field_checks():
     with pytest.raises(ConfigError, match="r_off_ohm"):
         load_arch("rram_128", ["array.r_off_ohm=10"])
-    with pytest.raises(ConfigError, match="dac_bits"):
-        load_arch("rram_128", ["precision.dac_bits=9"])
+    # a DAC wider than the inputs applies them in one read (8-bit inputs, 9-bit DAC)
+    assert load_arch("rram_128", ["precision.dac_bits=9"]).array_spec().input_cycles == 1
+    with pytest.raises(ConfigError, match="adc.arrays_per_adc"):
+        load_arch("rram_128", ["adc.arrays_per_adc=9"])  # 8 arrays per core
     with pytest.raises(ConfigError, match="sign and at least one magnitude bit"):
         load_arch("rram_128", ["precision.weight_bits=1", "array.cell_bits=1"])
 

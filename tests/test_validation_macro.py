@@ -38,8 +38,7 @@ def macro_figures(tmp_path, bits_in: int, bits_w: int, bits_out: int) -> tuple[f
         tmp_path / f"m{bits_w}.onnx")))
     arch = load_arch("rram_22nm", [
         f"precision.input_bits={bits_in}", f"precision.weight_bits={max(2, bits_w)}",
-        f"precision.output_bits={bits_out}", f"precision.dac_bits={min(3, bits_in)}",
-        "tile.alus=1"])
+        f"precision.output_bits={bits_out}"])  # a 1-bit input takes one pulse of the 3-bit DAC
     mapping = map_network(net, arch.array_spec(), "none")
     assert mapping.arrays == 1
     sim = simulate(net, mapping, arch)

@@ -89,7 +89,7 @@ class HwParams:
         n, p = arch.nonideal, arch.precision
         return cls(
             rows=arch.array.rows, cols=arch.array.cols, cell_bits=arch.array.cell_bits,
-            weight_bits=p.weight_bits, input_bits=p.input_bits, dac_bits=p.dac_bits,
+            weight_bits=p.weight_bits, input_bits=p.input_bits, dac_bits=p.applied_dac_bits,
             scheme=p.signed_scheme, adc_bits=arch.adc.bits, adc_range=arch.adc.range,
             percentile=arch.adc.percentile, g_on=arch.array.g_on_s, g_off=arch.array.g_off_s,
             prog_noise=n.prog_noise, prog_state_dependent=n.prog_noise_state_dependent,
@@ -99,7 +99,7 @@ class HwParams:
             wire_r=n.wire_resistance_ohm,
             integrate=arch.readout.style is ReadoutStyle.INTEGRATE,
             differential_sensing=arch.readout.differential,
-            phases=tuple(arch.readout.phases(math.ceil(p.input_bits / p.dac_bits))),
+            phases=tuple(arch.readout.phases(math.ceil(p.input_bits / p.applied_dac_bits))),
             rows_per_read=arch.array.rows_per_read,
             combine_slices=arch.readout.combine_slices,
         )

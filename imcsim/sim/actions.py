@@ -81,14 +81,14 @@ class Activity:
 
 def input_cycles(arch: Arch, signed: bool) -> int:
     p = arch.precision
-    return max(1, math.ceil((p.input_bits - int(signed)) / p.dac_bits))
+    return max(1, math.ceil((p.input_bits - int(signed)) / p.applied_dac_bits))
 
 
 def pulse_weights(arch: Arch, cycles: int) -> list[float]:
     """Unit pulses per input cycle: 1 each (per_bit), or 2^(k·dac_bits) for the k-th cycle
     of its integration phase (integrate)."""
     if arch.readout.style is ReadoutStyle.INTEGRATE:
-        d = arch.precision.dac_bits
+        d = arch.precision.applied_dac_bits
         return [float(1 << (k * d)) for size in arch.readout.phases(cycles)
                 for k in range(size)]
     return [1.0] * cycles
@@ -118,7 +118,7 @@ def crossbar_step(arch: Arch, *, k: int, n: int, rows_driven: int, cols_read: in
         "sample_hold": sum(w) * cols_read if integrate else conversions,
         "adc": conversions,
         "shift_add": conversions,
-        "input_register": c * rows_driven * p.dac_bits / 8,
+        "input_register": c * rows_driven * p.applied_dac_bits / 8,
         "output_register": conversions * arch.adc.bits / 8,
         "buffer": moved,
         "bus": moved,
