@@ -189,8 +189,10 @@ def _run(args: argparse.Namespace) -> int:
     from compiler.frontend import import_onnx
     from compiler.mapping import map_network, parse_duplication
     from compiler.passes import canonicalize
+    from imcsim.cost import build_components
     from imcsim.report import compile_report, render_compile
-    from imcsim.sim import simulate
+    from imcsim.sim import count_actions, simulate
+    from imcsim.sim.analytical import check_units
 
     if args.batch is not None and args.batch < 1:
         raise ImcsimError(f"--batch {args.batch}: must be ≥ 1")
@@ -205,6 +207,10 @@ def _run(args: argparse.Namespace) -> int:
     if mapping.chips > 1:
         _warn(f"model needs {mapping.arrays:,} arrays and spans {mapping.chips} chips "
               f"({arch.array_spec().arrays_per_chip:,} arrays per chip)")
+        if not arch.chip.io_links:
+            _warn("chip.io_links = 0: the traffic between chips is neither timed nor costed; "
+                  "set chip.io_links to model it")
+    check_units(net, count_actions(net, mapping, arch), build_components(arch))
     activity = None
     if args.activity_from:
         from imcsim.functional.activity import measure_activity
@@ -261,17 +267,23 @@ def _accuracy(args: argparse.Namespace) -> int:
 
 
 def _warn_meaningless_adc_bits(arch) -> None:  # type: ignore[no-untyped-def]
-    """More ADC bits than a column can produce change nothing: say so."""
+    """More ADC bits than a conversion's values can take change nothing: say so. One
+    conversion sees rows per read × DAC levels × cell (or combined-slice) levels × the unit
+    pulses integrated in its phase, and a sign bit."""
     import math
 
-    useful = (arch.precision.applied_dac_bits + arch.array.cell_bits + math.ceil(math.log2(arch.array.rows))
-              + 1)
-    if arch.adc.bits > useful:
-        _warn(f"adc.bits={arch.adc.bits} exceeds the {useful} bits a column of "
-              f"{arch.array.rows} rows × {arch.array.cell_bits}-bit cells × "
-              f"{arch.precision.applied_dac_bits}-bit inputs can produce; the extra bits change "
-              "nothing")
+    from imcsim.functional.crossbar import HwParams
 
+    hw = HwParams.from_arch(arch)
+    rows = arch.array.rows_per_read or arch.array.rows
+    cell = (hw.slices if arch.readout.combine_slices else 1) * hw.cell_bits
+    pulses = max(sum(1 << (k * hw.dac_bits) for k in range(size))
+                 for size in hw.phase_sizes(False))
+    top = rows * ((1 << hw.dac_bits) - 1) * ((1 << cell) - 1) * pulses
+    useful = math.ceil(math.log2(top + 1)) + 1
+    if arch.adc.bits > useful:
+        _warn(f"adc.bits={arch.adc.bits} exceeds the {useful} bits one conversion can use "
+              f"(values up to {top:,} and a sign); the extra bits change nothing")
 
 def _sparse(args: argparse.Namespace) -> int:
     from pathlib import Path

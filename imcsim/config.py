@@ -549,10 +549,10 @@ def cross_checks(a: Arch) -> list[str]:
         errors.append("nonideal.stuck_off_fraction + nonideal.stuck_on_fraction exceed 1")
     if a.adc.cols_per_adc > a.array.cols:
         errors.append(f"adc.cols_per_adc ({a.adc.cols_per_adc}) exceeds array.cols ({a.array.cols})")
-    if a.adc.arrays_per_adc > a.hierarchy.arrays_per_core:
-        errors.append(f"adc.arrays_per_adc ({a.adc.arrays_per_adc}) exceeds "
+    if a.hierarchy.arrays_per_core % a.adc.arrays_per_adc:
+        errors.append(f"adc.arrays_per_adc ({a.adc.arrays_per_adc}) does not divide "
                       f"hierarchy.arrays_per_core ({a.hierarchy.arrays_per_core}): ADCs are "
-                      "shared inside a core")
+                      "shared by whole groups of a core's arrays")
     if a.adc.design_bits and a.adc.design_bits < a.adc.bits:
         errors.append(f"adc.design_bits ({a.adc.design_bits}) is below adc.bits "
                       f"({a.adc.bits}): an ADC cannot run above its designed resolution")

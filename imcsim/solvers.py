@@ -36,6 +36,7 @@ from compiler.errors import MatrixError
 from compiler.sparse import map_matrix, require_square
 from imcsim.config import Arch
 from imcsim.cost import build_components
+from imcsim.errors import ConfigError
 from imcsim.sparse import HardwareSpMV, sparse_spec, spmv_cost
 
 OPAMP_POWER_W = 1e-4  # per op-amp (one per row) of the one-step circuit, a typical CMOS figure
@@ -103,6 +104,10 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
     hw = HardwareSpMV(a_s, mp, arch, seed)
     mvm_latency, mvm_energy, _ = spmv_cost(mp, arch)
     comps = build_components(arch)
+    if "digital_mac" not in comps:
+        raise ConfigError("refine keeps its residual on the digital MAC units, and the "
+                          "architecture has none (tile.digital_macs = 0); set "
+                          "tile.digital_macs ≥ 1")
     digital_mac = comps["digital_mac"].energy_j
     digital_rate = max(1.0, comps["digital_mac"].count) * arch.technology.clock_hz
 

@@ -8,7 +8,6 @@ solvers (:mod:`imcsim.solvers`) reuse :class:`HardwareSpMV`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ from compiler.sparse.strategies import SparseMapping, SparseSpec, map_matrix, se
 from imcsim.config import AdcRange, Arch
 from imcsim.cost import build_components
 from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, input_scale
-from imcsim.sim.actions import crossbar_step
+from imcsim.sim.actions import crossbar_step, default_activity, input_cycles
 from imcsim.sim.analytical import step_time_s
 
 _GROUP_CELLS = 1 << 23  # value slots programmed per batch of blocks (bounds memory)
@@ -48,12 +47,24 @@ class StrategyResult:
 
 
 def spmv_cost(mp: SparseMapping, arch: Arch) -> tuple[float, float, dict[str, float]]:
-    """(latency, energy, energy by component) of one SpMV."""
+    """(latency, energy, energy by component) of one SpMV, with signed inputs (a solver's
+    vectors have both signs). Each block's inputs are read ``rows_per_read`` at a time and
+    its columns converted per row group, after any analog combination (differential
+    sensing, slice combining) — as :class:`HardwareSpMV` computes them."""
     comps = build_components(arch)
+    spec = arch.array_spec()
+    groups = np.ceil(np.maximum(mp.ncols, 1) / spec.read_rows)
+    sensed = mp.spec.slices * mp.spec.columns_per_value * spec.sensed_per_weight // (
+        spec.slices * spec.scheme.columns_per_weight)
+    cols_read = int(np.sum(mp.nrows * sensed * groups))
+    extra = mp.partial_sum_adds + int(np.sum(mp.nrows * (groups - 1)))
     step = crossbar_step(arch, k=mp.rows_driven, n=mp.shape[0], rows_driven=mp.rows_driven,
-                         cols_read=mp.cols_read, extra_adds=mp.partial_sum_adds)
+                         cols_read=cols_read, extra_adds=extra,
+                         activity=default_activity(arch, signed=True))
     energy = {c: n * comps[c].energy_j for c, n in step.items() if c in comps}
-    return mp.sequential_reads * step_time_s(arch, comps), sum(energy.values()), energy
+    row_groups = int(groups.max()) if groups.size else 1
+    latency = mp.sequential_reads * step_time_s(arch, comps, signed=True, row_groups=row_groups)
+    return latency, sum(energy.values()), energy
 
 
 class HardwareSpMV:
@@ -161,7 +172,7 @@ def evaluate_strategy(a: sp.csr_matrix, arch: Arch, strategy: str, seed: int = 0
         y_hw = HardwareSpMV(a, mp, arch, seed)(x)
         norm = float(np.linalg.norm(y))
         rel = float(np.linalg.norm(y_hw - y) / norm) if norm > 0 else float(np.linalg.norm(y_hw))
-    cycles = math.ceil(arch.precision.input_bits / arch.precision.applied_dac_bits)
+    cycles = input_cycles(arch, signed=True)
     return StrategyResult(
         name=strategy, mapping=mp, arrays=mp.arrays, cells_programmed=mp.cells_programmed,
         utilization=mp.utilization, reads_per_spmv=mp.reads * cycles, spmv_latency_s=latency,

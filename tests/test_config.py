@@ -58,7 +58,7 @@ def test_cross_field_checks():
     # a DAC wider than the inputs applies them in one read (8-bit inputs, 9-bit DAC)
     assert load_arch("rram_128", ["precision.dac_bits=9"]).array_spec().input_cycles == 1
     with pytest.raises(ConfigError, match="adc.arrays_per_adc"):
-        load_arch("rram_128", ["adc.arrays_per_adc=9"])  # 8 arrays per core
+        load_arch("rram_128", ["adc.arrays_per_adc=3"])  # 8 arrays per core: not whole groups
     with pytest.raises(ConfigError, match="sign and at least one magnitude bit"):
         load_arch("rram_128", ["precision.weight_bits=1", "array.cell_bits=1"])
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from onnx import helper
-from onnx_builders import make_model, rand, save
+from onnx_builders import REPO, make_model, rand, save
 
 from compiler.errors import MappingError
 from compiler.frontend import import_onnx
@@ -18,6 +18,8 @@ from imcsim.config import AdcRange, load_arch
 from imcsim.errors import ConfigError
 from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, adc_range, encode
 from imcsim.sim import count_actions, simulate
+
+TORCH = REPO / "tests" / "fixtures" / "torch"
 
 
 def _gemm(tmp_path, k=300, n=100, m=1):
@@ -192,15 +194,16 @@ def test_two_phase_integration_is_exact_when_ideal_and_finer_when_coarse():
     w, x_int = _data(3, m=40)
     exact = None
     errors = {}
-    for phases in ((), (3, 3)):
-        pm = ProgrammedMatrix(w, _hw(integrate=True, phases=phases, adc_bits=14),
+    for above in (0, 3):  # one phase; two phases above 3 cycles → (3, 3)
+        pm = ProgrammedMatrix(w, _hw(integrate=True, two_phase_above_bits=above, adc_bits=14),
                               np.random.default_rng(0))
         exact = np.matmul(x_int, pm.w_int).astype(np.float64)
         np.testing.assert_array_equal(pm.run_int(x_int, False), exact)
-        coarse = ProgrammedMatrix(w, _hw(integrate=True, phases=phases, adc_bits=6),
+        coarse = ProgrammedMatrix(w, _hw(integrate=True, two_phase_above_bits=above, adc_bits=6),
                                   np.random.default_rng(0))
-        errors[phases] = np.linalg.norm(coarse.run_int(x_int, False) - exact)
-    assert errors[(3, 3)] < errors[()]
+        errors[above] = np.linalg.norm(coarse.run_int(x_int, False) - exact)
+    assert coarse.hw.phase_sizes(False) == (3, 3)
+    assert errors[3] < errors[0]
 
 
 def test_only_consumed_outputs_of_a_multi_output_layer_move(tmp_path):
@@ -255,3 +258,63 @@ def test_combined_slices_are_bit_exact_with_enough_adc_bits(scheme, integrate, s
     assert pm.col_weight.size == 5  # one sensed column per output
     np.testing.assert_array_equal(pm.run_int(x_int, signed),
                                   np.matmul(x_int, pm.w_int).astype(np.float64))
+
+
+def test_packed_groups_are_read_group_by_group_with_partial_activation():
+    """A 3×3 depthwise conv on rram_128 (k = 9 rows, 4 slices × 2 signs = 8 columns per
+    group) packs min(128 // 9, 128 // 8) = 14 groups per array; 32 groups → 3 arrays. With
+    4 rows per read a group takes ceil(9 / 4) = 3 reads of its own rows (never two groups
+    at once): 14 · 3 = 42 reads in turn per array, and 8 columns · 32 groups · 3 reads =
+    768 conversions per input cycle."""
+    from compiler.ir import CrossbarWork
+    from compiler.mapping import tile
+
+    spec = load_arch("rram_128", ["array.rows_per_read=4"]).array_spec()
+    t = tile(CrossbarWork(rows=9, cols=1, groups=32, mvms=1, weight="w"), spec)
+    assert (t.groups_per_array, t.arrays, t.row_groups, t.cols_read) == (14, 3, 42, 768)
+    full = tile(CrossbarWork(rows=9, cols=1, groups=32, mvms=1, weight="w"),
+                load_arch("rram_128").array_spec())
+    assert full.row_groups == 1 and full.cols_read == 8 * 32
+
+
+@pytest.mark.parametrize("bits", range(1, 9))
+def test_kernels_and_counts_agree_on_signed_input_cycles(bits):
+    """NeuRRAM's signed inputs (sign included in the bits, two phases above 3 magnitude
+    bits): the kernels integrate the same phases the cost model counts."""
+    from imcsim.sim.actions import input_cycles
+
+    arch = load_arch("neurram", [f"precision.input_bits={bits}"])
+    hw = HwParams.from_arch(arch)
+    assert list(hw.phase_sizes(True)) == arch.readout.phases(input_cycles(arch, True))
+    assert list(hw.phase_sizes(False)) == arch.readout.phases(input_cycles(arch, False))
+
+
+def test_a_1_bit_signed_input_is_its_sign():
+    """input_bits = 1, signed: codes −1, 0, +1 in one cycle (the polarity is the sign)."""
+    from imcsim.functional.crossbar import input_scale, quantize_inputs
+
+    x = np.array([[-0.8, 0.0, 0.2, 1.4]])  # scale 1.4: −0.57 → −1, 0.14 → 0
+    q = quantize_inputs(x, input_scale(x, 1, True), 1, True)
+    np.testing.assert_array_equal(q, [[-1, 0, 0, 1]])
+    p = _hw(input_bits=1)
+    w, _ = _data(6, k=4, n=3)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    x_int = np.array([[[-1, 0, 1, 1]]])
+    np.testing.assert_array_equal(pm.run_int(x_int, True), np.matmul(x_int, pm.w_int))
+
+
+def test_the_default_sign_guess_matches_measured_signs():
+    """Which crossbar layers read signed inputs — from the graph (ReLU, ReLU6 as Clip with
+    a constant min, pooling and reductions keep a non-negative sign) against what the
+    functional simulator sees on random inputs."""
+    from imcsim.functional.activity import measure_activity
+    from imcsim.sim.actions import layer_activity
+
+    arch = load_arch("rram_128")
+    for name in ("tiny_mbv2.torchscript.onnx", "tiny_mbv2.dynamo.onnx",
+                 "tiny_resnet.torchscript.opset11.onnx", "tiny_densenet.dynamo.onnx"):
+        path = TORCH / name
+        guess = layer_activity(canonicalize(import_onnx(path)), arch)
+        seen = measure_activity(path, arch, "random", samples=2)
+        assert set(guess) == set(seen), name
+        assert {k: v.signed for k, v in guess.items()} == {k: v.signed for k, v in seen.items()}

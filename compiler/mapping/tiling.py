@@ -53,12 +53,14 @@ def tile(work: CrossbarWork, spec: ArraySpec) -> Tiling:
     if g > 1 and k <= spec.rows and phys_cols <= spec.cols:
         per_array = min(spec.rows // k, spec.cols // phys_cols)
         arrays = math.ceil(g / per_array)
-        # each group's k rows take ceil(k / r) conversions of its columns; an array's reads
-        # step through the rows of all its groups, r at a time
+        # with partial activation each group's k rows are read in ceil(k / r) reads of its
+        # own rows (a read never straddles two groups), converting that group's columns;
+        # an array steps through all its groups' reads in turn
         reads = math.ceil(k / r)
+        row_groups = min(g, per_array) * reads if r < spec.rows else 1
         return Tiling(row_tiles=1, col_tiles=1, groups_per_array=per_array, arrays=arrays,
                       rows_driven=k * g, cols_read=sensed * g * reads,
-                      row_groups=math.ceil(min(g, per_array) * k / r), cells_used=cells,
+                      row_groups=row_groups, cells_used=cells,
                       partial_sum_adds=(reads - 1) * n * g, offset_adds=offset_adds)
     row_tiles = math.ceil(k / spec.rows)
     col_tiles = math.ceil(phys_cols / spec.cols)

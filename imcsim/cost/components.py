@@ -112,7 +112,7 @@ def build_components(arch: Arch) -> dict[str, Component]:
 
     feature = t.node_nm * 1e-9
     adc = adc_cost(arch.adc, t.node_nm, t.vdd_v)
-    dac_levels = 2**arch.precision.dac_bits - 1
+    dac_levels = 2**arch.precision.applied_dac_bits - 1  # the levels a read uses
     line = a.cols * a.line_cap_per_cell_f * a.read_voltage_v**2
     driver_logic = dac_levels * 2e-15 * (t.node_nm / 28.0) * t.vdd_v**2
     comps = [

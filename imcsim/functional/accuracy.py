@@ -42,10 +42,10 @@ class AccuracyResult:
 
 def evaluate(net: Network, arch: Arch, dataset: str, samples: int, seed: int, *,
              ideal: bool = False, hw_layers: Collection[str] | None = None,
-             record_activity: bool = False) -> AccuracyResult:
+             record_activity: bool = False, option: str = "--dataset") -> AccuracyResult:
     """Run ``samples`` inputs through ``net`` (imported with its batch = the run's batch size,
     BatchNormalization folded, views kept) in batches of ``net.batch``."""
-    feeds, labels = datasets.load(dataset, net.inputs, net.input_dtypes, samples, seed)
+    feeds, labels = datasets.load(dataset, net.inputs, net.input_dtypes, samples, seed, option)
     batch = net.batch
     executor = Executor(net, arch, seed=seed, ideal=ideal, hw_layers=hw_layers,
                         record_activity=record_activity)

@@ -27,8 +27,8 @@ def to_activity(stats: list[ActivityStats], label: str) -> Activity:
     cycles = max(len(s.cycle_sums) for s in stats)
     sums = [sum(float(s.cycle_sums[j]) for s in stats if j < len(s.cycle_sums))
             for j in range(cycles)]
-    total = sum(sums)
-    g = sum(s.g_weighted for s in stats) / total if total > 0 else 1.0
+    pulses = sum(s.pulse_weighted for s in stats)
+    g = sum(s.g_weighted for s in stats) / pulses if pulses > 0 else 1.0
     return Activity(bits=tuple(v / entries if entries else 0.0 for v in sums), g_ratio=g,
                     signed=any(s.signed for s in stats), source=label)
 
@@ -41,6 +41,7 @@ def measure_activity(model: str | os.PathLike[str], arch: Arch, source: str, sam
     if net.batch_symbolic:
         net = import_onnx(model, batch=min(batch_size, samples))
     net = canonicalize(net, drop_views=False)
-    result = evaluate(net, arch, source, samples, seed, record_activity=True)
+    result = evaluate(net, arch, source, samples, seed, record_activity=True,
+                      option="--activity-from")
     label = f"{os.path.basename(source)}, {samples} samples, seed {seed}"
     return {name: to_activity(stats, label) for name, stats in result.activity.items()}

@@ -80,7 +80,7 @@ class HwParams:
     wire_r: float = 0.0
     integrate: bool = False  # readout.style = integrate: one conversion per phase
     differential_sensing: bool = False  # G+ − G− sensed before the ADC
-    phases: tuple[int, ...] = ()  # integrate: input cycles per phase, LSB first (() = one)
+    two_phase_above_bits: int = 0  # integrate: two phases when the cycles exceed this
     rows_per_read: int = 0  # partial activation: rows summed per conversion (0 = all)
     combine_slices: bool = False  # a weight's slice columns summed (2^(s·c)) before the ADC
 
@@ -99,7 +99,7 @@ class HwParams:
             wire_r=n.wire_resistance_ohm,
             integrate=arch.readout.style is ReadoutStyle.INTEGRATE,
             differential_sensing=arch.readout.differential,
-            phases=tuple(arch.readout.phases(math.ceil(p.input_bits / p.applied_dac_bits))),
+            two_phase_above_bits=arch.readout.two_phase_above_bits,
             rows_per_read=arch.array.rows_per_read,
             combine_slices=arch.readout.combine_slices,
         )
@@ -110,19 +110,30 @@ class HwParams:
 
     @property
     def cycles(self) -> int:
-        return math.ceil(self.input_bits / self.dac_bits)
+        """Input cycles of a non-negative input (the most any input takes)."""
+        return self.cycles_for(False)
 
-    @property
-    def phase_sizes(self) -> tuple[int, ...]:
-        """Input cycles per conversion slot: one each (per_bit), or per integration phase."""
+    def cycles_for(self, signed: bool) -> int:
+        """Input cycles: ceil(magnitude bits / dac_bits). A signed input's sign is the pulse
+        polarity, so its magnitude has input_bits − 1 bits (at least 1: a 1-bit signed input
+        is −1, 0 or +1)."""
+        magnitude = max(1, self.input_bits - 1) if signed else self.input_bits
+        return math.ceil(magnitude / self.dac_bits)
+
+    def phase_sizes(self, signed: bool) -> tuple[int, ...]:
+        """Input cycles per conversion slot: one each (per_bit), or per integration phase
+        (two of ceil(c/2) and floor(c/2) above ``two_phase_above_bits``)."""
+        c = self.cycles_for(signed)
         if not self.integrate:
-            return (1,) * self.cycles
-        return self.phases if sum(self.phases) == self.cycles else (self.cycles,)
+            return (1,) * c
+        if self.two_phase_above_bits and c > self.two_phase_above_bits:
+            return ((c + 1) // 2, c // 2)
+        return (c,)
 
-    @property
-    def conversions(self) -> int:
-        """ADC range slots per signedness: one per input cycle, or one per phase."""
-        return len(self.phase_sizes)
+    def pulse_weights(self, signed: bool) -> list[float]:
+        """Unit pulses of each input cycle: 1 (per_bit) or 2^(k·d) for the k-th of a phase."""
+        return [float(1 << (k * self.dac_bits)) if self.integrate else 1.0
+                for size in self.phase_sizes(signed) for k in range(size)]
 
 
 # ---------------------------------------------------------------- weights
@@ -176,7 +187,7 @@ def input_digits(x_int: np.ndarray, hw: HwParams, signed: bool) -> list[np.ndarr
     so a column's values have the same size whatever the signs, and ADC ranges calibrated
     on mostly positive data still fit.
     """
-    d, j_n = hw.dac_bits, hw.cycles
+    d, j_n = hw.dac_bits, hw.cycles_for(signed)
     mask = (1 << d) - 1
     magnitude = np.abs(x_int) if signed else x_int
     sign = np.sign(x_int).astype(np.float32) if signed else None
@@ -187,16 +198,21 @@ def input_digits(x_int: np.ndarray, hw: HwParams, signed: bool) -> list[np.ndarr
     return digits
 
 
+def input_levels(bits: int, signed: bool) -> int:
+    """Largest input code: 2^b − 1, or 2^(b−1) − 1 for sign + magnitude (1 for a 1-bit signed
+    input: the sign alone, −1 / 0 / +1)."""
+    return max(1, 2 ** (bits - 1) - 1) if signed else 2**bits - 1
+
+
 def quantize_inputs(x: np.ndarray, scale: float, bits: int, signed: bool) -> np.ndarray:
-    """Signed: symmetric [−(2^(b−1) − 1), 2^(b−1) − 1] (sign + b − 1 magnitude bits)."""
-    lo, hi = (-(2 ** (bits - 1) - 1), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
-    return np.clip(np.rint(x / scale), lo, hi).astype(np.int64)
+    """Signed: symmetric [−L, L] with L = :func:`input_levels` (sign + magnitude bits)."""
+    hi = input_levels(bits, signed)
+    return np.clip(np.rint(x / scale), -hi if signed else 0, hi).astype(np.int64)
 
 
 def input_scale(x: np.ndarray, bits: int, signed: bool) -> float:
     peak = float(np.max(np.abs(x))) if x.size else 0.0
-    levels = 2 ** (bits - 1) - 1 if signed else 2**bits - 1
-    return peak / levels if peak > 0 else 1.0
+    return peak / input_levels(bits, signed) if peak > 0 else 1.0
 
 
 # ---------------------------------------------------------------- programming
@@ -253,12 +269,15 @@ class ActivityStats:
     """Sums over every input a matrix ran, for the energy model (``--activity-from``).
 
     ``cycle_sums[j]``: Σ (digit_j / (2^dac_bits − 1))² over all (vector, row) entries;
-    ``entries``: how many entries; ``g_weighted``: Σ over cycles and entries of that
-    activity × the row's mean cell conductance / G_ref; ``signed``: any input was negative.
+    ``entries``: how many entries; ``pulse_weighted``: Σ over cycles and entries of that
+    activity × the cycle's unit pulses; ``g_weighted``: the same × the row's mean cell
+    conductance / G_ref (so g = g_weighted / pulse_weighted is the conductance the pulses
+    read); ``signed``: any input was negative.
     """
 
     cycle_sums: np.ndarray
     entries: int = 0
+    pulse_weighted: float = 0.0
     g_weighted: float = 0.0
     signed: bool = False
 
@@ -268,7 +287,7 @@ class _Tile:
     rows: slice
     levels: np.ndarray  # (G, R_t, C) float32: (G − G_off)/ΔG
     q: np.ndarray | None  # (G, R_t, C) float32: (G/ΔG)², for read noise
-    ranges: list[tuple[float, float]]  # per input cycle: (vmin, lsb)
+    ranges: list[list[tuple[float, float]]]  # [signed][conversion slot]: (vmin, lsb)
 
 
 class ProgrammedMatrix:
@@ -351,9 +370,9 @@ class ProgrammedMatrix:
         """Signed inputs, or sensed pair differences, need a range around zero."""
         return signed or self.pairs
 
-    def _full_scale(self, rows: int) -> list[tuple[float, float]]:
-        """Per conversion slot (vmin, lsb) for both signed and unsigned inputs: index
-        2·j + signed (j = input cycle, or integration phase).
+    def _full_scale(self, rows: int) -> list[list[tuple[float, float]]]:
+        """(vmin, lsb) per conversion slot (input cycle, or integration phase), for unsigned
+        (index 0) and signed (index 1) inputs.
 
         The largest column value is rows · (2^d − 1) · L per cycle, with L = 2^c − 1 for
         one cell (or a pair) and 2^(S·c) − 1 for combined slices, times Σ_k 2^(k·d) over a
@@ -362,11 +381,14 @@ class ProgrammedMatrix:
         combined = self.hw.combine_slices and self.hw.slices > 1
         top_level = (1 << (self.hw.slices * self.hw.cell_bits if combined
                            else self.hw.cell_bits)) - 1
-        ranges = []
-        for size in self.hw.phase_sizes:
-            pulses = sum(1 << (k * d) for k in range(size))
-            peak = rows * ((1 << d) - 1) * top_level * pulses
-            ranges += [adc_range(peak, self._symmetric(False), b), adc_range(peak, True, b)]
+        ranges: list[list[tuple[float, float]]] = []
+        for signed in (False, True):
+            slots = []
+            for size in self.hw.phase_sizes(signed):
+                pulses = sum(1 << (k * d) for k in range(size))
+                peak = rows * ((1 << d) - 1) * top_level * pulses
+                slots.append(adc_range(peak, self._symmetric(signed), b))
+            ranges.append(slots)
         return ranges
 
     def calibrate(self, x: np.ndarray, x_scale: float, signed: bool) -> None:
@@ -383,20 +405,22 @@ class ProgrammedMatrix:
             if x_t.shape[1] > 2048:  # a fixed, seeded subsample of input vectors
                 idx = np.sort(rng.choice(x_t.shape[1], 2048, replace=False))
                 x_t = x_t[:, idx, :]
-            for j, v in enumerate(self._slot_values(input_digits(x_t, self.hw, signed), t)):
+            for j, v in enumerate(self._slot_values(input_digits(x_t, self.hw, signed), t,
+                                                    signed)):
                 values = np.abs(v).ravel()
                 if values.size > _CALIBRATION_VALUES:  # an even, fixed subsample suffices
                     values = values[:: values.size // _CALIBRATION_VALUES]
                 hi = max(1.0, float(np.percentile(values, p)))
-                t.ranges[2 * j + int(signed)] = adc_range(hi, sym, self.hw.adc_bits)
+                t.ranges[int(signed)][j] = adc_range(hi, sym, self.hw.adc_bits)
 
-    def _slot_values(self, digits: list[np.ndarray], t: _Tile) -> list[np.ndarray]:
+    def _slot_values(self, digits: list[np.ndarray], t: _Tile,
+                     signed: bool) -> list[np.ndarray]:
         """The column values each ADC conversion slot sees (no read noise)."""
         values = [np.matmul(dj, t.levels).astype(np.float64) for dj in digits]
         if not self.hw.integrate:
             return values
         d, out, j0 = self.hw.dac_bits, [], 0
-        for size in self.hw.phase_sizes:
+        for size in self.hw.phase_sizes(signed):
             out.append(sum(values[j0 + k] * float(1 << (k * d)) for k in range(size)))
             j0 += size
         return out
@@ -441,10 +465,12 @@ class ProgrammedMatrix:
         st = self.stats
         assert st is not None
         full = float((1 << self.hw.dac_bits) - 1) ** 2
+        weights = self.hw.pulse_weights(signed)
         for j, dj in enumerate(input_digits(x_int, self.hw, signed)):
             per_row = np.einsum("gmk,gmk->gk", dj, dj, dtype=np.float64) / full
             st.cycle_sums[j] += per_row.sum()
-            st.g_weighted += float(np.sum(per_row * self.row_g))
+            st.pulse_weighted += weights[j] * float(per_row.sum())
+            st.g_weighted += weights[j] * float(np.sum(per_row * self.row_g))
         st.entries += x_int.size
         st.signed = st.signed or (signed and bool(np.any(x_int < 0)))
 
@@ -460,7 +486,7 @@ class ProgrammedMatrix:
                 self._integrate_chunk(digits, t, ti, signed, noise_key, m0, top, out)
                 continue
             for j, dj in enumerate(digits):
-                vmin, lsb = t.ranges[2 * j + int(signed)]
+                vmin, lsb = t.ranges[int(signed)][j]
                 weight = self.col_weight * float(1 << (j * d))
                 v = np.matmul(dj, t.levels)
                 if self.hw.read_noise > 0:
@@ -478,7 +504,7 @@ class ProgrammedMatrix:
         2^(k·d), read noise of every pulse included), one conversion per column, then the
         phase shifted by 2^(first cycle·d) and added digitally."""
         d, j0 = self.hw.dac_bits, 0
-        for phase, size in enumerate(self.hw.phase_sizes):
+        for phase, size in enumerate(self.hw.phase_sizes(signed)):
             v = np.zeros((*digits[0].shape[:2], t.levels.shape[2]), dtype=np.float64)
             var = np.zeros_like(v) if self.hw.read_noise > 0 else None
             for k in range(size):
@@ -487,7 +513,7 @@ class ProgrammedMatrix:
                 if var is not None:
                     assert t.q is not None  # each of the 2^(k·d) unit pulses draws its own noise
                     var += w * np.matmul(dj * dj, t.q)
-            vmin, lsb = t.ranges[2 * phase + int(signed)]
+            vmin, lsb = t.ranges[int(signed)][phase]
             weight = self.col_weight * float(1 << (j0 * d))
             if var is not None:
                 var *= self.hw.read_noise**2

@@ -33,19 +33,20 @@ def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dtype],
-         samples: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+         samples: int, seed: int,
+         option: str = "--dataset") -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """``samples`` inputs for a model (batch axis first) and their labels (None if unlabelled)."""
     if samples < 1:
         raise ImcsimError(f"--samples {samples}: must be ≥ 1")
     if name == "digits":
         _, _, x, y = digits_split()
         if len(inputs) != 1:
-            raise ImcsimError(f"--dataset digits: the model has {len(inputs)} inputs; it needs one "
+            raise ImcsimError(f"{option} digits: the model has {len(inputs)} inputs; it needs one "
                               "image input of shape (N, 1, 8, 8)")
         (input_name, shape), = inputs.items()
         if tuple(shape[1:]) != x.shape[1:]:
-            raise ImcsimError(f"--dataset digits: images are {x.shape[1:]} but model input "
-                              f"'{input_name}' expects {tuple(shape[1:])}; use --dataset random "
+            raise ImcsimError(f"{option} digits: images are {x.shape[1:]} but model input "
+                              f"'{input_name}' expects {tuple(shape[1:])}; use {option} random "
                               "or a model trained on digits (models/digits_cnn.onnx)")
         pick = np.random.default_rng(seed).permutation(len(y))[:samples]
         return {input_name: x[pick]}, y[pick]
@@ -61,7 +62,7 @@ def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dty
         return feeds, None
     if name.endswith(".npz"):
         return _npz(name, inputs, samples), None
-    raise ImcsimError(f"--dataset {name}: unknown data set; choose one of {', '.join(DATASETS)} "
+    raise ImcsimError(f"{option} {name}: unknown data set; choose one of {', '.join(DATASETS)} "
                       "or an .npz file of model inputs")
 
 

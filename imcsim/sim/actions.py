@@ -168,20 +168,34 @@ def count_actions(net: Network, mapping: Mapping, arch: Arch,
 _NON_NEGATIVE_OPS = frozenset({"Relu", "Sigmoid", "Softmax", "Abs", "Softplus", "HardSigmoid",
                                "Exp", "Sqrt", "ReduceL2", "ReduceL1", "ReduceSumSquare"})
 _SIGN_KEEPING_KINDS = frozenset({DigitalKind.VIEW, DigitalKind.DATA_MOVE, DigitalKind.POOL})
+_SIGN_KEEPING_OPS = frozenset({"Max", "Min", "Concat", "GlobalAveragePool", "GlobalMaxPool",
+                               "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum"})
+
+
+def _clip_min(net: Network, layer: Layer) -> float | None:
+    """Clip's lower bound: an attribute before opset 11, a constant input from then on."""
+    lo = layer.attr("min")
+    if isinstance(lo, int | float):
+        return float(lo)
+    name = layer.node_inputs[1] if len(layer.node_inputs) > 1 else ""
+    if name and net.constants is not None and net.constants.is_const(name):
+        value = net.constants.value(name)
+        return float(value.min()) if value.size else None
+    return None
 
 
 def non_negative_tensors(net: Network) -> set[str]:
-    """Tensors known to be ≥ 0: outputs of ReLU-like ops (Clip with min ≥ 0 too) and of
-    pooling, views and data movement whose every input is ≥ 0. Model inputs are assumed
-    signed (unknown) — ``--activity-from`` measures them."""
+    """Tensors known to be ≥ 0: outputs of ReLU-like ops (Clip with min ≥ 0 too: ReLU6) and
+    of pooling, reductions, views and data movement whose every input is ≥ 0. Model inputs
+    are assumed signed (unknown) — ``--activity-from`` measures them."""
     known: set[str] = set()
     for layer in net.layers():
         non_neg = layer.op in _NON_NEGATIVE_OPS
         if layer.op == "Clip":
-            lo = layer.attr("min")
-            non_neg = isinstance(lo, int | float) and lo >= 0
+            lo = _clip_min(net, layer)
+            non_neg = lo is not None and lo >= 0
         d = layer.digital
-        if d is not None and (d.kind in _SIGN_KEEPING_KINDS or layer.op in ("Max", "Concat")):
+        if d is not None and (d.kind in _SIGN_KEEPING_KINDS or layer.op in _SIGN_KEEPING_OPS):
             non_neg = non_neg or (bool(layer.inputs) and all(t in known for t in layer.inputs))
         if non_neg:
             known.update(layer.outputs)

@@ -16,7 +16,8 @@ Timing model:
   time steps run one after another);
 - a digital layer takes ops / (units per tile · tiles in use · clock) on its unit, data
   movement bytes / (bus width · tiles in use · clock);
-- a layer that reads activations from another chip adds bytes / (links · link bandwidth);
+- a layer that reads activations from another chip adds bytes / (links · link bandwidth)
+  (nothing with ``chip.io_links: 0``, a macro with no links of its own);
 - layers form a pipeline: a layer starts once its producers have made the rows it needs
   (a k-row conv window, one row for a row-wise op, everything for Gemm/global pooling),
   and finishes no earlier than one of its output rows after its last producer. Latency is
@@ -225,7 +226,9 @@ def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Com
     tiles_used = max(1, len({(c[0], c[1]) for m in mapping.layers.values() for c in m.cores}))
     clock = arch.technology.clock_hz
     bus_bytes_per_s = arch.tile.bus_width_bits / 8 * clock * tiles_used
-    io_bytes_per_s = max(1, arch.chip.io_links) * arch.chip.io_bandwidth_bytes_per_s
+    # no links (a macro): traffic between chips is neither timed nor costed (the CLI says so)
+    io_bytes_per_s = (arch.chip.io_links * arch.chip.io_bandwidth_bytes_per_s
+                      if arch.chip.io_links else math.inf)
     stage: dict[str, float] = {}
     for layer in net.layers():
         acts = actions[layer.name].counts
