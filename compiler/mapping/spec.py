@@ -15,6 +15,12 @@ class SignedScheme(Enum):
       (ISAAC's encoding); needs Σx per input vector and one subtraction per output.
     - ``TWOS_COMPLEMENT``: one column per slice; the most significant slice carries a
       negative weight in the digital shift-and-add.
+
+    When cell_bits divides weight_bits, two's complement with its sign bit flipped *is*
+    w + 2^(b−1): the two schemes program the same levels and compute the same numbers (the
+    functional tests show it). They differ when the slices hold more bits than the weight
+    (S·cell_bits > weight_bits): two's complement then stores w + 2^(S·c−1), using the top
+    slice's levels differently.
     """
 
     DIFFERENTIAL = "differential"

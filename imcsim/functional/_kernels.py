@@ -1,7 +1,9 @@
 """Numba kernels of the functional simulator: private, ndarray-and-scalar arguments only.
 
 Compilation flags come from :data:`JIT`. Each kernel has a slow NumPy twin in
-``tests/naive.py`` and a test comparing the two on random inputs.
+``tests/naive.py`` and a test comparing the two on random inputs. Arithmetic is cast to
+float64 explicitly, so the numbers are the same with the JIT and without it
+(``NUMBA_DISABLE_JIT=1``, which CI runs on the kernel tests).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def adc_accumulate(v, col_to_out, weight, vmin, lsb, top, acc):  # pragma: no co
         g = gm // m_n
         m = gm % m_n
         for c in range(c_n):
-            q = np.floor((v[g, m, c] - vmin) / lsb + 0.5)
+            # float64 explicitly: NumPy scalars (NUMBA_DISABLE_JIT=1) would stay float32
+            q = np.floor((np.float64(v[g, m, c]) - vmin) / lsb + 0.5)
             if q < 0.0:
                 q = 0.0
             elif q > top:
@@ -81,7 +84,8 @@ def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top,
         m = gm % m_n
         base = gm * c_n
         for c in range(c_n):
-            x = v[g, m, c] + np.sqrt(var[g, m, c]) * normal(key, base + c, table)
+            x = np.float64(v[g, m, c]) + np.sqrt(np.float64(var[g, m, c])) * np.float64(
+                normal(key, base + c, table))  # float64 with or without the JIT
             q = np.floor((x - vmin) / lsb + 0.5)
             if q < 0.0:
                 q = 0.0
