@@ -200,3 +200,16 @@ def test_signed_adc_reads_zero_as_zero(adc_bits):
         one = zero.copy()
         one[0, :, 0] = [1, -1, 2]
         np.testing.assert_array_equal(pm.run_int(one, True), 0.0)
+
+
+def test_twos_complement_equals_offset_exactly_when_cell_bits_divide_weight_bits():
+    """Two's complement over S·c bits with its sign bit flipped stores w + 2^(S·c − 1); the
+    offset scheme stores w + 2^(b − 1). Equal for 8-bit weights in 2-bit cells (S·c = 8),
+    different for 7-bit weights in 2-bit cells (S·c = 8 > 7)."""
+    from imcsim.functional.crossbar import encode
+
+    w_int = np.arange(-63, 64).reshape(1, -1, 1)
+    for bits, same in ((8, True), (7, False)):
+        lv = {s: encode(w_int, hw(weight_bits=bits, scheme=s))[0]
+              for s in (SignedScheme.OFFSET, SignedScheme.TWOS_COMPLEMENT)}
+        assert np.array_equal(lv[SignedScheme.OFFSET], lv[SignedScheme.TWOS_COMPLEMENT]) is same
