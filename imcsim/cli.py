@@ -247,6 +247,7 @@ def _accuracy(args: argparse.Namespace) -> int:
             raise ImcsimError(f"{option} {value}: must be ≥ 1")
     arch = config.load_arch(args.arch, args.overrides)
     _warn_meaningless_adc_bits(arch)
+    _warn_first_order_ir_drop(arch)
     samples = args.samples or (len(datasets.digits_split()[3]) if args.dataset == "digits" else 16)
     net = import_onnx(args.model)
     if net.batch_symbolic:
@@ -264,6 +265,16 @@ def _accuracy(args: argparse.Namespace) -> int:
     if args.json != "-":
         render_accuracy(report, _console(False))
     return 0
+
+
+def _warn_first_order_ir_drop(arch) -> None:  # type: ignore[no-untyped-def]
+    """The first-order IR-drop model ignores current sharing along the wires: say when that
+    matters (wire resistance · G_on · rows · cols ≳ 0.01)."""
+    n, a = arch.nonideal, arch.array
+    x = n.wire_resistance_ohm * a.g_on_s * a.rows * a.cols
+    if n.ir_drop_model.value == "first_order" and x > 0.01:
+        _warn(f"first-order IR drop is valid while wire_resistance_ohm · G_on · rows · cols ≪ 1 "
+              f"(here {x:.2g}): it underestimates the loss; set nonideal.ir_drop_model=circuit")
 
 
 def _warn_meaningless_adc_bits(arch) -> None:  # type: ignore[no-untyped-def]

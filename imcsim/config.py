@@ -48,6 +48,11 @@ class AdcModel(Enum):
     RAMP = "ramp"  # integrate-and-fire / single-slope counter: 2^B steps (NeuRRAM's neuron)
 
 
+class IrDropModel(Enum):
+    FIRST_ORDER = "first_order"  # each cell in series with its wire path (no current sharing)
+    CIRCUIT = "circuit"  # the array's resistive network solved exactly (scipy.sparse)
+
+
 class ReadoutStyle(Enum):
     PER_BIT = "per_bit"  # convert every input-bit cycle, shift-add the results digitally
     INTEGRATE = "integrate"  # integrate all input-bit cycles in analog, convert once per MVM
@@ -268,9 +273,18 @@ class NonIdeal:
     drift_time_s: float = _f("time t since programming at which the model runs", "s", gt=0,
                              le=1e12, default=1.0)
     drift_t0_s: float = _f("reference time t0 of the drift law", "s", gt=0, le=1e12, default=1.0)
-    wire_resistance_ohm: float = _f("wire resistance per cell pitch for IR drop (first-order: "
-                                    "each cell in series with its row+column path)", "Ω", ge=0,
-                                    le=1e15, default=0.0)
+    wire_resistance_ohm: float = _f("wire resistance per cell pitch (row and column wires), "
+                                    "for IR drop", "Ω", ge=0, le=1e15, default=0.0)
+    driver_resistance_ohm: float = _f("output resistance of a row driver, for IR drop", "Ω",
+                                      ge=0, le=1e15, default=0.0)
+    sense_resistance_ohm: float = _f("input resistance of a column's sense amplifier (virtual "
+                                     "ground), for IR drop", "Ω", ge=0, le=1e15, default=0.0)
+    ir_drop_model: IrDropModel = _f(
+        "first_order: each cell in series with its driver + row-wire + column-wire + sense "
+        "path, no current sharing — valid while wire_resistance_ohm · G_on · rows · cols ≪ 1 "
+        "(the CLI warns above 0.01); circuit: the array's whole resistive network solved "
+        "with a sparse LU per programmed array (exact; slower to program)", "",
+        default=IrDropModel.FIRST_ORDER)
 
 
 @dataclass(frozen=True, slots=True)

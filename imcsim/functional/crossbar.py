@@ -9,10 +9,11 @@ A weight matrix W (groups × K × N) is programmed once (:class:`ProgrammedMatri
    - twos_complement: the two's-complement code in slices; the top slice holds a signed
      digit d stored as level d + 2^(c−1), so the digital side subtracts 2^(S·c−1)·Σx;
 3. turned into conductances G = G_off + level·ΔG, ΔG = (G_on − G_off)/(2^c − 1) (a "0"
-   cell still conducts G_off), then programming noise, stuck-at faults, drift and a
-   first-order IR drop (each cell in series with the wire resistance of its row and column
-   path to driver and sense amplifier; sneak paths and current sharing are ignored) are
-   applied — each off unless configured;
+   cell still conducts G_off), then programming noise, stuck-at faults, drift and IR
+   drop are applied — each off unless configured. IR drop is first-order (each cell in
+   series with its driver, wire and sense path; current sharing ignored) or, with
+   ``ir_drop_model: circuit``, the exact effective conductances of every array's
+   resistive network (:mod:`imcsim.functional.circuit`);
 4. read through a reference column of ideal G_off cells subtracted in analog, so a column
    value is v = Σ_i x_i·(G_i − G_off)/ΔG: exactly Σ x·level when the devices are ideal.
 
@@ -47,8 +48,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from compiler.mapping import SignedScheme
-from imcsim.config import AdcRange, Arch, ReadoutStyle
+from imcsim.config import AdcRange, Arch, IrDropModel, ReadoutStyle
 from imcsim.functional import _kernels
+from imcsim.functional.circuit import effective_conductances
 
 _CHUNK = 1 << 18  # column values per chunk of input vectors: 1 MB per buffer
 _THREADS = max(1, min(8, os.cpu_count() or 1))
@@ -78,6 +80,9 @@ class HwParams:
     stuck_on: float = 0.0
     drift_factor: float = 1.0
     wire_r: float = 0.0
+    driver_r: float = 0.0
+    sense_r: float = 0.0
+    ir_circuit: bool = False  # solve the array's resistive network (else first-order)
     integrate: bool = False  # readout.style = integrate: one conversion per phase
     differential_sensing: bool = False  # G+ − G− sensed before the ADC
     two_phase_above_bits: int = 0  # integrate: two phases when the cycles exceed this
@@ -96,13 +101,18 @@ class HwParams:
             read_noise=n.read_noise, stuck_off=n.stuck_off_fraction,
             stuck_on=n.stuck_on_fraction,
             drift_factor=(n.drift_time_s / n.drift_t0_s) ** (-n.drift_nu),
-            wire_r=n.wire_resistance_ohm,
+            wire_r=n.wire_resistance_ohm, driver_r=n.driver_resistance_ohm,
+            sense_r=n.sense_resistance_ohm, ir_circuit=n.ir_drop_model is IrDropModel.CIRCUIT,
             integrate=arch.readout.style is ReadoutStyle.INTEGRATE,
             differential_sensing=arch.readout.differential,
             two_phase_above_bits=arch.readout.two_phase_above_bits,
             rows_per_read=arch.array.rows_per_read,
             combine_slices=arch.readout.combine_slices,
         )
+
+    @property
+    def ir_drop(self) -> bool:
+        return self.wire_r > 0 or self.driver_r > 0 or self.sense_r > 0
 
     @property
     def slices(self) -> int:
@@ -234,13 +244,26 @@ def _conductances(levels: np.ndarray, hw: HwParams, rng: np.random.Generator) ->
 
 
 def _ir_drop(g: np.ndarray, row0: int, hw: HwParams) -> np.ndarray:
-    """First-order IR drop: cell (i, j) of an array in series with (rows − i) column-wire and
-    (j + 1) row-wire segments of ``wire_r`` ohms (driver on the left, sense amp at the bottom)."""
-    rows = np.arange(g.shape[1]) + row0
-    i = (rows % hw.rows)[:, None]
-    j = (np.arange(g.shape[2]) % hw.cols)[None, :]
-    path = hw.wire_r * ((hw.rows - i) + (j + 1))
-    return 1.0 / (1.0 / np.maximum(g, 1e-30) + path[None, :, :])
+    """Effective conductances of a tile's cells (G, R_t, C) under IR drop; the tile's rows
+    start at matrix row ``row0`` and its columns are laid over arrays of ``hw.cols``.
+
+    - first order: cell (i, j) in series with the driver, (j + 1) row-wire and (rows − i)
+      column-wire segments and the sense amplifier (no current sharing);
+    - circuit: every array's network solved (:mod:`imcsim.functional.circuit`)."""
+    i_first = row0 % hw.rows
+    if not hw.ir_circuit:
+        i = (np.arange(g.shape[1]) + i_first)[:, None]
+        j = (np.arange(g.shape[2]) % hw.cols)[None, :]
+        path = hw.wire_r * ((hw.rows - i) + (j + 1)) + hw.driver_r + hw.sense_r
+        return 1.0 / (1.0 / np.maximum(g, 1e-30) + path[None, :, :])
+    out = np.empty_like(g)
+    rows_below = hw.rows - (i_first + g.shape[1] - 1)  # segments from the last row to the sense
+    for grp in range(g.shape[0]):
+        for c0 in range(0, g.shape[2], hw.cols):  # one physical array per block of columns
+            block = slice(c0, min(g.shape[2], c0 + hw.cols))
+            out[grp, :, block] = effective_conductances(g[grp, :, block], hw.wire_r,
+                                                        hw.driver_r, hw.sense_r, rows_below)
+    return out
 
 
 def adc_range(peak: float, signed: bool, bits: int) -> tuple[float, float]:
@@ -313,7 +336,7 @@ class ProgrammedMatrix:
         self.row_g = (hw.g_off + levels.mean(axis=2) * dg) / ((hw.g_on + hw.g_off) / 2)
         self.stats: ActivityStats | None = None  # set to record input activity
         ideal = (hw.prog_noise == 0 and hw.stuck_off == 0 and hw.stuck_on == 0
-                 and hw.drift_factor == 1.0 and hw.wire_r == 0)
+                 and hw.drift_factor == 1.0 and not hw.ir_drop)
         self.tiles: list[_Tile] = []
         for rows in self._row_groups():
             r0 = rows.start
@@ -322,7 +345,7 @@ class ProgrammedMatrix:
                 eff, q = lv.astype(np.float64), None
             else:
                 g = _conductances(lv, hw, rng)
-                if hw.wire_r > 0:
+                if hw.ir_drop:
                     g = _ir_drop(g, r0, hw)
                 eff = (g - hw.g_off) / dg
                 q = (g / dg) ** 2 if hw.read_noise > 0 else None
