@@ -89,3 +89,9 @@ def test_bad_input_is_one_line(tmp_path, argv, expect):
 def test_too_many_adc_bits_warn(capsys, tmp_path):
     _acc(tmp_path, str(TINY_CNN), "--samples", "2", "--set", "adc.model=sar", "--set", "adc.bits=16")
     assert "change nothing" in capsys.readouterr().err
+
+
+def test_first_order_ir_drop_out_of_range_warns(capsys, tmp_path):
+    """1 Ω per segment on rram_128: 1 · 10 µS · 128 · 128 = 0.16 ≫ 0.01."""
+    _acc(tmp_path, str(TINY_CNN), "--samples", "2", "--set", "nonideal.wire_resistance_ohm=1")
+    assert "ir_drop_model=circuit" in capsys.readouterr().err
