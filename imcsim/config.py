@@ -59,7 +59,8 @@ class ReadoutStyle(Enum):
 
 
 class AdcRange(Enum):
-    FULL_SCALE = "full_scale"  # the largest column value the array can produce
+    FULL_SCALE = "full_scale"  # every row the ADC reads at the top level: a fixed-range chip
+    WEIGHT_AWARE = "weight_aware"  # each column's programmed Σ|level|: known without data
     CALIBRATED = "calibrated"  # a percentile of column values seen on calibration data
 
 
@@ -161,8 +162,12 @@ class Adc:
     conversion_overhead_pj: float = _f("energy per conversion whatever the bits (sampling, "
                                        "reset), added to the model's", "pJ", ge=0, le=1e9,
                                        default=0.0)
-    range: AdcRange = _f("functional simulation: full_scale or calibrated (percentile of "
-                         "column values on the first batch)", "", default=AdcRange.FULL_SCALE)
+    range: AdcRange = _f("functional simulation: full_scale (every row the ADC reads at the "
+                         "top conductance and input: a fixed-range chip, whatever rows a layer "
+                         "uses), weight_aware (each column's programmed Σ|level|: known at "
+                         "programming time without data) or calibrated (a percentile of "
+                         "column values on the first batch, per group)", "",
+                         default=AdcRange.FULL_SCALE)
     percentile: float = _f("calibrated range: percentile of column values kept inside the range",
                            "%", gt=50, le=100, default=99.99)
     table_energy_pj: float = _f("table / ramp / linear: energy per conversion at table_bits "

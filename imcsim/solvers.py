@@ -115,8 +115,11 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
 
     def matvec(v: np.ndarray) -> np.ndarray:
         nonlocal calls
+        v = np.asarray(v).ravel()
+        if not np.all(np.isfinite(v)):  # a broken-down Krylov recurrence: let it surface
+            return np.full(n, np.nan)
         calls += 1
-        return hw(np.asarray(v).ravel())
+        return hw(v)
 
     op = spla.LinearOperator((n, n), matvec=matvec, dtype=np.float64)
     b_s = d * b
@@ -147,10 +150,11 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
             # Krylov recurrences on an inexact (noisy, quantised) operator lose orthogonality
             # and can diverge when run long: shorter inner solves keep each correction useful
             steps = max(4, steps // 2)
-        if spd:
-            z, _ = spla.cg(op, r_s, maxiter=steps, rtol=1e-12)
-        else:
-            z, _ = spla.gmres(op, r_s, restart=steps, maxiter=1, rtol=1e-12)
+        with np.errstate(divide="ignore", invalid="ignore"):  # breakdown is checked below
+            if spd:
+                z, _ = spla.cg(op, r_s, maxiter=steps, rtol=1e-12)
+            else:
+                z, _ = spla.gmres(op, r_s, restart=steps, maxiter=1, rtol=1e-12)
         if not np.all(np.isfinite(z)):  # CG on a noisy, not quite SPD operator can break down
             reason = "the inner Krylov solve broke down on the noisy operator"
             break

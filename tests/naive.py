@@ -25,8 +25,9 @@ def crossbar_int(pm, x_int: np.ndarray, signed: bool, cell_noise=None) -> np.nda
         for t in pm.tiles:
             digits = input_digits(x_int[g : g + 1, :, t.rows], hw, signed)
             for j, dj in enumerate(digits):
-                vmin, lsb = t.ranges[int(signed)][j]
+                vmins, lsbs = t.ranges[int(signed)][j]
                 for c in range(pm.col_weight.size):
+                    vmin, lsb = float(vmins[g, c]), float(lsbs[g, c])
                     column = t.levels[g, :, c].astype(np.float64)
                     for m in range(m_n):
                         cells = column.copy()

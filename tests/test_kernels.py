@@ -158,16 +158,18 @@ def test_adc_accumulate_kernels_equal_numpy(noisy):
     eps = _kernels.normals(key, g * m * c, _kernels.NORMAL_TABLE).reshape(g, m, c)
     col_to_out = rng.integers(0, n, c).astype(np.int64)
     weight = rng.choice([-4.0, 1.0, 2.0, 8.0], c)
+    vmin = rng.uniform(-60.0, -40.0, (g, c))  # one ADC range per (group, column)
+    lsb = rng.uniform(2.0, 4.0, (g, c))
     acc = np.zeros((g, m, n))
     x = v.astype(np.float64)
     if noisy:
         _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE, col_to_out, weight,
-                                      -50.0, 3.0, 31.0, acc)
-        x = (v + np.sqrt(var) * eps).astype(np.float64)
+                                      vmin, lsb, 31.0, acc)
+        x = v.astype(np.float64) + np.sqrt(var.astype(np.float64)) * eps.astype(np.float64)
     else:
-        _kernels.adc_accumulate(v, col_to_out, weight, -50.0, 3.0, 31.0, acc)
+        _kernels.adc_accumulate(v, col_to_out, weight, vmin, lsb, 31.0, acc)
     expected = np.zeros_like(acc)
-    q = adc(x, -50.0, 3.0, 31.0)
+    q = adc(x, vmin[:, None, :], lsb[:, None, :], 31.0)
     for col in range(c):
         expected[:, :, col_to_out[col]] += weight[col] * q[:, :, col]
     np.testing.assert_allclose(acc, expected, rtol=1e-6, atol=1e-4)
@@ -213,3 +215,24 @@ def test_twos_complement_equals_offset_exactly_when_cell_bits_divide_weight_bits
         lv = {s: encode(w_int, hw(weight_bits=bits, scheme=s))[0]
               for s in (SignedScheme.OFFSET, SignedScheme.TWOS_COMPLEMENT)}
         assert np.array_equal(lv[SignedScheme.OFFSET], lv[SignedScheme.TWOS_COMPLEMENT]) is same
+
+
+def test_full_scale_is_the_arrays_rows_whatever_the_layer_uses():
+    """A 9-row matrix on 64-row arrays of 2-bit cells, 1-bit DAC, 6-bit ADC, unsigned: the
+    fixed range covers 64 · 1 · 3 = 192, step 192 / 63 — not the 9 rows' 27."""
+    pm = ProgrammedMatrix(np.ones((1, 9, 2)), hw(adc_bits=6, rows=64), np.random.default_rng(0))
+    vmin, lsb = pm.tiles[0].ranges[0][0]
+    np.testing.assert_allclose(lsb, 192 / 63)
+    np.testing.assert_array_equal(vmin, 0.0)
+
+
+def test_weight_aware_ranges_follow_each_columns_programmed_levels():
+    """2-bit weights in 2-bit cells with an offset of 2: column 0 = (1, 1, 1) is stored as
+    levels (3, 3, 3), column 1 = (−1, −1, 0) as (1, 1, 2). A 1-bit input can give at most
+    Σ levels: 9 and 4; a 3-bit ADC (codes 0…7) steps 9/7 and max(1, 4/7) = 1."""
+    w = np.array([[[1.0, -1.0], [1.0, -1.0], [1.0, 0.0]]])
+    p = hw(adc_bits=3, rows=8, weight_bits=2, cell_bits=2, scheme=SignedScheme.OFFSET,
+           adc_range=AdcRange.WEIGHT_AWARE)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    _, lsb = pm.tiles[0].ranges[0][0]
+    np.testing.assert_allclose(lsb, [[9 / 7, 1.0]])

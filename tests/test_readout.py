@@ -158,8 +158,8 @@ def test_ideal_readouts_are_bit_exact_with_enough_adc_bits(integrate, differenti
 def _twin(pm: ProgrammedMatrix, x_int: np.ndarray, p: HwParams) -> np.ndarray:
     """Integrate + differential sensing written out: per row tile the column value is
     x_int · (levels⁺ − levels⁻) (the pulses of cycle j are 2^j, so the sum over cycles is
-    the integer input itself), quantised once on the full-scale symmetric range
-    rows · (2^c − 1) · (2^b − 1), then shifted by the slice weight."""
+    the integer input itself), quantised once on the full-scale symmetric range of the
+    array's rows: rows · (2^c − 1) · (2^b − 1), then shifted by the slice weight."""
     levels, col_weight, _ = encode(pm.w_int, p)
     n, s_n = pm.n, p.slices
     top = (1 << p.adc_bits) - 1
@@ -168,7 +168,7 @@ def _twin(pm: ProgrammedMatrix, x_int: np.ndarray, p: HwParams) -> np.ndarray:
         lv = levels[:, r0:r0 + p.rows].reshape(1, -1, s_n, 2, n)
         diff = (lv[:, :, :, 0, :] - lv[:, :, :, 1, :]).astype(np.float64)
         rows = diff.shape[1]
-        vmin, lsb = adc_range(rows * 3 * 63, True, p.adc_bits)
+        vmin, lsb = adc_range(p.rows * 3 * 63, True, p.adc_bits)  # the array's rows
         for s in range(s_n):
             v = x_int[:, :, r0:r0 + rows] @ diff[:, :, s, :]
             q = np.clip(np.floor((v - vmin) / lsb + 0.5), 0, top)

@@ -177,3 +177,19 @@ def test_bcsstk25_block_beats_matrix_slice():
     block = map_matrix(a, sparse_spec(arch), "block")
     sliced = map_matrix(a, sparse_spec(arch), "matrix-slice")
     assert a.nnz == 252_241 and block.arrays < sliced.arrays
+
+
+@pytest.mark.parametrize("adc_range", ["full_scale", "weight_aware", "calibrated"])
+def test_one_dense_row_does_not_change_the_other_rows_results(adc_range):
+    """Each block's ADC range is its own (or the array's): adding a dense row to a
+    tridiagonal matrix leaves every other row's simulated CSR product unchanged."""
+    n = 60
+    tri = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(n, n), format="lil")
+    dense = tri.copy()
+    dense[n // 2, :] = np.linspace(1.0, 2.0, n)
+    arch = load_arch("rram_128", [f"adc.range={adc_range}"])
+    x = np.random.default_rng(3).standard_normal(n)
+    ys = [HardwareSpMV(sp.csr_matrix(a), map_matrix(sp.csr_matrix(a), sparse_spec(arch), "csr"),
+                       arch, seed=0)(x) for a in (tri, dense)]
+    keep = np.arange(n) != n // 2
+    np.testing.assert_array_equal(ys[0][keep], ys[1][keep])

@@ -24,7 +24,8 @@ def adc_accumulate(v, col_to_out, weight, vmin, lsb, top, acc):  # pragma: no co
     v:          (G, M, C) float32 column values (one matmul over all slices and signs)
     col_to_out: (C,) int64 output column of each physical column
     weight:     (C,) float64 shift-add weight of each column (±2^(slice·cell_bits) · 2^(cycle·dac_bits))
-    vmin, lsb:  ADC range start and step, in column-value units; codes 0 … top
+    vmin, lsb:  (G, C) float64 ADC range start and step of each column, in column-value
+                units; codes 0 … top
     acc:        (G, M, N) float64 accumulator (partial sums of all tiles, cycles and slices)
     """
     g_n, m_n, c_n = v.shape
@@ -33,12 +34,12 @@ def adc_accumulate(v, col_to_out, weight, vmin, lsb, top, acc):  # pragma: no co
         m = gm % m_n
         for c in range(c_n):
             # float64 explicitly: NumPy scalars (NUMBA_DISABLE_JIT=1) would stay float32
-            q = np.floor((np.float64(v[g, m, c]) - vmin) / lsb + 0.5)
+            q = np.floor((np.float64(v[g, m, c]) - vmin[g, c]) / lsb[g, c] + 0.5)
             if q < 0.0:
                 q = 0.0
             elif q > top:
                 q = top
-            acc[g, m, col_to_out[c]] += weight[c] * (vmin + q * lsb)
+            acc[g, m, col_to_out[c]] += weight[c] * (vmin[g, c] + q * lsb[g, c])
 
 
 @njit(inline="always")
@@ -86,9 +87,9 @@ def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top,
         for c in range(c_n):
             x = np.float64(v[g, m, c]) + np.sqrt(np.float64(var[g, m, c])) * np.float64(
                 normal(key, base + c, table))  # float64 with or without the JIT
-            q = np.floor((x - vmin) / lsb + 0.5)
+            q = np.floor((x - vmin[g, c]) / lsb[g, c] + 0.5)
             if q < 0.0:
                 q = 0.0
             elif q > top:
                 q = top
-            acc[g, m, col_to_out[c]] += weight[c] * (vmin + q * lsb)
+            acc[g, m, col_to_out[c]] += weight[c] * (vmin[g, c] + q * lsb[g, c])

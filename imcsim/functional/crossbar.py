@@ -281,6 +281,14 @@ def adc_range(peak: float, signed: bool, bits: int) -> tuple[float, float]:
     return -((top - 1) // 2) * lsb, lsb
 
 
+def adc_ranges(peak: np.ndarray, signed: bool, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`adc_range` for an array of peaks (one ADC range per column): (vmin, lsb)."""
+    flat = [adc_range(float(p), signed, bits) for p in np.ravel(peak)]
+    vmin = np.array([f[0] for f in flat], dtype=np.float64).reshape(np.shape(peak))
+    lsb = np.array([f[1] for f in flat], dtype=np.float64).reshape(np.shape(peak))
+    return vmin, lsb
+
+
 def noise_stream(key: int, *position: int) -> np.uint64:
     """A 64-bit key for one (chunk, tile, cycle) block of read-noise draws."""
     seq = np.random.SeedSequence([key % 2**63, *position])
@@ -310,7 +318,8 @@ class _Tile:
     rows: slice
     levels: np.ndarray  # (G, R_t, C) float32: (G − G_off)/ΔG
     q: np.ndarray | None  # (G, R_t, C) float32: (G/ΔG)², for read noise
-    ranges: list[list[tuple[float, float]]]  # [signed][conversion slot]: (vmin, lsb)
+    # [signed][conversion slot]: (vmin, lsb), each (G, C): one ADC range per column
+    ranges: list[list[tuple[np.ndarray, np.ndarray]]]
 
 
 class ProgrammedMatrix:
@@ -354,7 +363,7 @@ class ProgrammedMatrix:
                 q = None if q is None else q @ self.sense**2  # independent draws add
             self.tiles.append(_Tile(rows, np.ascontiguousarray(eff, dtype=np.float32),
                                     None if q is None else q.astype(np.float32),
-                                    self._full_scale(rows.stop - rows.start)))
+                                    self._initial_ranges(eff)))
 
     def _row_groups(self) -> list[slice]:
         """Rows read (and converted) together: each array's rows, in groups of
@@ -393,32 +402,43 @@ class ProgrammedMatrix:
         """Signed inputs, or sensed pair differences, need a range around zero."""
         return signed or self.pairs
 
-    def _full_scale(self, rows: int) -> list[list[tuple[float, float]]]:
-        """(vmin, lsb) per conversion slot (input cycle, or integration phase), for unsigned
-        (index 0) and signed (index 1) inputs.
+    def _initial_ranges(self, eff: np.ndarray) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+        """ADC ranges before any calibration: per conversion slot (input cycle, or
+        integration phase), for unsigned (index 0) and signed (index 1) inputs, per (group,
+        column). The largest value one unit of input (a digit of 2^d − 1 on every row, times
+        Σ_k 2^(k·d) pulses over an integrated phase) can produce on a column:
 
-        The largest column value is rows · (2^d − 1) · L per cycle, with L = 2^c − 1 for
-        one cell (or a pair) and 2^(S·c) − 1 for combined slices, times Σ_k 2^(k·d) over a
-        phase's cycles when they are integrated."""
-        d, b = self.hw.dac_bits, self.hw.adc_bits
-        combined = self.hw.combine_slices and self.hw.slices > 1
-        top_level = (1 << (self.hw.slices * self.hw.cell_bits if combined
-                           else self.hw.cell_bits)) - 1
-        ranges: list[list[tuple[float, float]]] = []
+        - ``full_scale`` (and ``calibrated``, until it is calibrated): every row the ADC
+          reads — the array's rows, or ``rows_per_read`` — at the top level L (2^c − 1 for a
+          cell or a pair, 2^(S·c) − 1 for combined slices): the fixed range of a chip that
+          knows nothing of its weights or data, whatever rows a layer uses;
+        - ``weight_aware``: the column's own Σ_i |level_i| of the programmed cells — what a
+          chip can compute at programming time, without data."""
+        hw = self.hw
+        d, b = hw.dac_bits, hw.adc_bits
+        g_n, _, c_n = eff.shape
+        if hw.adc_range is AdcRange.WEIGHT_AWARE:
+            unit = np.maximum(np.abs(eff).sum(axis=1), 1.0)  # (G, C)
+        else:
+            combined = hw.combine_slices and hw.slices > 1
+            top_level = (1 << (hw.slices * hw.cell_bits if combined else hw.cell_bits)) - 1
+            unit = np.full((g_n, c_n), float((hw.rows_per_read or hw.rows) * top_level))
+        ranges: list[list[tuple[np.ndarray, np.ndarray]]] = []
         for signed in (False, True):
             slots = []
-            for size in self.hw.phase_sizes(signed):
+            for size in hw.phase_sizes(signed):
                 pulses = sum(1 << (k * d) for k in range(size))
-                peak = rows * ((1 << d) - 1) * top_level * pulses
-                slots.append(adc_range(peak, self._symmetric(signed), b))
+                slots.append(adc_ranges(unit * ((1 << d) - 1) * pulses,
+                                        self._symmetric(signed), b))
             ranges.append(slots)
         return ranges
 
     def calibrate(self, x: np.ndarray, x_scale: float, signed: bool) -> None:
         """Set each tile's ADC ranges to percentiles of the column values of inputs ``x``.
 
-        Each cycle's range is [0, P] for unsigned inputs and [−P, P] for signed ones (bipolar
-        pulses), with P the ``percentile`` of the cycle's |column values|."""
+        Each slot's range is [0, P] for unsigned inputs and [−P, P] for signed ones (bipolar
+        pulses), with P the ``percentile`` of the slot's |column values| — one P per group
+        (a sparse matrix's block, a grouped conv's group), never shared across groups."""
         p = self.hw.percentile
         x_int = quantize_inputs(x, x_scale, self.hw.input_bits, signed)
         rng = np.random.default_rng(0)
@@ -430,11 +450,11 @@ class ProgrammedMatrix:
                 x_t = x_t[:, idx, :]
             for j, v in enumerate(self._slot_values(input_digits(x_t, self.hw, signed), t,
                                                     signed)):
-                values = np.abs(v).ravel()
-                if values.size > _CALIBRATION_VALUES:  # an even, fixed subsample suffices
-                    values = values[:: values.size // _CALIBRATION_VALUES]
-                hi = max(1.0, float(np.percentile(values, p)))
-                t.ranges[int(signed)][j] = adc_range(hi, sym, self.hw.adc_bits)
+                per_group = np.abs(v).reshape(v.shape[0], -1)
+                step = max(1, per_group.size // _CALIBRATION_VALUES)  # even, fixed subsample
+                hi = np.maximum(1.0, np.percentile(per_group[:, ::step], p, axis=1))  # (G,)
+                peak = np.broadcast_to(hi[:, None], (v.shape[0], v.shape[2]))
+                t.ranges[int(signed)][j] = adc_ranges(peak, sym, self.hw.adc_bits)
 
     def _slot_values(self, digits: list[np.ndarray], t: _Tile,
                      signed: bool) -> list[np.ndarray]:
