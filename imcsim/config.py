@@ -53,6 +53,11 @@ class IrDropModel(Enum):
     CIRCUIT = "circuit"  # the array's resistive network solved exactly (scipy.sparse)
 
 
+class Reference(Enum):
+    IDEAL = "ideal"  # the subtracted G_off reference never changes
+    PROGRAMMED = "programmed"  # reference cells are programmed like the array: noise, drift
+
+
 class ReadoutStyle(Enum):
     PER_BIT = "per_bit"  # convert every input-bit cycle, shift-add the results digitally
     INTEGRATE = "integrate"  # integrate all input-bit cycles in analog, convert once per MVM
@@ -284,6 +289,19 @@ class NonIdeal:
                                       ge=0, le=1e15, default=0.0)
     sense_resistance_ohm: float = _f("input resistance of a column's sense amplifier (virtual "
                                      "ground), for IR drop", "Ω", ge=0, le=1e15, default=0.0)
+    adc_noise_lsb: float = _f("input-referred noise σ of every ADC conversion", "LSB", ge=0,
+                              le=1e3, default=0.0)
+    adc_offset_lsb: float = _f("σ of each ADC's offset, drawn once per chip from the seed",
+                               "LSB", ge=0, le=1e3, default=0.0)
+    adc_gain_error: float = _f("σ of each ADC's relative gain error, drawn once per chip", "",
+                               ge=0, le=1, default=0.0)
+    adc_inl_lsb: float = _f("integral nonlinearity: a bow of this many LSB at mid-scale, "
+                            "inl·4u(1 − u) at relative input u, 0 at both ends", "LSB",
+                            ge=0, le=1e3, default=0.0)
+    reference: Reference = _f(
+        "the G_off reference column subtracted from every column: programmed (real cells, one "
+        "per row: they get programming noise and drift with the array) or ideal", "",
+        default=Reference.PROGRAMMED)
     ir_drop_model: IrDropModel = _f(
         "first_order: each cell in series with its driver + row-wire + column-wire + sense "
         "path, no current sharing — valid while wire_resistance_ohm · G_on · rows · cols ≪ 1 "

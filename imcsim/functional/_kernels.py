@@ -76,9 +76,17 @@ def normals(key, n, table):  # pragma: no cover - jitted
 
 
 @njit(**JIT)
-def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top, acc):  # pragma: no cover
-    """As :func:`adc_accumulate`, after adding read noise N(0, var): the draw for column
-    value (g, m, c) is ``normal(key, (g·M + m)·C + c, table)``."""
+def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top, gain,
+                         offset, adc_sigma, adc_key, inl, acc):  # pragma: no cover
+    """As :func:`adc_accumulate`, with read noise and a non-ideal converter:
+
+    1. read noise N(0, var) is added: the draw for column value (g, m, c) is
+       ``normal(key, (g·M + m)·C + c, table)`` (``var`` may be all zeros);
+    2. the converter sees x·gain[g, c] + (offset[g, c] + adc_sigma·n)·lsb — a gain error and
+       an offset of its own, fixed per ADC, and input-referred noise of ``adc_sigma`` LSB
+       with n = ``normal(adc_key, same index)``;
+    3. integral nonlinearity bows the transfer by inl·4u(1 − u) LSB at the relative input
+       position u ∈ [0, 1] of the range (0 at both ends, ``inl`` at mid-scale)."""
     g_n, m_n, c_n = v.shape
     for gm in prange(g_n * m_n):
         g = gm // m_n
@@ -87,7 +95,13 @@ def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top,
         for c in range(c_n):
             x = np.float64(v[g, m, c]) + np.sqrt(np.float64(var[g, m, c])) * np.float64(
                 normal(key, base + c, table))  # float64 with or without the JIT
-            q = np.floor((x - vmin[g, c]) / lsb[g, c] + 0.5)
+            step = lsb[g, c]
+            x = x * gain[g, c] + (offset[g, c] + adc_sigma * np.float64(
+                normal(adc_key, base + c, table))) * step
+            u = (x - vmin[g, c]) / (step * top)
+            if u > 0.0 and u < 1.0:
+                x += inl * 4.0 * u * (1.0 - u) * step
+            q = np.floor((x - vmin[g, c]) / step + 0.5)
             if q < 0.0:
                 q = 0.0
             elif q > top:

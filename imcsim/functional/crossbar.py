@@ -14,8 +14,10 @@ A weight matrix W (groups × K × N) is programmed once (:class:`ProgrammedMatri
    series with its driver, wire and sense path; current sharing ignored) or, with
    ``ir_drop_model: circuit``, the exact effective conductances of every array's
    resistive network (:mod:`imcsim.functional.circuit`);
-4. read through a reference column of ideal G_off cells subtracted in analog, so a column
-   value is v = Σ_i x_i·(G_i − G_off)/ΔG: exactly Σ x·level when the devices are ideal.
+4. read through a reference column of G_off cells subtracted in analog, so a column value
+   is v = Σ_i x_i·(G_i − G_ref,i)/ΔG: exactly Σ x·level when the devices are ideal. The
+   reference cells are programmed like the array (``nonideal.reference: programmed``, the
+   default: programming noise and drift, no stuck-at faults or IR drop) or ideal G_off.
 
 Each input vector is quantised to ``input_bits`` (unsigned after a ReLU, else sign and
 magnitude, the magnitude's digits driven as bipolar pulses) and applied ``dac_bits`` per
@@ -48,7 +50,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from compiler.mapping import SignedScheme
-from imcsim.config import AdcRange, Arch, IrDropModel, ReadoutStyle
+from imcsim.config import AdcRange, Arch, IrDropModel, ReadoutStyle, Reference
 from imcsim.functional import _kernels
 from imcsim.functional.circuit import effective_conductances
 
@@ -83,6 +85,12 @@ class HwParams:
     driver_r: float = 0.0
     sense_r: float = 0.0
     ir_circuit: bool = False  # solve the array's resistive network (else first-order)
+    reference_programmed: bool = False  # the G_off reference cells get noise and drift
+    adc_noise_lsb: float = 0.0  # input-referred noise σ of every conversion (LSB)
+    adc_offset_lsb: float = 0.0  # σ of each ADC's offset, drawn once (LSB)
+    adc_gain_error: float = 0.0  # σ of each ADC's relative gain error, drawn once
+    adc_inl_lsb: float = 0.0  # peak integral nonlinearity, a bow at mid-scale (LSB)
+    adc_share: int = 1  # consecutive sensed columns converted by one ADC
     integrate: bool = False  # readout.style = integrate: one conversion per phase
     differential_sensing: bool = False  # G+ − G− sensed before the ADC
     two_phase_above_bits: int = 0  # integrate: two phases when the cycles exceed this
@@ -103,6 +111,12 @@ class HwParams:
             drift_factor=(n.drift_time_s / n.drift_t0_s) ** (-n.drift_nu),
             wire_r=n.wire_resistance_ohm, driver_r=n.driver_resistance_ohm,
             sense_r=n.sense_resistance_ohm, ir_circuit=n.ir_drop_model is IrDropModel.CIRCUIT,
+            reference_programmed=n.reference is Reference.PROGRAMMED,
+            adc_noise_lsb=n.adc_noise_lsb, adc_offset_lsb=n.adc_offset_lsb,
+            adc_gain_error=n.adc_gain_error, adc_inl_lsb=n.adc_inl_lsb,
+            adc_share=max(1, arch.adc.cols_per_adc * arch.array_spec().sensed_per_weight
+                          // (arch.array_spec().slices
+                              * arch.array_spec().scheme.columns_per_weight)),
             integrate=arch.readout.style is ReadoutStyle.INTEGRATE,
             differential_sensing=arch.readout.differential,
             two_phase_above_bits=arch.readout.two_phase_above_bits,
@@ -228,13 +242,14 @@ def input_scale(x: np.ndarray, bits: int, signed: bool) -> float:
 # ---------------------------------------------------------------- programming
 
 
-def _conductances(levels: np.ndarray, hw: HwParams, rng: np.random.Generator) -> np.ndarray:
+def _conductances(levels: np.ndarray, hw: HwParams, rng: np.random.Generator,
+                  stuck: bool = True) -> np.ndarray:
     dg = (hw.g_on - hw.g_off) / ((1 << hw.cell_bits) - 1)
     g = (hw.g_off + levels * dg).astype(np.float64)
     if hw.prog_noise > 0:
         sigma = hw.prog_noise * (g if hw.prog_state_dependent else hw.g_on)
         g = np.maximum(g + sigma * rng.standard_normal(g.shape), 0.0)
-    if hw.stuck_off > 0 or hw.stuck_on > 0:
+    if stuck and (hw.stuck_off > 0 or hw.stuck_on > 0):
         u = rng.random(g.shape)
         g = np.where(u < hw.stuck_off, hw.g_off, g)
         g = np.where((u >= hw.stuck_off) & (u < hw.stuck_off + hw.stuck_on), hw.g_on, g)
@@ -320,6 +335,8 @@ class _Tile:
     q: np.ndarray | None  # (G, R_t, C) float32: (G/ΔG)², for read noise
     # [signed][conversion slot]: (vmin, lsb), each (G, C): one ADC range per column
     ranges: list[list[tuple[np.ndarray, np.ndarray]]]
+    adc_gain: np.ndarray | None = None  # (G, C) 1 + gain error of each column's ADC
+    adc_offset: np.ndarray | None = None  # (G, C) offset of each column's ADC, in LSB
 
 
 class ProgrammedMatrix:
@@ -346,6 +363,10 @@ class ProgrammedMatrix:
         self.stats: ActivityStats | None = None  # set to record input activity
         ideal = (hw.prog_noise == 0 and hw.stuck_off == 0 and hw.stuck_on == 0
                  and hw.drift_factor == 1.0 and not hw.ir_drop)
+        # the reference column (one G_off cell per row), subtracted in analog from every column
+        g_ref = np.full((self.groups, self.k, 1), hw.g_off)
+        if hw.reference_programmed and not ideal:
+            g_ref = _conductances(np.zeros((self.groups, self.k, 1)), hw, rng, stuck=False)
         self.tiles: list[_Tile] = []
         for rows in self._row_groups():
             r0 = rows.start
@@ -356,14 +377,28 @@ class ProgrammedMatrix:
                 g = _conductances(lv, hw, rng)
                 if hw.ir_drop:
                     g = _ir_drop(g, r0, hw)
-                eff = (g - hw.g_off) / dg
+                eff = (g - g_ref[:, rows, :]) / dg
                 q = (g / dg) ** 2 if hw.read_noise > 0 else None
             if self.sense is not None:  # columns combined in analog before the ADC
                 eff = eff @ self.sense
                 q = None if q is None else q @ self.sense**2  # independent draws add
+            gain, offset = self._adc_errors(eff.shape[0], eff.shape[2], rng)
             self.tiles.append(_Tile(rows, np.ascontiguousarray(eff, dtype=np.float32),
                                     None if q is None else q.astype(np.float32),
-                                    self._initial_ranges(eff)))
+                                    self._initial_ranges(eff), gain, offset))
+
+    def _adc_errors(self, g_n: int, c_n: int, rng: np.random.Generator
+                    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Gain (1 + ε) and offset (LSB) of every column's ADC, drawn once when programmed:
+        columns converted by one ADC (``adc_share`` neighbours) share its errors."""
+        hw = self.hw
+        if not (hw.adc_gain_error or hw.adc_offset_lsb or hw.adc_noise_lsb or hw.adc_inl_lsb):
+            return None, None
+        adcs = -(-c_n // hw.adc_share)
+        which = np.arange(c_n) // hw.adc_share
+        gain = 1.0 + hw.adc_gain_error * rng.standard_normal((g_n, adcs))
+        offset = hw.adc_offset_lsb * rng.standard_normal((g_n, adcs))
+        return np.ascontiguousarray(gain[:, which]), np.ascontiguousarray(offset[:, which])
 
     def _row_groups(self) -> list[slice]:
         """Rows read (and converted) together: each array's rows, in groups of
@@ -529,17 +564,13 @@ class ProgrammedMatrix:
                 self._integrate_chunk(digits, t, ti, signed, noise_key, m0, top, out)
                 continue
             for j, dj in enumerate(digits):
-                vmin, lsb = t.ranges[int(signed)][j]
-                weight = self.col_weight * float(1 << (j * d))
                 v = np.matmul(dj, t.levels)
+                var = None
                 if self.hw.read_noise > 0:
                     assert t.q is not None
                     var = np.matmul(dj * dj, t.q) * np.float32(self.hw.read_noise**2)
-                    key = noise_stream(noise_key, m0, ti, j)
-                    _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE,
-                                                  self.col_to_out, weight, vmin, lsb, top, out)
-                else:
-                    _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top, out)
+                self._convert(v, var, t, ti, signed, j, self.col_weight * float(1 << (j * d)),
+                              noise_key, m0, top, out)
 
     def _integrate_chunk(self, digits: list[np.ndarray], t: _Tile, ti: int, signed: bool,
                          noise_key: int, m0: int, top: float, out: np.ndarray) -> None:
@@ -556,13 +587,28 @@ class ProgrammedMatrix:
                 if var is not None:
                     assert t.q is not None  # each of the 2^(k·d) unit pulses draws its own noise
                     var += w * np.matmul(dj * dj, t.q)
-            vmin, lsb = t.ranges[int(signed)][phase]
-            weight = self.col_weight * float(1 << (j0 * d))
             if var is not None:
                 var *= self.hw.read_noise**2
-                key = noise_stream(noise_key, m0, ti, phase)
-                _kernels.adc_accumulate_noisy(v, var, key, _kernels.NORMAL_TABLE,
-                                              self.col_to_out, weight, vmin, lsb, top, out)
-            else:
-                _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top, out)
+            self._convert(v, var, t, ti, signed, phase, self.col_weight * float(1 << (j0 * d)),
+                          noise_key, m0, top, out)
             j0 += size
+
+    def _convert(self, v: np.ndarray, var: np.ndarray | None, t: _Tile, ti: int, signed: bool,
+                 slot: int, weight: np.ndarray, noise_key: int, m0: int, top: float,
+                 out: np.ndarray) -> None:
+        """Digitise one slot's column values ``v`` (read-noise variance ``var`` or None) and
+        shift-add them into ``out``: the ideal kernel, or the one with read noise and the
+        converter's own noise, offset, gain error and nonlinearity."""
+        vmin, lsb = t.ranges[int(signed)][slot]
+        hw = self.hw
+        if var is None and t.adc_gain is None:
+            _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top, out)
+            return
+        if var is None:
+            var = np.zeros(v.shape, dtype=np.float32)
+        gain = t.adc_gain if t.adc_gain is not None else np.ones_like(vmin)
+        offset = t.adc_offset if t.adc_offset is not None else np.zeros_like(vmin)
+        _kernels.adc_accumulate_noisy(
+            v, var, noise_stream(noise_key, m0, ti, slot), _kernels.NORMAL_TABLE,
+            self.col_to_out, weight, vmin, lsb, top, gain, offset, hw.adc_noise_lsb,
+            noise_stream(noise_key, m0, ti, slot, 1), hw.adc_inl_lsb, out)
