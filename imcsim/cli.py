@@ -88,10 +88,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sol = command("solve", "solve A·x = b with analog crossbars", "matrix",
                   "square matrix (.mtx, .npz, .npy)")
-    sol.add_argument("--method", default="refine", metavar="refine|one-step|bitslice",
-                     help="mixed-precision refinement (default), the one-step feedback "
-                     "circuit, or the SpMV error against the number of bit slices")
-    sol.add_argument("--tol", type=float, default=1e-6, help="refine: target ‖b − Ax‖/‖b‖")
+    sol.add_argument("--method", default="refine", metavar="refine|gmres-ir|one-step|bitslice",
+                     help="mixed-precision refinement (default), GMRES-based refinement with "
+                     "the analog solve as preconditioner, the one-step feedback circuit, or "
+                     "the SpMV error against the number of bit slices")
+    sol.add_argument("--tol", type=float, default=1e-6,
+                     help="converged when ‖b − Ax‖/‖b‖ ≤ this (default 1e-6)")
     sol.add_argument("--max-iter", type=int, default=100, help="refine: outer steps at most")
     sol.add_argument("--inner", type=int, default=20, help="refine: Krylov steps per outer step")
     sol.add_argument("--no-scaling", action="store_true", help="no Jacobi scaling of A")
@@ -103,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     pr = command("pagerank", "PageRank of a graph on the one-step analog circuit", "matrix",
                  "adjacency matrix (A[i, j] ≠ 0: edge i → j)")
     pr.add_argument("--damping", type=float, default=0.85, help="damping factor d (default 0.85)")
+    pr.add_argument("--tol", type=float, default=1e-6,
+                    help="converged when the PageRank residual ‖x − G·x‖₁ ≤ this (default 1e-6)")
     pr.add_argument("--x-out", metavar="FILE.npy", help="write the PageRank vector")
     pr.add_argument("--seed", type=int, default=0, help="seed of every device draw")
 
@@ -332,11 +336,14 @@ def _solve(args: argparse.Namespace) -> int:
     if args.command == "pagerank":
         if not 0 < args.damping < 1:
             raise ImcsimError(f"--damping {args.damping}: must be in (0, 1)")
-        result = solvers.pagerank(a, arch, damping=args.damping, seed=args.seed)
+        if not 0 < args.tol < 1:
+            raise ImcsimError(f"--tol {args.tol}: must be in (0, 1)")
+        result = solvers.pagerank(a, arch, damping=args.damping, seed=args.seed, tol=args.tol)
         rhs_note = "PageRank: (I − d·P)·x = (1 − d)/n·1"
     else:
-        if args.method not in ("refine", "one-step", "bitslice"):
-            raise ImcsimError(f"--method {args.method}: choose refine, one-step or bitslice")
+        if args.method not in ("refine", "gmres-ir", "one-step", "bitslice"):
+            raise ImcsimError(f"--method {args.method}: choose refine, gmres-ir, one-step or "
+                              "bitslice")
         for option, value in (("--max-iter", args.max_iter), ("--inner", args.inner),
                               ("--slices", args.slices)):
             if value < 1:
@@ -353,8 +360,13 @@ def _solve(args: argparse.Namespace) -> int:
         if args.method == "refine":
             result = solvers.refine(a, b, arch, tol=args.tol, max_iter=args.max_iter,
                                     inner=args.inner, seed=args.seed, scale=not args.no_scaling)
+        elif args.method == "gmres-ir":
+            result = solvers.gmres_ir(a, b, arch, tol=args.tol, max_iter=args.max_iter,
+                                      inner=args.inner, seed=args.seed,
+                                      scale=not args.no_scaling)
         else:
-            result = solvers.one_step(a, b, arch, seed=args.seed, scale=not args.no_scaling)
+            result = solvers.one_step(a, b, arch, seed=args.seed, scale=not args.no_scaling,
+                                      tol=args.tol)
     report = {
         "matrix": {"name": _stem(args.matrix), "rows": a.shape[0], "nnz": int(a.nnz)},
         "arch": {"name": arch.name, "source": arch.source, "cell_bits": arch.array.cell_bits,

@@ -11,6 +11,12 @@
   arrays' few bits. Stops at ‖r‖/‖b‖ ≤ tol, after ``max_iter`` outer steps, or when the
   residual stops falling — and then says why (condition number against the analog MVM
   error).
+- :func:`gmres_ir` — GMRES-based iterative refinement in the manner of Carson & Higham
+  (SIAM J. Sci. Comput. 2018): a digital, float64 flexible GMRES on A whose preconditioner
+  is the inexact analog solve — ``inner`` Krylov steps on the crossbars, as in
+  :func:`refine` — so the digital Krylov space corrects what the analog solve gets wrong
+  and ill-conditioned systems still reach a small residual. Analog MVMs and digital SpMVs
+  are counted and priced separately.
 - :func:`slice_sweep` — bit-slice precision extension (Zidan et al., Nature Electronics
   2018): SpMV error against the number of slices of low-precision cells.
 - :func:`one_step` — the analog feedback solver (Sun et al., PNAS 2019; 2020): a crossbar
@@ -172,19 +178,175 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
         converged = True
     if not converged:
         kappa = condition_number(a_s)
-        mvm_err = _mvm_error(a_s, hw, seed)
-        reason = (f"{reason}: κ(scaled A) ≈ {kappa:.3g} × analog MVM error {mvm_err:.2g} = "
-                  f"{kappa * mvm_err:.3g}; the inner solve cannot reduce the residual when this "
-                  "is ≳ 1 — add cell bits or slices, lower the noise, or precondition")
+        # the user's inner steps, with exact MVMs, from where the analog refinement stopped
+        gain = _exact_refinement_gain(a_s, b_s - a_s @ best_y, inner, spd)
+        if gain < 2.0:
+            reason = (f"{reason}: the inner Krylov solve is too short for this matrix "
+                      f"(κ(scaled A) ≈ {kappa:.3g}): with exact MVMs, {inner}-step inner solves "
+                      f"reduce the residual only {gain:.3g}× in 5 outer steps — raise --inner "
+                      "or use --method gmres-ir")
+        else:
+            mvm_err = _mvm_error(a_s, hw, seed)
+            reason = (f"{reason}: κ(scaled A) ≈ {kappa:.3g} × analog MVM error {mvm_err:.2g} = "
+                      f"{kappa * mvm_err:.3g}; the inner solve cannot reduce the residual at "
+                      "this precision (exact MVMs would: ×"
+                      f"{gain:.3g} in 5 steps) — add cell bits or slices, lower the noise, or "
+                      "use --method gmres-ir")
     digital_macs = (outer + 1) * a.nnz
     return SolveResult(
         method="refine", converged=converged, iterations=outer, rel_residual=final,
+        rel_error=reference_error(a, b, x),
         analog_mvms=calls, energy_j=calls * mvm_energy + digital_macs * digital_mac,
         time_s=calls * mvm_latency + digital_macs / digital_rate, x=x, history=history,
         reason=reason, details={"inner_solver": "cg" if spd else "gmres",
                                 "inner_iterations": inner, "jacobi_scaling": scale,
                                 "strategy": strategy, "arrays": mp.arrays},
     )
+
+
+def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
+             max_iter: int = 100, inner: int = 20, restart: int | None = None,
+             seed: int = 0, scale: bool = True, strategy: str = "block") -> SolveResult:
+    """Flexible GMRES(restart) in float64 on the Jacobi-scaled system, right-preconditioned
+    by ``inner`` analog Krylov steps (CG when A is SPD, else GMRES) started from zero; at most
+    ``max_iter`` preconditioned iterations. ``restart`` defaults to ``max_iter`` (at most
+    200): the flexible basis keeps two vectors per iteration, and restarts lose the
+    directions that ill-conditioned systems need."""
+    restart = restart or min(max_iter, 200)
+    require_square(a, "matrix", "gmres-ir")
+    n = a.shape[0]
+    if b.shape != (n,):
+        raise MatrixError(f"right-hand side has shape {b.shape}, the matrix needs ({n},)")
+    b_norm = float(np.linalg.norm(b))
+    if b_norm == 0:
+        raise MatrixError("right-hand side is zero: the solution is x = 0")
+    spd = _is_spd(a)
+    d = 1.0 / np.sqrt(np.abs(a.diagonal())) if scale and np.all(a.diagonal() != 0) else np.ones(n)
+    a_s = sp.csr_matrix(sp.diags(d) @ a @ sp.diags(d))
+    mp = map_matrix(a_s, sparse_spec(arch), strategy)
+    hw = HardwareSpMV(a_s, mp, arch, seed)
+    mvm_latency, mvm_energy, _ = spmv_cost(mp, arch)
+    comps = build_components(arch)
+    if "digital_mac" not in comps:
+        raise ConfigError("gmres-ir runs its outer GMRES on the digital MAC units, and the "
+                          "architecture has none (tile.digital_macs = 0); set "
+                          "tile.digital_macs ≥ 1")
+    calls = 0
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        nonlocal calls
+        v = np.asarray(v).ravel()
+        if not np.all(np.isfinite(v)):
+            return np.full(n, np.nan)
+        calls += 1
+        return hw(v)
+
+    op = spla.LinearOperator((n, n), matvec=matvec, dtype=np.float64)
+
+    def precondition(v: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if spd:
+                z, _ = spla.cg(op, v, maxiter=inner, rtol=1e-12)
+            else:
+                z, _ = spla.gmres(op, v, restart=inner, maxiter=1, rtol=1e-12)
+        return z if np.all(np.isfinite(z)) else v  # a broken-down inner solve: no preconditioning
+
+    b_s = d * b
+    y = np.zeros(n)
+    spmvs = 0
+    history: list[float] = []
+    iterations = 0
+    converged = False
+
+    def residual() -> tuple[np.ndarray, float]:
+        nonlocal spmvs
+        spmvs += 1
+        r_s = b_s - a_s @ y
+        return r_s, float(np.linalg.norm(r_s / d) / b_norm)
+
+    r_s, rel = residual()
+    history.append(rel)
+    while iterations < max_iter and not converged:
+        beta = float(np.linalg.norm(r_s))
+        v_basis = [r_s / beta]
+        z_basis: list[np.ndarray] = []
+        h = np.zeros((restart + 1, restart))
+        for j in range(min(restart, max_iter - iterations)):
+            z_basis.append(precondition(v_basis[j]))
+            w = a_s @ z_basis[j]
+            spmvs += 1
+            for i in range(j + 1):  # modified Gram–Schmidt
+                h[i, j] = float(w @ v_basis[i])
+                w = w - h[i, j] * v_basis[i]
+            h[j + 1, j] = float(np.linalg.norm(w))
+            iterations += 1
+            e1 = np.zeros(j + 2)
+            e1[0] = beta
+            coef = np.linalg.lstsq(h[: j + 2, : j + 1], e1, rcond=None)[0]
+            estimate = float(np.linalg.norm(e1 - h[: j + 2, : j + 1] @ coef))
+            if h[j + 1, j] <= 1e-14 * beta or estimate <= 0.1 * tol * beta:
+                break
+            v_basis.append(w / h[j + 1, j])
+        y = y + np.column_stack(z_basis) @ coef
+        r_s, rel = residual()  # the true residual, every restart
+        history.append(rel)
+        converged = rel <= tol
+        if len(history) > 3 and history[-1] > 0.9 * history[-3]:
+            break
+    x = d * y
+    final = float(np.linalg.norm(b - a @ x) / b_norm)
+    converged = final <= tol
+    reason = "" if converged else (
+        f"{iterations} preconditioned iterations reached a residual of {final:.3g}, above "
+        f"the tolerance {tol:g} — raise --max-iter or the analog precision")
+    digital_macs = spmvs * a.nnz
+    analog_e, digital_e = calls * mvm_energy, digital_macs * comps["digital_mac"].energy_j
+    digital_rate = max(1.0, comps["digital_mac"].count) * arch.technology.clock_hz
+    return SolveResult(
+        method="gmres-ir", converged=converged, iterations=iterations, rel_residual=final,
+        rel_error=reference_error(a, b, x), analog_mvms=calls, energy_j=analog_e + digital_e,
+        time_s=calls * mvm_latency + digital_macs / digital_rate, x=x, history=history,
+        reason=reason, details={
+            "inner_solver": "cg" if spd else "gmres", "inner_iterations": inner,
+            "restart": restart, "digital_spmvs": spmvs, "analog_energy_j": analog_e,
+            "digital_energy_j": digital_e, "jacobi_scaling": scale, "strategy": strategy,
+            "arrays": mp.arrays})
+
+
+def reference_error(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray,
+                    max_n: int = 50_000) -> float | None:
+    """‖x − x*‖/‖x*‖ against SciPy's direct solution x* (sparse LU), up to ``max_n``
+    unknowns; None above that or when A is singular."""
+    if a.shape[0] > max_n:
+        return None
+    try:
+        x_ref = spla.splu(sp.csc_matrix(a)).solve(b)
+    except RuntimeError:  # exactly singular
+        return None
+    norm = float(np.linalg.norm(x_ref))
+    return float(np.linalg.norm(x - x_ref) / norm) if norm > 0 else None
+
+
+def _exact_refinement_gain(a_s: sp.csr_matrix, r0: np.ndarray, inner: int,
+                           spd: bool, outer: int = 5) -> float:
+    """How much the same refinement, with exact (digital) MVMs, reduces the residual ``r0``
+    where the analog one stopped, in ``outer`` steps: tells a too-short inner solve from too
+    imprecise analog MVMs."""
+    y, r = np.zeros_like(r0), r0.copy()
+    start = float(np.linalg.norm(r))
+    for _ in range(outer):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if spd:
+                z, _ = spla.cg(a_s, r, maxiter=inner, rtol=1e-12)
+            else:
+                z, _ = spla.gmres(a_s, r, restart=inner, maxiter=1, rtol=1e-12)
+        az = a_s @ z
+        if not np.all(np.isfinite(az)) or not np.any(az):
+            break
+        omega = float(r @ az) / float(az @ az)
+        y, r = y + omega * z, r - omega * az
+    end = float(np.linalg.norm(r))
+    return start / end if end > 0 else math.inf
 
 
 def _mvm_error(a: sp.csr_matrix, hw: HardwareSpMV, seed: int) -> float:
@@ -217,10 +379,17 @@ def slice_sweep(a: sp.csr_matrix, arch: Arch, max_slices: int, seed: int = 0,
 
 
 def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float = 1e5,
-             seed: int = 0, method: str = "one-step", scale: bool = True) -> SolveResult:
+             seed: int = 0, method: str = "one-step", scale: bool = True,
+             tol: float = 1e-6) -> SolveResult:
     """With ``scale``, the circuit holds D·A·D (D = |diag A|^-1/2) and the digital side
-    applies D to b and to the settled output, so every entry uses the conductance range."""
+    applies D to b and to the settled output, so every entry uses the conductance range.
+
+    ``converged`` means ‖b − A·x‖/‖b‖ ≤ ``tol``; whether the circuit settles at all is
+    ``details["circuit_stable"]``. Every configured device effect is applied to the
+    conductances (programming noise, one read's noise, stuck-at faults, drift); the ones the
+    feedback circuit does not model (IR drop, converter errors) are refused."""
     require_square(a, "matrix", method)
+    _refuse_unmodelled(arch, method)
     n = a.shape[0]
     if b.shape != (n,):
         raise MatrixError(f"right-hand side has shape {b.shape}, the matrix needs ({n},)")
@@ -236,24 +405,27 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
     peak = float(np.max(np.abs(a_coo.data)))
     step = peak / levels
     q = np.rint(a_coo.data / step) * step  # one conductance per entry (G+ or G− array)
-    rng = np.random.default_rng([seed, 3])
-    ni = arch.nonideal
-    if ni.prog_noise > 0:
-        sigma = ni.prog_noise * (np.abs(q) if ni.prog_noise_state_dependent else peak)
-        q = q + np.sign(q) * sigma * rng.standard_normal(q.shape)
+    q = _device_effects(q, peak, arch, np.random.default_rng([seed, 3]))
     a_q = sp.csr_matrix((q, (a_coo.row, a_coo.col)), shape=a.shape)
     # finite open-loop gain A0: the loop solves (A_q + ‖A‖/A0 · I) x = b
     a_eff = a_q + sp.identity(n) * (spla.norm(a, 1) / opamp_gain)
     x = d * spla.spsolve(a_eff.tocsc(), b)
     # the circuit holds the programmed matrix, not A: it settles only if that one is stable
     lam = _min_real_eigenvalue(sp.csr_matrix(a_eff))
-    reason = "" if lam > 0 else (
-        f"the programmed matrix has an eigenvalue with real part {lam:.3g} ≤ 0 (quantisation "
-        "to the conductance levels and noise moved it): the circuit would not settle — add "
-        "conductance bits or lower the noise")
     a, b = a_orig, b_orig
     x_true = spla.spsolve(a.tocsc(), b)
     b_norm = float(np.linalg.norm(b))
+    residual = float(np.linalg.norm(b - a @ x) / b_norm)
+    if lam <= 0:
+        reason = (f"the programmed matrix has an eigenvalue with real part {lam:.3g} ≤ 0 "
+                  "(quantisation to the conductance levels and noise moved it): the circuit "
+                  "would not settle — add conductance bits or lower the noise")
+    elif residual > tol:
+        reason = (f"the residual {residual:.3g} exceeds the tolerance {tol:g}: one settling step "
+                  f"is as precise as its {levels + 1} conductance levels and the device effects "
+                  "allow — use --method refine for more")
+    else:
+        reason = ""
     t_read = arch.array.read_time_s
     g_mean = (arch.array.g_on_s + arch.array.g_off_s) / 2
     time_s = SETTLING_READS * t_read
@@ -261,13 +433,49 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
     energy = (cells * g_mean * arch.array.read_voltage_v**2 + n * OPAMP_POWER_W) * time_s
     return SolveResult(
         method=method, converged=not reason, iterations=1, reason=reason,
-        rel_residual=float(np.linalg.norm(b - a @ x) / b_norm), analog_mvms=0,
+        rel_residual=residual, analog_mvms=0,
         energy_j=float(energy), time_s=time_s, x=x,
         rel_error=float(np.linalg.norm(x - x_true) / np.linalg.norm(x_true)),
         details={"conductance_levels": levels, "opamp_gain": opamp_gain, "jacobi_scaling": scale,
                  "arrays": 2 * math.ceil(n / arch.array.rows) * math.ceil(n / arch.array.cols),
-                 "settling_reads": SETTLING_READS},
+                 "settling_reads": SETTLING_READS, "circuit_stable": bool(lam > 0)},
     )
+
+
+def _refuse_unmodelled(arch: Arch, method: str) -> None:
+    """The feedback circuit has no model of IR drop or of a converter: refuse those."""
+    n = arch.nonideal
+    unmodelled = [k for k, v in (
+        ("wire_resistance_ohm", n.wire_resistance_ohm), ("driver_resistance_ohm",
+                                                          n.driver_resistance_ohm),
+        ("sense_resistance_ohm", n.sense_resistance_ohm), ("adc_noise_lsb", n.adc_noise_lsb),
+        ("adc_offset_lsb", n.adc_offset_lsb), ("adc_gain_error", n.adc_gain_error),
+        ("adc_inl_lsb", n.adc_inl_lsb)) if v]
+    if unmodelled:
+        raise ConfigError(f"{method}: the one-step feedback circuit does not model "
+                          f"{', '.join('nonideal.' + k for k in unmodelled)}; set them to 0 or "
+                          "use --method refine")
+
+
+def _device_effects(q: np.ndarray, peak: float, arch: Arch,
+                    rng: np.random.Generator) -> np.ndarray:
+    """One conductance per entry (value q, |q| ≤ peak ↔ G_on): programming noise, the noise
+    of the one read that settles the circuit, stuck-at faults (off: 0, on: ±peak) and drift
+    (every conductance × (t/t0)^−ν)."""
+    ni = arch.nonideal
+    if ni.prog_noise > 0:
+        sigma = ni.prog_noise * (np.abs(q) if ni.prog_noise_state_dependent else peak)
+        q = q + np.sign(q) * sigma * rng.standard_normal(q.shape)
+    if ni.read_noise > 0:
+        q = q + np.sign(q) * ni.read_noise * np.abs(q) * rng.standard_normal(q.shape)
+    if ni.stuck_off_fraction > 0 or ni.stuck_on_fraction > 0:
+        u = rng.random(q.shape)
+        q = np.where(u < ni.stuck_off_fraction, 0.0, q)
+        on = (u >= ni.stuck_off_fraction) & (u < ni.stuck_off_fraction + ni.stuck_on_fraction)
+        q = np.where(on, np.where(q < 0, -peak, peak), q)
+    if ni.drift_nu > 0:
+        q = q * (ni.drift_time_s / ni.drift_t0_s) ** (-ni.drift_nu)
+    return q
 
 
 def _min_real_eigenvalue(a: sp.csr_matrix) -> float:
@@ -278,7 +486,7 @@ def _min_real_eigenvalue(a: sp.csr_matrix) -> float:
 
 
 def pagerank(a: sp.csr_matrix, arch: Arch, *, damping: float = 0.85, seed: int = 0,
-             opamp_gain: float = 1e5) -> SolveResult:
+             opamp_gain: float = 1e5, tol: float = 1e-6) -> SolveResult:
     """PageRank of the graph with adjacency A (edge i → j for A[i, j] ≠ 0) on the one-step
     circuit: (I − d·P)·x = (1 − d)/n · 1, P[j, i] = 1/outdeg(i); dangling nodes link to all
     (their share is added digitally). Result normalised to sum 1."""
@@ -293,10 +501,10 @@ def pagerank(a: sp.csr_matrix, arch: Arch, *, damping: float = 0.85, seed: int =
     # dangling mass d/n·Σ_dangling x_i is a rank-one term: fold it into the right-hand side
     # by solving twice (Sherman–Morrison on the digital side) to keep the analog matrix sparse
     b1 = np.full(n, (1 - damping) / n)
-    r1 = one_step(m, b1, arch, opamp_gain=opamp_gain, seed=seed, method="pagerank")
+    r1 = one_step(m, b1, arch, opamp_gain=opamp_gain, seed=seed, method="pagerank", tol=1.0)
     if dangling.any():
         u = np.full(n, damping / n)
-        r2 = one_step(m, u, arch, opamp_gain=opamp_gain, seed=seed, method="pagerank")
+        r2 = one_step(m, u, arch, opamp_gain=opamp_gain, seed=seed, method="pagerank", tol=1.0)
         s = dangling.astype(np.float64)
         x = r1.x + r2.x * (s @ r1.x) / (1 - s @ r2.x)
         energy, time_s = r1.energy_j + r2.energy_j, r1.time_s + r2.time_s
@@ -306,13 +514,23 @@ def pagerank(a: sp.csr_matrix, arch: Arch, *, damping: float = 0.85, seed: int =
     exact = _pagerank_reference(adj, damping)
     # residual of the whole PageRank system, dangling share included (‖·‖₁, x sums to 1)
     google_x = damping * (p @ x + x[dangling].sum() / n) + (1 - damping) / n
-    reason = r1.reason or (r2.reason if dangling.any() else "")
+    residual = float(np.abs(x - google_x).sum())
+    stable = r1.details["circuit_stable"] and (
+        not dangling.any() or r2.details["circuit_stable"])
+    if not stable:
+        reason = r1.reason if not r1.details["circuit_stable"] else r2.reason
+    elif residual > tol:
+        reason = (f"the PageRank residual {residual:.3g} exceeds the tolerance {tol:g}: the "
+                  "conductance levels limit one settling step's precision")
+    else:
+        reason = ""
     return SolveResult(
         method="pagerank", converged=not reason, reason=reason, iterations=1,
-        rel_residual=float(np.abs(x - google_x).sum()),
+        rel_residual=residual,
         analog_mvms=0, energy_j=energy, time_s=time_s, x=x,
         rel_error=float(np.linalg.norm(x - exact) / np.linalg.norm(exact)),
         details={"damping": damping, "dangling_nodes": int(dangling.sum()),
+                 "circuit_stable": bool(stable),
                  "top10_overlap": int(len(set(np.argsort(-x)[:10]) & set(np.argsort(-exact)[:10])))},
     )
 

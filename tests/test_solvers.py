@@ -16,7 +16,8 @@ import scipy.sparse.linalg as spla
 from compiler.errors import MatrixError
 from compiler.sparse import load_matrix
 from imcsim.config import load_arch
-from imcsim.solvers import one_step, pagerank, refine, slice_sweep
+from imcsim.errors import ConfigError
+from imcsim.solvers import gmres_ir, one_step, pagerank, refine, slice_sweep
 
 FIXTURES = Path(__file__).parent / "fixtures" / "matrices"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "matrices"
@@ -148,3 +149,75 @@ def test_cli_bad_input(tmp_path, argv, expect):
     r = _cli(*argv, "--x-out", str(tmp_path / "x.npy"))
     assert r.returncode == 2 and expect in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert not (tmp_path / "x.npy").exists()
+
+
+def test_refine_reports_the_error_against_the_direct_solution():
+    a = load_matrix(FIXTURES / "nos4.mtx")
+    b = a @ np.ones(100)
+    r = refine(a, b, load_arch("rram_128", REALISTIC))
+    assert r.rel_error == pytest.approx(np.linalg.norm(r.x - 1.0) / 10.0, rel=1e-6)
+
+
+def test_refine_tells_a_short_inner_solve_from_imprecise_mvms():
+    """1-D Poisson, n = 300 (κ ≈ 3.7e4): with 16-bit weights and inputs the MVMs are
+    nearly exact, and it is the 20-step inner CG that cannot reduce the residual — exact
+    MVMs stall too. bcsstk01 on the default preset is the other case: exact MVMs would
+    refine it, the analog ones (κ·ε ≈ 10) cannot."""
+    n = 300
+    t = sp.csr_matrix(sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(n, n)))
+    exact = ["precision.weight_bits=16", "precision.input_bits=16", "adc.model=sar",
+             "adc.bits=16"]
+    short = refine(t, t @ np.ones(n), load_arch("rram_128", exact))
+    assert not short.converged and "inner Krylov solve is too short" in short.reason
+    a = load_matrix(FIXTURES / "bcsstk01.mtx")
+    imprecise = refine(a, a @ np.ones(48), load_arch("rram_128"))
+    assert not imprecise.converged and "cannot reduce the residual at this precision" in (
+        imprecise.reason)
+
+
+def test_gmres_ir_converges_with_the_analog_solve_as_preconditioner():
+    """nos4 with 2-bit cells and calibrated 6-bit ADCs: flexible GMRES, one digital SpMV per
+    iteration plus the initial and final residuals, one inner analog solve (20 MVMs) per
+    iteration; both kinds of energy are counted."""
+    a = load_matrix(FIXTURES / "nos4.mtx")
+    b = a @ np.ones(100)
+    r = gmres_ir(a, b, load_arch("rram_128", ["adc.range=calibrated"]))
+    assert r.converged and r.rel_residual <= 1e-6 and r.iterations < 30
+    assert r.details["digital_spmvs"] == r.iterations + 2
+    assert r.analog_mvms == 20 * r.iterations
+    assert r.energy_j == pytest.approx(r.details["analog_energy_j"] + r.details["digital_energy_j"])
+    np.testing.assert_allclose(r.x, np.ones(100), rtol=1e-4)
+
+
+@pytest.mark.skipif(not (SHARED / "1138_bus.mtx").exists(), reason="shared matrices absent")
+def test_gmres_ir_solves_1138_bus_where_refine_stalls():
+    """κ ≈ 5e5 after scaling: refine's restarted inner CG stalls; gmres-ir reaches 1e-6 with
+    the default preset and calibrated ranges (issue #9)."""
+    a = load_matrix(SHARED / "1138_bus.mtx")
+    r = gmres_ir(a, a @ np.ones(a.shape[0]), load_arch("rram_128", ["adc.range=calibrated"]))
+    assert r.converged and r.rel_residual <= 1e-6
+
+
+def test_one_step_converged_means_the_tolerance_and_stability_is_separate(tmp_path):
+    """2-bit conductances solve a well-conditioned system to a few per cent: stable, but
+    not converged at --tol 1e-6 — exit 1 with the report written; converged at 0.5."""
+    a = poisson(8, shift=4.0)
+    r = one_step(a, a @ np.ones(64), load_arch("rram_128"))
+    assert r.details["circuit_stable"] and not r.converged and "tolerance" in r.reason
+    assert one_step(a, a @ np.ones(64), load_arch("rram_128"), tol=0.5).converged
+    path = tmp_path / "p.npz"
+    sp.save_npz(path, a)
+    out = tmp_path / "r.json"
+    run = _cli("solve", str(path), "--method", "one-step", "--json", str(out))
+    assert run.returncode == 1 and json.loads(out.read_text())["converged"] is False
+
+
+def test_one_step_applies_device_effects_and_refuses_what_it_cannot_model():
+    a = poisson(8, shift=4.0)
+    b = a @ np.ones(64)
+    base = one_step(a, b, load_arch("rram_128", ["array.cell_bits=8"])).rel_error
+    stuck = one_step(a, b, load_arch("rram_128", ["array.cell_bits=8",
+                                                  "nonideal.stuck_off_fraction=0.05"])).rel_error
+    assert stuck > 5 * base
+    with pytest.raises(ConfigError, match="does not model nonideal.wire_resistance_ohm"):
+        one_step(a, b, load_arch("rram_128", ["nonideal.wire_resistance_ohm=1"]))
