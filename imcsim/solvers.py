@@ -43,6 +43,8 @@ from compiler.sparse import map_matrix, require_square
 from imcsim.config import Arch
 from imcsim.cost import build_components
 from imcsim.errors import ConfigError
+from imcsim.functional import effects
+from imcsim.functional.crossbar import HwParams
 from imcsim.sparse import HardwareSpMV, sparse_spec, spmv_cost
 
 OPAMP_POWER_W = 1e-4  # per op-amp (one per row) of the one-step circuit, a typical CMOS figure
@@ -389,7 +391,9 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
     conductances (programming noise, one read's noise, stuck-at faults, drift); the ones the
     feedback circuit does not model (IR drop, converter errors) are refused."""
     require_square(a, "matrix", method)
-    _refuse_unmodelled(arch, method)
+    device = effects.effects(HwParams.from_arch(arch))
+    effects.settle(np.zeros(1), device, effects.Cells(1.0, 0.0), np.random.default_rng(0),
+                   method)  # refuses, before any work, what the circuit cannot model
     n = a.shape[0]
     if b.shape != (n,):
         raise MatrixError(f"right-hand side has shape {b.shape}, the matrix needs ({n},)")
@@ -405,7 +409,9 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
     peak = float(np.max(np.abs(a_coo.data)))
     step = peak / levels
     q = np.rint(a_coo.data / step) * step  # one conductance per entry (G+ or G− array)
-    q = _device_effects(q, peak, arch, np.random.default_rng([seed, 3]))
+    # the settled circuit sees every device effect once; G_on ↔ the largest entry
+    q = effects.settle(q, device, effects.Cells(peak, 0.0), np.random.default_rng([seed, 3]),
+                       method)
     a_q = sp.csr_matrix((q, (a_coo.row, a_coo.col)), shape=a.shape)
     # finite open-loop gain A0: the loop solves (A_q + ‖A‖/A0 · I) x = b
     a_eff = a_q + sp.identity(n) * (spla.norm(a, 1) / opamp_gain)
@@ -440,42 +446,6 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
                  "arrays": 2 * math.ceil(n / arch.array.rows) * math.ceil(n / arch.array.cols),
                  "settling_reads": SETTLING_READS, "circuit_stable": bool(lam > 0)},
     )
-
-
-def _refuse_unmodelled(arch: Arch, method: str) -> None:
-    """The feedback circuit has no model of IR drop or of a converter: refuse those."""
-    n = arch.nonideal
-    unmodelled = [k for k, v in (
-        ("wire_resistance_ohm", n.wire_resistance_ohm), ("driver_resistance_ohm",
-                                                          n.driver_resistance_ohm),
-        ("sense_resistance_ohm", n.sense_resistance_ohm), ("adc_noise_lsb", n.adc_noise_lsb),
-        ("adc_offset_lsb", n.adc_offset_lsb), ("adc_gain_error", n.adc_gain_error),
-        ("adc_inl_lsb", n.adc_inl_lsb)) if v]
-    if unmodelled:
-        raise ConfigError(f"{method}: the one-step feedback circuit does not model "
-                          f"{', '.join('nonideal.' + k for k in unmodelled)}; set them to 0 or "
-                          "use --method refine")
-
-
-def _device_effects(q: np.ndarray, peak: float, arch: Arch,
-                    rng: np.random.Generator) -> np.ndarray:
-    """One conductance per entry (value q, |q| ≤ peak ↔ G_on): programming noise, the noise
-    of the one read that settles the circuit, stuck-at faults (off: 0, on: ±peak) and drift
-    (every conductance × (t/t0)^−ν)."""
-    ni = arch.nonideal
-    if ni.prog_noise > 0:
-        sigma = ni.prog_noise * (np.abs(q) if ni.prog_noise_state_dependent else peak)
-        q = q + np.sign(q) * sigma * rng.standard_normal(q.shape)
-    if ni.read_noise > 0:
-        q = q + np.sign(q) * ni.read_noise * np.abs(q) * rng.standard_normal(q.shape)
-    if ni.stuck_off_fraction > 0 or ni.stuck_on_fraction > 0:
-        u = rng.random(q.shape)
-        q = np.where(u < ni.stuck_off_fraction, 0.0, q)
-        on = (u >= ni.stuck_off_fraction) & (u < ni.stuck_off_fraction + ni.stuck_on_fraction)
-        q = np.where(on, np.where(q < 0, -peak, peak), q)
-    if ni.drift_nu > 0:
-        q = q * (ni.drift_time_s / ni.drift_t0_s) ** (-ni.drift_nu)
-    return q
 
 
 def _min_real_eigenvalue(a: sp.csr_matrix) -> float:

@@ -219,5 +219,5 @@ def test_one_step_applies_device_effects_and_refuses_what_it_cannot_model():
     stuck = one_step(a, b, load_arch("rram_128", ["array.cell_bits=8",
                                                   "nonideal.stuck_off_fraction=0.05"])).rel_error
     assert stuck > 5 * base
-    with pytest.raises(ConfigError, match="does not model nonideal.wire_resistance_ohm"):
+    with pytest.raises(ConfigError, match="does not model ir_drop"):
         one_step(a, b, load_arch("rram_128", ["nonideal.wire_resistance_ohm=1"]))

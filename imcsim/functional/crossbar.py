@@ -51,7 +51,7 @@ from threadpoolctl import threadpool_limits
 
 from compiler.mapping import SignedScheme
 from imcsim.config import AdcRange, Arch, IrDropModel, ReadoutStyle, Reference
-from imcsim.functional import _kernels
+from imcsim.functional import _kernels, effects
 from imcsim.functional.circuit import effective_conductances
 
 _CHUNK = 1 << 18  # column values per chunk of input vectors: 1 MB per buffer
@@ -242,23 +242,7 @@ def input_scale(x: np.ndarray, bits: int, signed: bool) -> float:
 # ---------------------------------------------------------------- programming
 
 
-def _conductances(levels: np.ndarray, hw: HwParams, rng: np.random.Generator,
-                  stuck: bool = True) -> np.ndarray:
-    dg = (hw.g_on - hw.g_off) / ((1 << hw.cell_bits) - 1)
-    g = (hw.g_off + levels * dg).astype(np.float64)
-    if hw.prog_noise > 0:
-        sigma = hw.prog_noise * (g if hw.prog_state_dependent else hw.g_on)
-        g = np.maximum(g + sigma * rng.standard_normal(g.shape), 0.0)
-    if stuck and (hw.stuck_off > 0 or hw.stuck_on > 0):
-        u = rng.random(g.shape)
-        g = np.where(u < hw.stuck_off, hw.g_off, g)
-        g = np.where((u >= hw.stuck_off) & (u < hw.stuck_off + hw.stuck_on), hw.g_on, g)
-    if hw.drift_factor != 1.0:
-        g = g * hw.drift_factor
-    return g
-
-
-def _ir_drop(g: np.ndarray, row0: int, hw: HwParams) -> np.ndarray:
+def ir_drop(g: np.ndarray, row0: int, hw: HwParams) -> np.ndarray:
     """Effective conductances of a tile's cells (G, R_t, C) under IR drop; the tile's rows
     start at matrix row ``row0`` and its columns are laid over arrays of ``hw.cols``.
 
@@ -361,22 +345,25 @@ class ProgrammedMatrix:
         # (G, K) mean programmed conductance of each row's cells / G_ref, for the energy model
         self.row_g = (hw.g_off + levels.mean(axis=2) * dg) / ((hw.g_on + hw.g_off) / 2)
         self.stats: ActivityStats | None = None  # set to record input activity
-        ideal = (hw.prog_noise == 0 and hw.stuck_off == 0 and hw.stuck_on == 0
-                 and hw.drift_factor == 1.0 and not hw.ir_drop)
+        self.effects = effects.effects(hw)  # every configured non-ideality, one list
+        for e in self.effects:  # each stage has its place; an unknown one is not skipped
+            if e.stage not in ("cells", "read", "convert"):
+                raise NotImplementedError(f"effect {e.name}: unknown stage {e.stage}")
+        on_cells = any(e.stage == "cells" for e in self.effects)
         # the reference column (one G_off cell per row), subtracted in analog from every column
         g_ref = np.full((self.groups, self.k, 1), hw.g_off)
-        if hw.reference_programmed and not ideal:
-            g_ref = _conductances(np.zeros((self.groups, self.k, 1)), hw, rng, stuck=False)
+        if hw.reference_programmed and on_cells:
+            g_ref = effects.program(g_ref, self.effects, effects.Cells(hw.g_on, hw.g_off),
+                                    rng, reference=True)
         self.tiles: list[_Tile] = []
         for rows in self._row_groups():
-            r0 = rows.start
             lv = levels[:, rows, :]
-            if ideal and hw.read_noise == 0:
+            if not on_cells and hw.read_noise == 0:
                 eff, q = lv.astype(np.float64), None
             else:
-                g = _conductances(lv, hw, rng)
-                if hw.ir_drop:
-                    g = _ir_drop(g, r0, hw)
+                g = effects.program(hw.g_off + lv * dg, self.effects,
+                                    effects.Cells(hw.g_on, hw.g_off, hw.rows, hw.cols,
+                                                  rows.start), rng)
                 eff = (g - g_ref[:, rows, :]) / dg
                 q = (g / dg) ** 2 if hw.read_noise > 0 else None
             if self.sense is not None:  # columns combined in analog before the ADC
