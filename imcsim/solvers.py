@@ -98,42 +98,61 @@ def condition_number(a: sp.csr_matrix) -> float:
     return float(spla.onenormest(a) * spla.onenormest(inv))
 
 
+class _AnalogSystem:
+    """The Jacobi-scaled system (D·A·D)·y = D·b, x = D·y, programmed on the arrays: the
+    analog MVM as a counting LinearOperator, an inexact inner Krylov solve, and the prices
+    of an analog MVM and a digital MAC. Shared by :func:`refine` and :func:`gmres_ir`."""
+
+    def __init__(self, a: sp.csr_matrix, b: np.ndarray, arch: Arch, method: str, *,
+                 seed: int, scale: bool, strategy: str) -> None:
+        require_square(a, "matrix", method)
+        n = a.shape[0]
+        if b.shape != (n,):
+            raise MatrixError(f"right-hand side has shape {b.shape}, the matrix needs ({n},)")
+        if not np.any(b):
+            raise MatrixError("right-hand side is zero: the solution is x = 0")
+        comps = build_components(arch)
+        if "digital_mac" not in comps:
+            raise ConfigError(f"{method} keeps its residual on the digital MAC units, and the "
+                              "architecture has none (tile.digital_macs = 0); set "
+                              "tile.digital_macs ≥ 1")
+        self.n, self.spd = n, _is_spd(a)
+        diag = a.diagonal()
+        self.d = 1.0 / np.sqrt(np.abs(diag)) if scale and np.all(diag != 0) else np.ones(n)
+        self.a_s = sp.csr_matrix(sp.diags(self.d) @ a @ sp.diags(self.d))
+        self.b_s = self.d * b
+        self.mapping = map_matrix(self.a_s, sparse_spec(arch), strategy)
+        self.hw = HardwareSpMV(self.a_s, self.mapping, arch, seed)
+        self.mvm_latency, self.mvm_energy, _ = spmv_cost(self.mapping, arch)
+        self.mac_energy = comps["digital_mac"].energy_j
+        self.mac_rate = max(1.0, comps["digital_mac"].count) * arch.technology.clock_hz
+        self.calls = 0
+        self.op = spla.LinearOperator((n, n), matvec=self._matvec, dtype=np.float64)
+
+    def _matvec(self, v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v).ravel()
+        if not np.all(np.isfinite(v)):  # a broken-down Krylov recurrence: let it surface
+            return np.full(self.n, np.nan)
+        self.calls += 1
+        return self.hw(v)
+
+    def inner_solve(self, r: np.ndarray, steps: int) -> np.ndarray:
+        """``steps`` Krylov iterations (CG if A is SPD, else GMRES) on the analog operator,
+        from zero; NaN where the recurrence broke down."""
+        with np.errstate(divide="ignore", invalid="ignore"):  # breakdown shows as NaN
+            if self.spd:
+                z, _ = spla.cg(self.op, r, maxiter=steps, rtol=1e-12)
+            else:
+                z, _ = spla.gmres(self.op, r, restart=steps, maxiter=1, rtol=1e-12)
+        return z
+
+
 def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
            max_iter: int = 100, inner: int = 20, seed: int = 0, scale: bool = True,
            strategy: str = "block") -> SolveResult:
-    require_square(a, "matrix", "refine")
-    n = a.shape[0]
-    if b.shape != (n,):
-        raise MatrixError(f"right-hand side has shape {b.shape}, the matrix needs ({n},)")
-    spd = _is_spd(a)
-    d = 1.0 / np.sqrt(np.abs(a.diagonal())) if scale and np.all(a.diagonal() != 0) else np.ones(n)
-    a_s = sp.csr_matrix(sp.diags(d) @ a @ sp.diags(d))  # solve (D A D) y = D b, x = D y
-    mp = map_matrix(a_s, sparse_spec(arch), strategy)
-    hw = HardwareSpMV(a_s, mp, arch, seed)
-    mvm_latency, mvm_energy, _ = spmv_cost(mp, arch)
-    comps = build_components(arch)
-    if "digital_mac" not in comps:
-        raise ConfigError("refine keeps its residual on the digital MAC units, and the "
-                          "architecture has none (tile.digital_macs = 0); set "
-                          "tile.digital_macs ≥ 1")
-    digital_mac = comps["digital_mac"].energy_j
-    digital_rate = max(1.0, comps["digital_mac"].count) * arch.technology.clock_hz
-
-    calls = 0
-
-    def matvec(v: np.ndarray) -> np.ndarray:
-        nonlocal calls
-        v = np.asarray(v).ravel()
-        if not np.all(np.isfinite(v)):  # a broken-down Krylov recurrence: let it surface
-            return np.full(n, np.nan)
-        calls += 1
-        return hw(v)
-
-    op = spla.LinearOperator((n, n), matvec=matvec, dtype=np.float64)
-    b_s = d * b
+    sys_ = _AnalogSystem(a, b, arch, "refine", seed=seed, scale=scale, strategy=strategy)
+    n, spd, d, a_s, b_s = sys_.n, sys_.spd, sys_.d, sys_.a_s, sys_.b_s
     b_norm = float(np.linalg.norm(b_s / d))  # the same expression as every residual below
-    if b_norm == 0:
-        raise MatrixError("right-hand side is zero: the solution is x = 0")
     y = np.zeros(n)
     r_s = b_s.copy()
     best_y, best = y, 1.0
@@ -158,11 +177,7 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
             # Krylov recurrences on an inexact (noisy, quantised) operator lose orthogonality
             # and can diverge when run long: shorter inner solves keep each correction useful
             steps = max(4, steps // 2)
-        with np.errstate(divide="ignore", invalid="ignore"):  # breakdown is checked below
-            if spd:
-                z, _ = spla.cg(op, r_s, maxiter=steps, rtol=1e-12)
-            else:
-                z, _ = spla.gmres(op, r_s, restart=steps, maxiter=1, rtol=1e-12)
+        z = sys_.inner_solve(r_s, steps)
         if not np.all(np.isfinite(z)):  # CG on a noisy, not quite SPD operator can break down
             reason = "the inner Krylov solve broke down on the noisy operator"
             break
@@ -188,7 +203,7 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
                       f"reduce the residual only {gain:.3g}× in 5 outer steps — raise --inner "
                       "or use --method gmres-ir")
         else:
-            mvm_err = _mvm_error(a_s, hw, seed)
+            mvm_err = _mvm_error(a_s, sys_.hw, seed)
             reason = (f"{reason}: κ(scaled A) ≈ {kappa:.3g} × analog MVM error {mvm_err:.2g} = "
                       f"{kappa * mvm_err:.3g}; the inner solve cannot reduce the residual at "
                       "this precision (exact MVMs would: ×"
@@ -198,11 +213,13 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
     return SolveResult(
         method="refine", converged=converged, iterations=outer, rel_residual=final,
         rel_error=reference_error(a, b, x),
-        analog_mvms=calls, energy_j=calls * mvm_energy + digital_macs * digital_mac,
-        time_s=calls * mvm_latency + digital_macs / digital_rate, x=x, history=history,
+        analog_mvms=sys_.calls,
+        energy_j=sys_.calls * sys_.mvm_energy + digital_macs * sys_.mac_energy,
+        time_s=sys_.calls * sys_.mvm_latency + digital_macs / sys_.mac_rate, x=x,
+        history=history,
         reason=reason, details={"inner_solver": "cg" if spd else "gmres",
                                 "inner_iterations": inner, "jacobi_scaling": scale,
-                                "strategy": strategy, "arrays": mp.arrays},
+                                "strategy": strategy, "arrays": sys_.mapping.arrays},
     )
 
 
@@ -215,45 +232,14 @@ def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
     200): the flexible basis keeps two vectors per iteration, and restarts lose the
     directions that ill-conditioned systems need."""
     restart = restart or min(max_iter, 200)
-    require_square(a, "matrix", "gmres-ir")
-    n = a.shape[0]
-    if b.shape != (n,):
-        raise MatrixError(f"right-hand side has shape {b.shape}, the matrix needs ({n},)")
+    sys_ = _AnalogSystem(a, b, arch, "gmres-ir", seed=seed, scale=scale, strategy=strategy)
+    n, d, a_s, b_s = sys_.n, sys_.d, sys_.a_s, sys_.b_s
     b_norm = float(np.linalg.norm(b))
-    if b_norm == 0:
-        raise MatrixError("right-hand side is zero: the solution is x = 0")
-    spd = _is_spd(a)
-    d = 1.0 / np.sqrt(np.abs(a.diagonal())) if scale and np.all(a.diagonal() != 0) else np.ones(n)
-    a_s = sp.csr_matrix(sp.diags(d) @ a @ sp.diags(d))
-    mp = map_matrix(a_s, sparse_spec(arch), strategy)
-    hw = HardwareSpMV(a_s, mp, arch, seed)
-    mvm_latency, mvm_energy, _ = spmv_cost(mp, arch)
-    comps = build_components(arch)
-    if "digital_mac" not in comps:
-        raise ConfigError("gmres-ir runs its outer GMRES on the digital MAC units, and the "
-                          "architecture has none (tile.digital_macs = 0); set "
-                          "tile.digital_macs ≥ 1")
-    calls = 0
-
-    def matvec(v: np.ndarray) -> np.ndarray:
-        nonlocal calls
-        v = np.asarray(v).ravel()
-        if not np.all(np.isfinite(v)):
-            return np.full(n, np.nan)
-        calls += 1
-        return hw(v)
-
-    op = spla.LinearOperator((n, n), matvec=matvec, dtype=np.float64)
 
     def precondition(v: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if spd:
-                z, _ = spla.cg(op, v, maxiter=inner, rtol=1e-12)
-            else:
-                z, _ = spla.gmres(op, v, restart=inner, maxiter=1, rtol=1e-12)
+        z = sys_.inner_solve(v, inner)
         return z if np.all(np.isfinite(z)) else v  # a broken-down inner solve: no preconditioning
 
-    b_s = d * b
     y = np.zeros(n)
     spmvs = 0
     history: list[float] = []
@@ -302,17 +288,17 @@ def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
         f"{iterations} preconditioned iterations reached a residual of {final:.3g}, above "
         f"the tolerance {tol:g} — raise --max-iter or the analog precision")
     digital_macs = spmvs * a.nnz
-    analog_e, digital_e = calls * mvm_energy, digital_macs * comps["digital_mac"].energy_j
-    digital_rate = max(1.0, comps["digital_mac"].count) * arch.technology.clock_hz
+    analog_e, digital_e = sys_.calls * sys_.mvm_energy, digital_macs * sys_.mac_energy
     return SolveResult(
         method="gmres-ir", converged=converged, iterations=iterations, rel_residual=final,
-        rel_error=reference_error(a, b, x), analog_mvms=calls, energy_j=analog_e + digital_e,
-        time_s=calls * mvm_latency + digital_macs / digital_rate, x=x, history=history,
+        rel_error=reference_error(a, b, x), analog_mvms=sys_.calls,
+        energy_j=analog_e + digital_e,
+        time_s=sys_.calls * sys_.mvm_latency + digital_macs / sys_.mac_rate, x=x, history=history,
         reason=reason, details={
-            "inner_solver": "cg" if spd else "gmres", "inner_iterations": inner,
+            "inner_solver": "cg" if sys_.spd else "gmres", "inner_iterations": inner,
             "restart": restart, "digital_spmvs": spmvs, "analog_energy_j": analog_e,
             "digital_energy_j": digital_e, "jacobi_scaling": scale, "strategy": strategy,
-            "arrays": mp.arrays})
+            "arrays": sys_.mapping.arrays})
 
 
 def reference_error(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray,
