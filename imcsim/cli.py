@@ -147,8 +147,17 @@ def _warn(msg: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from imcsim import config
-    from imcsim.report import check_json_target, write_json
+    from imcsim.report import check_json_target, protect_inputs, write_json
 
+    # every file this run reads (a sweep's records for `report`): no output may land there
+    protect_inputs(*(getattr(args, k, None) for k in (
+        "model", "matrix", "rhs", "arch", "activity_from", "dataset")))
+    if args.command == "report":
+        from pathlib import Path
+
+        from imcsim.sweep.store import DEFINITION, RESULTS
+
+        protect_inputs(*(Path(args.out) / name for name in (DEFINITION, RESULTS)))
     if getattr(args, "json", None):
         check_json_target(args.json)  # before minutes of work, not after
 

@@ -166,11 +166,36 @@ def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
     }
 
 
+_INPUTS: set[Path] = set()  # the files this run reads: never an output
+
+
+def protect_inputs(*paths: object) -> None:
+    """Declare files this run reads; no output may resolve to one of them."""
+    for p in paths:
+        if isinstance(p, str | os.PathLike) and str(p) not in ("", "-"):
+            path = Path(p)
+            if path.is_file():
+                _INPUTS.add(path.resolve())
+
+
 def check_json_target(target: str, option: str = "--json") -> None:
-    """Fail early (before any work) when ``target`` cannot receive an output file."""
+    """Fail early (before any work) when ``target`` cannot receive an output file: it must
+    be a new path or a regular file — not a directory, device, FIFO or symbolic link, and
+    not a file this run reads. '-' (stdout) only for --json."""
     if target == "-":
-        return
+        if option == "--json":
+            return
+        raise ImcsimError(f"{option} -: writes a file, not standard output; give a file name")
     path = Path(target)
+    if path.is_symlink():
+        raise ImcsimError(f"{option} {target}: is a symbolic link; outputs are written only to "
+                          "regular files — give the real path")
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise ImcsimError(f"{option} {target}: is not a regular file (a device, FIFO or "
+                          "socket); give a file name")
+    if path.resolve() in _INPUTS:
+        raise ImcsimError(f"{option} {target}: is an input of this run; writing there would "
+                          "destroy it — give another file name")
     if not path.parent.exists():
         raise ImcsimError(f"{option} {target}: directory {path.parent} does not exist; create it first")
     if not path.parent.is_dir():
@@ -187,8 +212,13 @@ def atomic_write(target: str, write: Callable[[BinaryIO], None], option: str = "
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # the user's umask, not mkstemp's 0600
         with os.fdopen(fd, "wb") as f:
             write(f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:
         if tmp is not None:
