@@ -11,6 +11,7 @@ import sys
 import typing
 from collections.abc import Sequence
 
+from imcsim.argtypes import seed
 from imcsim.errors import ImcsimError
 
 
@@ -56,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
                    "documented defaults)")
     c.add_argument("--samples", type=int, default=8, metavar="N",
                    help="inputs for --activity-from (default 8)")
-    c.add_argument("--seed", type=int, default=0, help="seed for --activity-from (default 0)")
+    c.add_argument("--seed", type=seed, default=0, help="seed for --activity-from (default 0)")
 
     a = sub.add_parser("arch", help="peak figures of an architecture (no model)")
     a.add_argument("arch", nargs="?", help="config file or preset name (default: rram_128)")
@@ -68,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="digits (scikit-learn, labelled) or random inputs (default random)")
     acc.add_argument("--samples", type=int, metavar="N",
                      help="inputs to run (default: the 359 digits test images, or 16 random)")
-    acc.add_argument("--seed", type=int, default=0,
+    acc.add_argument("--seed", type=seed, default=0,
                      help="seed of every random draw: data sampling, programming, faults, reads")
     acc.add_argument("--batch-size", type=int, default=32, metavar="N",
                      help="inputs per executor run (default 32)")
@@ -83,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
                   "matrix", "Matrix Market (.mtx), SciPy (.npz) or dense NumPy (.npy)")
     spm.add_argument("--strategy", default="all",
                      help="dense, matrix-slice, csr, csc, block, or all (default)")
-    spm.add_argument("--seed", type=int, default=0, help="seed of the input vector and devices")
+    spm.add_argument("--seed", type=seed, default=0, help="seed of the input vector and devices")
     spm.add_argument("--no-error", action="store_true", help="skip the SpMV error simulation")
 
     sol = command("solve", "solve A·x = b with analog crossbars", "matrix",
@@ -100,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     sol.add_argument("--slices", type=int, default=8, help="bitslice: up to this many slices")
     sol.add_argument("--rhs", metavar="FILE.npy", help="right-hand side b (default b = A·1)")
     sol.add_argument("--x-out", metavar="FILE.npy", help="write the solution x")
-    sol.add_argument("--seed", type=int, default=0, help="seed of every device draw")
+    sol.add_argument("--seed", type=seed, default=0, help="seed of every device draw")
 
     pr = command("pagerank", "PageRank of a graph on the one-step analog circuit", "matrix",
                  "adjacency matrix (A[i, j] ≠ 0: edge i → j)")
@@ -108,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--tol", type=float, default=1e-6,
                     help="converged when the PageRank residual ‖x − G·x‖₁ ≤ this (default 1e-6)")
     pr.add_argument("--x-out", metavar="FILE.npy", help="write the PageRank vector")
-    pr.add_argument("--seed", type=int, default=0, help="seed of every device draw")
+    pr.add_argument("--seed", type=seed, default=0, help="seed of every device draw")
 
     from imcsim.sweep.cli import register as register_sweep
 

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from compiler.mapping import ArraySpec, SignedScheme
+from imcsim import yamlsafe
 from imcsim.errors import ConfigError
 
 DEFAULT_PRESET = "rram_128"
@@ -400,7 +401,7 @@ def load_arch(arch: str | os.PathLike[str] | None = None,
                               f"({', '.join(preset_names())})")
         text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlsafe.load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f": line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -457,7 +458,7 @@ def apply_override(raw: dict[str, Any], item: str, errors: list[str]) -> None:
             node[part] = {}
         node = node[part]
     try:
-        value = yaml.safe_load(text) if text else None
+        value = yamlsafe.load(text) if text else None
     except yaml.YAMLError:
         value = text  # not YAML (e.g. "[1"): keep the text; type checks report it
     node[parts[-1]] = value

@@ -81,3 +81,47 @@ def test_a_sweep_report_cannot_overwrite_the_sweeps_records(tmp_path):
     records = (out / "results.jsonl").read_bytes()
     _refused(_imcsim("report", out, "--html", out / "results.jsonl"), "input of this run")
     assert (out / "results.jsonl").read_bytes() == records
+
+
+def test_hostile_yaml_is_refused_in_one_line(tmp_path):
+    """A 'billion laughs' arch file (nine levels of ten aliases: 10⁹ nodes in a few hundred
+    bytes), nesting 1,000 deep, and a 5,000-digit integer: refused at once, by name."""
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    cases = {"laughs.yaml": "\n".join(laughs) + "\n", "deep.yaml": "a: " + "[" * 1000 + "]" * 1000,
+             "digits.yaml": "array:\n  rows: " + "9" * 5000 + "\n"}
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        r = _imcsim("arch", path)
+        _refused(r, name)
+    fine = tmp_path / "fine.yaml"
+    fine.write_text("name: ok\nadc: &adc {bits: 6}\nprecision: {input_bits: 8}\n")
+    assert _imcsim("arch", fine).returncode == 0
+
+
+def test_negative_or_garbage_seeds_are_one_line(tmp_path):
+    _refused(_imcsim("accuracy", TINY, "--samples", "2", "--seed", "-1"), "--seed")
+    _refused(_imcsim("solve", NOS4, "--seed", "1e3"), "--seed")
+
+
+def test_tiny_files_that_declare_huge_matrices_are_refused_before_allocating(tmp_path):
+    """A 60-byte .mtx declaring 10⁹ × 10⁹, a dense .mtx header of 10⁶ × 10⁶, a .npy whose
+    header says 10⁶ × 10⁶ float64 (8 TB) — each refused from its header, with a 1 GiB
+    budget."""
+    import numpy as np
+
+    coo = tmp_path / "coo.mtx"
+    coo.write_text("%%MatrixMarket matrix coordinate real general\n1000000000 1000000000 1\n"
+                   "1 1 1.0\n")
+    dense = tmp_path / "dense.mtx"
+    dense.write_text("%%MatrixMarket matrix array real general\n1000000 1000000\n1.0\n")
+    npy = tmp_path / "big.npy"
+    with npy.open("wb") as f:  # a header that promises 10⁶ × 10⁶, and no data
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (1_000_000, 1_000_000)})
+    env = {**os.environ, "IMCSIM_MAX_MEMORY": str(1 << 30)}
+    for path in (coo, dense, npy):
+        r = subprocess.run([sys.executable, "-m", "imcsim", "sparse", str(path)],
+                           capture_output=True, text=True, env=env)
+        _refused(r, "memory budget")

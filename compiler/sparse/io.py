@@ -8,6 +8,7 @@ one-line :class:`MatrixError` naming the file.
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,26 @@ def as_csr(matrix: object, name: str = "matrix") -> sp.csr_matrix:
     return a
 
 
+def memory_budget() -> int:
+    """Bytes a matrix may need, checked before anything is allocated: half the machine's
+    physical memory (or IMCSIM_MAX_MEMORY, in bytes, when set)."""
+    env = os.environ.get("IMCSIM_MAX_MEMORY", "")
+    if env.isdigit():
+        return int(env)
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def _check_size(p: Path, what: str, nbytes: int) -> None:
+    budget = memory_budget()
+    if nbytes > budget:
+        raise MatrixError(f"{p}: {what} needs {nbytes / 2**30:.3g} GiB, over the memory budget of "
+                          f"{budget / 2**30:.3g} GiB (half the machine's memory; set "
+                          "IMCSIM_MAX_MEMORY in bytes to change it)")
+
+
 def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
     p = Path(path)
     if not p.is_file():
@@ -53,8 +74,18 @@ def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
             _check_mm_header(p)
             matrix = scipy.io.mmread(str(p))
         elif suffix == ".npz":
+            with zipfile.ZipFile(p) as z:  # a zip bomb is refused by its declared sizes
+                _check_size(p, "unpacking", sum(i.file_size for i in z.infolist()))
             matrix = sp.load_npz(str(p))
         elif suffix == ".npy":
+            with p.open("rb") as f:  # the header alone says how much the array needs
+                version = np.lib.format.read_magic(f)
+                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read(f)
+            count = int(np.prod(shape, dtype=object))
+            _check_size(p, f"a {' × '.join(map(str, shape))} {dtype} array",
+                        count * max(8, dtype.itemsize))
             matrix = np.load(str(p), allow_pickle=False)
         else:
             raise MatrixError(f"{p}: unknown matrix format '{suffix}'; use .mtx, .npz or .npy")
@@ -85,10 +116,17 @@ def _check_mm_header(p: Path) -> None:
         while line.startswith("%"):
             line = f.readline()
         size = line.split()
+        if fmt == "array":  # dense: every entry is stored
+            if len(size) != 2 or not all(s.isdigit() for s in size):
+                raise MatrixError(f"{p}: bad size line '{line.strip()}'; expected 'rows cols'")
+            _check_size(p, f"a dense {size[0]} × {size[1]} matrix", int(size[0]) * int(size[1]) * 8)
         if fmt == "coordinate":
             if len(size) != 3 or not all(s.isdigit() for s in size):
                 raise MatrixError(f"{p}: bad size line '{line.strip()}'; expected 'rows cols nnz'")
             rows, cols, nnz = (int(s) for s in size)
+            # the CSR index has rows + 1 entries; COO triplets 3 × nnz (×2 if symmetric)
+            _check_size(p, f"a {rows} × {cols} matrix with {nnz} entries",
+                        8 * (rows + 1) + 8 * (cols + 1) + 48 * nnz)
             count = 0
             for entry in f:
                 if not entry.strip() or entry.startswith("%"):

@@ -18,9 +18,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import yaml
-
-from imcsim import config
+from imcsim import config, yamlsafe
 from imcsim.errors import ConfigError, ImcsimError
 from imcsim.sweep.space import DUPLICATION_KEY, Scalar
 
@@ -44,7 +42,7 @@ class ArchBuilder:
             text = path.read_text(encoding="utf-8", errors="replace")
         self.text_sha256 = hashlib.sha256(text.encode()).hexdigest()
         self.fixed = tuple(fixed)
-        raw = yaml.safe_load(text)
+        raw = yamlsafe.load(text)
         errors: list[str] = []
         for item in fixed:
             config.apply_override(raw, item, errors)

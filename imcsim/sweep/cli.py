@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from imcsim.argtypes import seed
 from imcsim.errors import ImcsimError
 
 # options that define a sweep; a sweep file replaces them all
@@ -39,7 +40,7 @@ def register(subparsers: Any, arch_options: Callable[[argparse.ArgumentParser], 
                    "--points)")
     s.add_argument("--points", type=int, metavar="N",
                    help="a random sample of N points of the grid (always)")
-    s.add_argument("--seed", type=int, help="seed of the random sample and of every accuracy "
+    s.add_argument("--seed", type=seed, help="seed of the random sample and of every accuracy "
                    "run (default 0)")
     s.add_argument("--accuracy", action="store_true",
                    help="also simulate accuracy at every point (functional simulation)")

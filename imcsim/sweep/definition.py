@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from imcsim import yamlsafe
 from imcsim.errors import ImcsimError
 from imcsim.sweep.evaluate import AccuracySpec
 from imcsim.sweep.space import Axis, Space, grid_axis, split_assignment, zip_axis
@@ -91,7 +92,7 @@ def from_file(path: str) -> Sweep:
     except OSError as e:
         raise ImcsimError(f"{path}: cannot read the sweep file ({e.strerror or e})") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlsafe.load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f": line {mark.line + 1}" if mark else ""

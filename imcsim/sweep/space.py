@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from imcsim import yamlsafe
 from imcsim.errors import ImcsimError
 
 DUPLICATION_KEY = "duplication"  # not a config key: the mapping's weight duplication
@@ -49,7 +50,7 @@ class Axis:
 def parse_value(token: str) -> Scalar:
     """One value as ``--set`` reads it (YAML), with YAML 1.1's '1e-8' read as a number."""
     try:
-        value = yaml.safe_load(token) if token.strip() else None
+        value = yamlsafe.load(token) if token.strip() else None
     except yaml.YAMLError:
         return token.strip()
     if isinstance(value, str):

@@ -1,0 +1,56 @@
+"""YAML for untrusted files: PyYAML's safe loader, bounded.
+
+``yaml.safe_load`` builds no objects, but it still expands aliases (a 475-byte "billion
+laughs" file names 10⁹ nodes that every later walk visits) and recurses once per nesting
+level (a deep file ends in RecursionError). This loader refuses more than
+:data:`MAX_ALIASES` aliases and nesting deeper than :data:`MAX_DEPTH`, and integers with
+more than :data:`MAX_DIGITS` digits, each with a :class:`yaml.YAMLError` that callers
+already turn into their one-line error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+MAX_ALIASES = 100  # references to anchors (&a / *a): configs need few, if any
+MAX_DEPTH = 50  # nesting of mappings and sequences
+MAX_DIGITS = 100  # digits of an integer scalar
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (*name); expand them")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.YAMLError(f"nesting deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        if len(str(node.value)) > MAX_DIGITS:
+            raise yaml.YAMLError(f"an integer of more than {MAX_DIGITS} digits")
+        return super().construct_yaml_int(node)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
+
+
+def load(text: str) -> Any:
+    """``yaml.safe_load`` with the bounds above."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
