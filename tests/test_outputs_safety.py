@@ -125,3 +125,7 @@ def test_tiny_files_that_declare_huge_matrices_are_refused_before_allocating(tmp
         r = subprocess.run([sys.executable, "-m", "imcsim", "sparse", str(path)],
                            capture_output=True, text=True, env=env)
         _refused(r, "memory budget")
+
+
+def test_samples_that_would_not_fit_in_memory_are_refused_at_once():
+    _refused(_imcsim("accuracy", TINY, "--samples", "1000000000"), "memory budget")

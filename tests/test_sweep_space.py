@@ -158,3 +158,12 @@ def test_readme_sweep_file_parses(tmp_path):
     sweep = from_file(str(tmp_path / "sweep.yaml"))
     assert sweep.space.size == 168 and len(sweep.space.indices()) == 20
     assert sweep.fixed == ("adc.model=sar",) and sweep.accuracy.samples == 64
+
+
+def test_a_huge_grid_is_counted_before_it_is_enumerated():
+    """Two axes of 999,999 values: 10¹² points are refused at once (not built in memory);
+    a random sample of them is fine."""
+    axes = (grid_axis("array.rows", "1..999999"), grid_axis("array.cols", "1..999999"))
+    with pytest.raises(ImcsimError, match="would evaluate 999,998,000,001 points"):
+        Space(axes)
+    assert len(Space(axes, samples=5, seed=1).indices()) == 5

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from compiler.errors import ImcsimError
+from compiler.sparse.io import memory_budget
 
 DATASETS = ("digits", "random")
 SPLIT_SEED = 0
@@ -38,6 +39,11 @@ def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dty
     """``samples`` inputs for a model (batch axis first) and their labels (None if unlabelled)."""
     if samples < 1:
         raise ImcsimError(f"--samples {samples}: must be ≥ 1")
+    need = samples * sum(int(np.prod(s[1:], dtype=object)) for s in inputs.values()) * 8
+    budget = memory_budget()
+    if need > budget:  # inputs, before any is drawn (float64 while they are made)
+        raise ImcsimError(f"--samples {samples}: the inputs alone need {need / 2**30:.3g} GiB, "
+                          f"over the memory budget of {budget / 2**30:.3g} GiB; use fewer")
     if name == "digits":
         _, _, x, y = digits_split()
         if len(inputs) != 1:

@@ -30,6 +30,7 @@ from imcsim.errors import ImcsimError
 DUPLICATION_KEY = "duplication"  # not a config key: the mapping's weight duplication
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 _MAX_POINTS = 2**62  # the product of the axes must stay an int64 for sampling
+_MAX_RUN = 10_000_000  # points one sweep evaluates (counted before any is enumerated)
 Scalar = int | float | str | bool | None
 
 
@@ -172,6 +173,10 @@ class Space:
                               "use fewer values or --samples")
         if self.samples is not None and self.samples < 1:
             raise ImcsimError(f"--samples {self.samples}: must be ≥ 1")
+        run = self.size if self.samples is None else min(self.samples, self.size)
+        if run > _MAX_RUN:
+            raise ImcsimError(f"the sweep would evaluate {run:,} points, over {_MAX_RUN:,}; "
+                              "use fewer values or --samples (a random subset)")
 
     @property
     def keys(self) -> tuple[str, ...]:
