@@ -167,6 +167,8 @@ def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
 
 
 _INPUTS: set[Path] = set()  # the files this run reads: never an output
+_UMASK = os.umask(0)  # read once, at import (single-threaded): outputs get the user's umask
+os.umask(_UMASK)
 
 
 def protect_inputs(*paths: object) -> None:
@@ -212,9 +214,7 @@ def atomic_write(target: str, write: Callable[[BinaryIO], None], option: str = "
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # the user's umask, not mkstemp's 0600
+        os.fchmod(fd, 0o666 & ~_UMASK)  # the user's umask, not mkstemp's 0600
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()

@@ -288,3 +288,15 @@ def test_adc_errors_are_drawn_once_per_adc_and_reproducible():
     assert not np.array_equal(pm.run_int(x_int, False), exact)  # the errors do show
     noisy = ProgrammedMatrix(w, hw(adc_noise_lsb=1.0, rows=32), np.random.default_rng(7))
     assert not np.array_equal(noisy.run_int(x_int, False, 1), noisy.run_int(x_int, False, 2))
+
+
+def test_row_groups_of_one_array_share_its_adcs():
+    """rows_per_read 8 on 32-row arrays: four row groups per array, converted by the same
+    ADCs (the same offsets); the next array's row groups have their own."""
+    p = hw(adc_offset_lsb=1.0, rows=32, rows_per_read=8)
+    w, _ = _random(6, g=1, k=64, n=4)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    offsets = [t.adc_offset for t in pm.tiles]
+    assert len(offsets) == 8
+    assert all(o is offsets[0] for o in offsets[:4]) and all(o is offsets[4] for o in offsets[4:])
+    assert not np.array_equal(offsets[0], offsets[4])

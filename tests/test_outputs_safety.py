@@ -84,10 +84,12 @@ def test_a_sweep_report_cannot_overwrite_the_sweeps_records(tmp_path):
 
 
 def test_hostile_yaml_is_refused_in_one_line(tmp_path):
-    """A 'billion laughs' arch file (nine levels of ten aliases: 10⁹ nodes in a few hundred
-    bytes), nesting 1,000 deep, and a 5,000-digit integer: refused at once, by name."""
-    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    """A 'billion laughs' arch file (nine levels of nine aliases, 73 in all: 4·10⁸ nodes in a
+    few hundred bytes), nesting 1,000 deep, and a 5,000-digit integer: refused at once, by
+    name."""
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    laughs.append("name: *a8")  # under a known key, where a type error would print it
     cases = {"laughs.yaml": "\n".join(laughs) + "\n", "deep.yaml": "a: " + "[" * 1000 + "]" * 1000,
              "digits.yaml": "array:\n  rows: " + "9" * 5000 + "\n"}
     for name, text in cases.items():
@@ -129,3 +131,12 @@ def test_tiny_files_that_declare_huge_matrices_are_refused_before_allocating(tmp
 
 def test_samples_that_would_not_fit_in_memory_are_refused_at_once():
     _refused(_imcsim("accuracy", TINY, "--samples", "1000000000"), "memory budget")
+
+
+def test_a_corrupt_npz_and_a_bad_sweep_seed_are_one_line(tmp_path):
+    bad = tmp_path / "m.npz"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    _refused(_imcsim("sparse", bad), "corrupt")
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(f"model: {TINY}\ngrid:\n  adc.bits: [4, 5]\nsamples: 1\nseed: -1\n")
+    _refused(_imcsim("sweep", sweep, "--out", tmp_path / "o"), "seed")

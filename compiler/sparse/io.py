@@ -91,7 +91,8 @@ def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
             raise MatrixError(f"{p}: unknown matrix format '{suffix}'; use .mtx, .npz or .npy")
     except MatrixError:
         raise
-    except (ValueError, OSError, IndexError, EOFError, KeyError, TypeError) as e:
+    except (ValueError, OSError, IndexError, EOFError, KeyError, TypeError,
+            zipfile.BadZipFile) as e:
         first = str(e).splitlines()[0] if str(e) else e.__class__.__name__
         raise MatrixError(f"{p}: corrupt or unsupported matrix file ({first}); check the file") from None
     return as_csr(matrix, str(p))

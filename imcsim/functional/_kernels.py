@@ -96,11 +96,13 @@ def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top,
             x = np.float64(v[g, m, c]) + np.sqrt(np.float64(var[g, m, c])) * np.float64(
                 normal(key, base + c, table))  # float64 with or without the JIT
             step = lsb[g, c]
-            x = x * gain[g, c] + (offset[g, c] + adc_sigma * np.float64(
-                normal(adc_key, base + c, table))) * step
-            u = (x - vmin[g, c]) / (step * top)
-            if u > 0.0 and u < 1.0:
-                x += inl * 4.0 * u * (1.0 - u) * step
+            x = x * gain[g, c] + offset[g, c] * step
+            if adc_sigma != 0.0:
+                x += adc_sigma * np.float64(normal(adc_key, base + c, table)) * step
+            if inl != 0.0:
+                u = (x - vmin[g, c]) / (step * top)
+                if u > 0.0 and u < 1.0:
+                    x += inl * 4.0 * u * (1.0 - u) * step
             q = np.floor((x - vmin[g, c]) / step + 0.5)
             if q < 0.0:
                 q = 0.0

@@ -7,12 +7,16 @@ segment (``wire_resistance_ohm``) apart; cell (i, j) joins row node (i, j) to co
 bottom cell reaches the sense amplifier — a virtual ground — through the segments below it
 and the sense resistance. Rows that are not driven sit at 0 V.
 
+Modelled are the cells a layer's block occupies: rows of the array the layer does not use
+(driven at 0 V) and its unused columns are left out — their cells draw little current from
+wires near 0 V, but this is where the solve stops being exact for a partly filled array.
+
 The network is linear, so the column currents are I = Vᵀ·G_eff for an effective
 conductance matrix G_eff: column i of the solution for a unit source on row i. One sparse
 LU factorisation of the nodal matrix (scipy.sparse.linalg.splu) serves every row's solve,
-and G_eff is computed once per programmed array — every read afterwards is a matrix
-product, as exact as the nodal solve (sneak paths, current sharing along the wires and
-all).
+and G_eff is computed once per programmed block — every read afterwards is a matrix
+product, as exact as the nodal solve of the modelled cells (current sharing along the
+wires and all).
 
 With no wire resistance the rows and columns are single nodes; with no driver or sense
 resistance either, the read is ideal and G_eff = G.

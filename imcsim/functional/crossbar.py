@@ -282,10 +282,14 @@ def adc_range(peak: float, signed: bool, bits: int) -> tuple[float, float]:
 
 def adc_ranges(peak: np.ndarray, signed: bool, bits: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`adc_range` for an array of peaks (one ADC range per column): (vmin, lsb)."""
-    flat = [adc_range(float(p), signed, bits) for p in np.ravel(peak)]
-    vmin = np.array([f[0] for f in flat], dtype=np.float64).reshape(np.shape(peak))
-    lsb = np.array([f[1] for f in flat], dtype=np.float64).reshape(np.shape(peak))
-    return vmin, lsb
+    peak = np.asarray(peak, dtype=np.float64)
+    top = (1 << bits) - 1
+    if not signed:
+        return np.zeros_like(peak), np.maximum(1.0, peak / top)
+    if top < 2:
+        return -peak, np.maximum(1.0, 2 * peak)
+    lsb = np.maximum(1.0, 2 * peak / (top - 1))
+    return -((top - 1) // 2) * lsb, lsb
 
 
 def noise_stream(key: int, *position: int) -> np.uint64:
@@ -356,6 +360,7 @@ class ProgrammedMatrix:
             g_ref = effects.program(g_ref, self.effects, effects.Cells(hw.g_on, hw.g_off),
                                     rng, reference=True)
         self.tiles: list[_Tile] = []
+        adc_errors: dict[int, tuple[np.ndarray | None, np.ndarray | None]] = {}
         for rows in self._row_groups():
             lv = levels[:, rows, :]
             if not on_cells and hw.read_noise == 0:
@@ -369,7 +374,10 @@ class ProgrammedMatrix:
             if self.sense is not None:  # columns combined in analog before the ADC
                 eff = eff @ self.sense
                 q = None if q is None else q @ self.sense**2  # independent draws add
-            gain, offset = self._adc_errors(eff.shape[0], eff.shape[2], rng)
+            array = rows.start // hw.rows  # row groups of one array share its ADCs
+            if array not in adc_errors:
+                adc_errors[array] = self._adc_errors(eff.shape[0], eff.shape[2], rng)
+            gain, offset = adc_errors[array]
             self.tiles.append(_Tile(rows, np.ascontiguousarray(eff, dtype=np.float32),
                                     None if q is None else q.astype(np.float32),
                                     self._initial_ranges(eff), gain, offset))

@@ -67,8 +67,8 @@ class ProgrammingNoise(Effect):
 
     def program(self, g: np.ndarray, cells: Cells, rng: np.random.Generator) -> np.ndarray:
         scale = np.abs(g) if self.state_dependent else cells.g_on
-        return np.sign(g + (g == 0)) * np.maximum(
-            np.abs(g) + self.sigma * scale * rng.standard_normal(g.shape), 0.0)
+        noisy = np.maximum(np.abs(g) + self.sigma * scale * rng.standard_normal(g.shape), 0.0)
+        return np.where(g < 0, -noisy, np.where(g > 0, noisy, 0.0 if cells.g_off == 0 else noisy))
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,8 @@ def from_file(path: str) -> Sweep:
     for name, value in (("samples", samples), ("seed", seed)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             errors.append(f"{name}: expected an integer, got {value!r}")
+    if isinstance(seed, int) and not 0 <= seed < 2**63:
+        errors.append(f"seed: {seed} is outside 0 … 2^63 − 1")
     acc = raw.get("accuracy")
     accuracy = None
     if acc is True:
