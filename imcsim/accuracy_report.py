@@ -68,14 +68,15 @@ def write_outputs(result: AccuracyResult, target: str) -> None:
 def render_accuracy(report: dict[str, Any], console: Any, max_layers: int = 40) -> None:
     from rich.table import Table
 
-    from imcsim.report import short_name
+    from imcsim.report import printable, short_name
 
+    report = printable(report)
     a, acc = report["arch"], report["accuracy"]
 
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:.2%}"
 
-    console.print(f"[bold]{report['model']['name']}[/] on [bold]{a['name']}[/] ({a['source']}): "
+    console.print(f"{report['model']['name']} on {a['name']} ({a['source']}): "
                   f"{a['weight_bits']}-bit weights in {a['cell_bits']}-bit cells, "
                   f"{a['input_bits']}-bit inputs, {a['adc_bits']}-bit ADC ({a['adc_range']})")
     t = Table(title=f"Accuracy on {acc['samples']} samples of '{acc['dataset']}' (seed {acc['seed']})",

@@ -125,7 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except ImcsimError as e:
-        print(f"imcsim: error: {e}", file=sys.stderr)
+        from imcsim.report import printable
+
+        # one line, whatever a file name or node name holds
+        print(f"imcsim: error: {printable(str(e), limit=2000)}", file=sys.stderr)
         return 2
     except ArithmeticError as e:  # last resort: config bounds should keep numbers finite
         print(f"imcsim: error: arithmetic failed ({e.__class__.__name__}: {e}); a config value "
@@ -139,11 +142,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _console(to_stderr: bool):  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(stderr=to_stderr, width=None)
+    # markup off: names from files (a node called "[/]") are printed, never interpreted;
+    # rich strips control codes from the text it renders
+    return Console(stderr=to_stderr, width=None, markup=False)
 
 
 def _warn(msg: str) -> None:
-    print(f"imcsim: warning: {msg}", file=sys.stderr)
+    from imcsim.report import printable
+
+    print(f"imcsim: warning: {printable(msg, limit=2000)}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -443,8 +450,9 @@ def _bitslice(args: argparse.Namespace, a, arch) -> int:  # type: ignore[no-unty
 def _render_solve(report) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
 
-    from imcsim.report import _si
+    from imcsim.report import _si, printable
 
+    report = printable(report)
     t = Table(title=f"{report['method']} on {report['matrix']['name']} "
                     f"({report['matrix']['rows']:,} unknowns)", show_header=False)
     t.add_row("converged", "yes" if report["converged"] else "no")

@@ -241,6 +241,20 @@ def write_json(report: dict[str, Any], target: str) -> None:
 # ---------------------------------------------------------------- terminal
 
 
+def printable(value: Any, limit: int = 300) -> Any:
+    """A report (or string) safe for a terminal: every string from a file (node names, file
+    names) has its control characters escaped — no colour codes, no forged second lines —
+    and is cut to ``limit`` characters. Containers are copied, numbers kept."""
+    if isinstance(value, str):
+        text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in value)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    if isinstance(value, dict):
+        return {printable(k, limit): printable(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(printable(v, limit) for v in value)
+    return value
+
+
 def _si(value: float, unit: str) -> str:
     for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""),
                            (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f")):
@@ -261,9 +275,11 @@ def short_name(name: str, op: str) -> str:
 def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -> None:
     from rich.table import Table
 
+    report = printable(report)
+
     m, a, mp = report["model"], report["arch"], report["mapping"]
     perf, en, ar = report["performance"], report["energy"], report["area"]
-    console.print(f"[bold]{m['name']}[/] on [bold]{a['name']}[/] ({a['source']}); "
+    console.print(f"{m['name']} on {a['name']} ({a['source']}); "
                   f"ADC model: {a['adc_model']}; readout: {a['readout']}")
     console.print(f"crossbar activity: {en['activity']}")
     summary = Table(title="Summary", show_header=False)
@@ -319,8 +335,10 @@ def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -
 def render_arch(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
+    report = printable(report)
+
     a = report["arch"]
-    console.print(f"[bold]{a['name']}[/] ({a['source']}); ADC model: {a['adc_model']}; "
+    console.print(f"{a['name']} ({a['source']}); ADC model: {a['adc_model']}; "
                   f"readout: {a['readout']}")
     t = Table(title="Peak figures (one chip)", show_header=False)
     t.add_row("peak throughput", f"{report['performance']['peak_tops']:.4g} TOPS")

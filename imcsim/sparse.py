@@ -211,11 +211,12 @@ def sparse_report(name: str, a: sp.csr_matrix, arch: Arch, results: list[Strateg
 def render_sparse(report: dict[str, object], console: object) -> None:
     from rich.table import Table
 
-    from imcsim.report import _si
+    from imcsim.report import _si, printable
 
+    report = printable(report)
     m, a = report["matrix"], report["arch"]  # type: ignore[index]
-    console.print(f"[bold]{m['name']}[/] ({m['rows']:,} × {m['cols']:,}, {m['nnz']:,} non-zeros) "  # type: ignore[attr-defined,index]
-                  f"on [bold]{a['name']}[/]: {a['value_bits']}-bit values in {a['cell_bits']}-bit "  # type: ignore[index]
+    console.print(f"{m['name']} ({m['rows']:,} × {m['cols']:,}, {m['nnz']:,} non-zeros) "  # type: ignore[attr-defined,index]
+                  f"on {a['name']}: {a['value_bits']}-bit values in {a['cell_bits']}-bit "  # type: ignore[index]
                   f"cells, {a['adc_bits']}-bit ADC ({a['adc_range']})")  # type: ignore[index]
     t = Table(title="Mapping strategies (one SpMV)")
     for col in ("strategy", "arrays", "cells", "util", "reads", "time", "energy", "error"):

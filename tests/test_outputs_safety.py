@@ -140,3 +140,29 @@ def test_a_corrupt_npz_and_a_bad_sweep_seed_are_one_line(tmp_path):
     sweep = tmp_path / "s.yaml"
     sweep.write_text(f"model: {TINY}\ngrid:\n  adc.bits: [4, 5]\nsamples: 1\nseed: -1\n")
     _refused(_imcsim("sweep", sweep, "--out", tmp_path / "o"), "seed")
+
+
+def test_names_from_files_reach_the_terminal_escaped(tmp_path):
+    """A node named '[/]evil<ESC>[31m…<newline>imcsim: error: forged' (rich markup, a colour
+    code, a forged error line): the report prints, escaped; nothing is interpreted."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper, save
+
+    evil = "[/]evil\x1b[31mred\nimcsim: error: forged"
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name=evil)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.ones((8, 4), np.float32), "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = tmp_path / "evil.onnx"
+    save(model, str(path))
+    r = _imcsim("compile", path)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\\x1b[31m" in r.stdout
+    assert not any(line.startswith("imcsim: error") for line in r.stdout.splitlines())
+
+
+def test_unicode_digits_in_an_option_are_one_line():
+    _refused(_imcsim("compile", TINY, "--duplication", "²"), "duplication")

@@ -67,7 +67,11 @@ class Mapping:
 
 def parse_duplication(value: str | int) -> str | int:
     """'auto', 'none' or a positive integer; raises MappingError otherwise."""
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isascii()
+                                  and value.strip().isdigit()):  # not '²' or '٣'
+        if isinstance(value, str) and len(value.strip()) > 9:
+            raise MappingError(f"duplication {value.strip()[:20]}: too large; give at most "
+                               "999,999,999 copies (or 'auto' / 'none')")
         n = int(value)
         if n < 1:
             raise MappingError(f"duplication {n}: must be ≥ 1 (or 'auto' / 'none')")

@@ -48,7 +48,7 @@ def memory_budget() -> int:
     """Bytes a matrix may need, checked before anything is allocated: half the machine's
     physical memory (or IMCSIM_MAX_MEMORY, in bytes, when set)."""
     env = os.environ.get("IMCSIM_MAX_MEMORY", "")
-    if env.isdigit():
+    if env.isascii() and env.isdigit():
         return int(env)
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2

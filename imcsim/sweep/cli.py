@@ -151,7 +151,7 @@ def _print_front(records: list[dict[str, Any]], definition: dict[str, Any]) -> N
 
     valid = valid_rows(records)
     keys = list(dict.fromkeys(k for r in records for k in r.get("config", {})))
-    console = Console()
+    console = Console(markup=False)  # names from files are printed, never interpreted
     console.print(f"{len(records)} of {definition.get('points', '?')} points finished, "
                   f"{len(valid)} valid")
     if not valid:
