@@ -47,6 +47,7 @@ energy_pj, area_um2, latency_ns, static_mw).
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
@@ -229,8 +230,25 @@ def atomic_write(target: str, write: Callable[[BinaryIO], None], option: str = "
         raise
 
 
+def _non_finite(value: Any, path: str = "") -> list[str]:
+    """Key paths of the inf/NaN numbers in a report."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [path or "(top)"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _non_finite(v, f"{path}.{k}" if path else k)]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in _non_finite(v, f"{path}[{i}]")]
+    return []
+
+
 def write_json(report: dict[str, Any], target: str) -> None:
-    """Write to ``target`` ('-' = stdout) atomically."""
+    """Write to ``target`` ('-' = stdout) atomically; a report holding inf or NaN (finite
+    but extreme inputs overflowed) is refused, naming where."""
+    bad = _non_finite(report)
+    if bad:
+        raise ImcsimError(f"the report's {', '.join(bad[:3])}{' …' if len(bad) > 3 else ''} "
+                          "overflowed to inf/NaN; a config value (or --set, or a matrix entry) "
+                          "is too extreme — use realistic values")
     text = json.dumps(report, indent=2, allow_nan=False, default=str) + "\n"
     if target == "-":
         sys.stdout.write(text)

@@ -166,3 +166,11 @@ def test_names_from_files_reach_the_terminal_escaped(tmp_path):
 
 def test_unicode_digits_in_an_option_are_one_line():
     _refused(_imcsim("compile", TINY, "--duplication", "²"), "duplication")
+
+
+def test_in_bound_values_that_overflow_are_one_line_and_write_nothing(tmp_path):
+    """r_on = 5e-324 Ω passes the config's bounds (> 0) but makes G_on infinite."""
+    out = tmp_path / "r.json"
+    _refused(_imcsim("compile", TINY, "--set", "array.r_on_ohm=5e-324", "--json", out),
+             "inf/NaN", "energy.total_j")
+    assert not out.exists()
