@@ -184,6 +184,16 @@ class Adc:
                                gt=0, le=1e12, default=1200.0)
 
 
+def integration_phases(cycles: int, integrate: bool, two_phase_above: int) -> list[int]:
+    """Input cycles per conversion, LSB first: one each (per_bit), all of them (integrate),
+    or two phases of ceil(c/2) and floor(c/2) above ``two_phase_above`` (NeuRRAM)."""
+    if not integrate:
+        return [1] * cycles
+    if two_phase_above and cycles > two_phase_above:
+        return [(cycles + 1) // 2, cycles // 2]
+    return [cycles]
+
+
 @dataclass(frozen=True, slots=True)
 class Readout:
     style: ReadoutStyle = _f(
@@ -206,11 +216,8 @@ class Readout:
 
     def phases(self, cycles: int) -> list[int]:
         """Input cycles integrated per conversion, LSB phase first."""
-        if self.style is not ReadoutStyle.INTEGRATE:
-            return [1] * cycles
-        if self.two_phase_above_bits and cycles > self.two_phase_above_bits:
-            return [(cycles + 1) // 2, cycles // 2]
-        return [cycles]
+        return integration_phases(cycles, self.style is ReadoutStyle.INTEGRATE,
+                                  self.two_phase_above_bits)
 
     @property
     def describe(self) -> str:

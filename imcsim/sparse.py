@@ -54,8 +54,7 @@ def spmv_cost(mp: SparseMapping, arch: Arch) -> tuple[float, float, dict[str, fl
     comps = build_components(arch)
     spec = arch.array_spec()
     groups = np.ceil(np.maximum(mp.ncols, 1) / spec.read_rows)
-    sensed = mp.spec.slices * mp.spec.columns_per_value * spec.sensed_per_weight // (
-        spec.slices * spec.scheme.columns_per_weight)
+    sensed = spec.sensed_columns(mp.spec.slices * mp.spec.columns_per_value)
     cols_read = int(np.sum(mp.nrows * sensed * groups))
     extra = mp.partial_sum_adds + int(np.sum(mp.nrows * (groups - 1)))
     step = crossbar_step(arch, k=mp.rows_driven, n=mp.shape[0], rows_driven=mp.rows_driven,

@@ -59,6 +59,12 @@ class ArraySpec:
             cols //= self.slices
         return cols
 
+    def sensed_columns(self, physical: int) -> int:
+        """Conversions that ``physical`` adjacent columns need after analog combining
+        (rounded up: a part-filled pair or slice group still takes a conversion)."""
+        return -(-physical * self.sensed_per_weight
+                 // (self.slices * self.scheme.columns_per_weight))
+
     @property
     def read_rows(self) -> int:
         """Rows summed by one read: rows_per_read, or every row."""

@@ -50,7 +50,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from compiler.mapping import SignedScheme
-from imcsim.config import AdcRange, Arch, IrDropModel, ReadoutStyle, Reference
+from imcsim.config import (
+    AdcRange,
+    Arch,
+    IrDropModel,
+    ReadoutStyle,
+    Reference,
+    integration_phases,
+)
 from imcsim.functional import _kernels, effects
 from imcsim.functional.circuit import effective_conductances
 
@@ -114,9 +121,7 @@ class HwParams:
             reference_programmed=n.reference is Reference.PROGRAMMED,
             adc_noise_lsb=n.adc_noise_lsb, adc_offset_lsb=n.adc_offset_lsb,
             adc_gain_error=n.adc_gain_error, adc_inl_lsb=n.adc_inl_lsb,
-            adc_share=max(1, arch.adc.cols_per_adc * arch.array_spec().sensed_per_weight
-                          // (arch.array_spec().slices
-                              * arch.array_spec().scheme.columns_per_weight)),
+            adc_share=max(1, arch.array_spec().sensed_columns(arch.adc.cols_per_adc)),
             integrate=arch.readout.style is ReadoutStyle.INTEGRATE,
             differential_sensing=arch.readout.differential,
             two_phase_above_bits=arch.readout.two_phase_above_bits,
@@ -147,12 +152,8 @@ class HwParams:
     def phase_sizes(self, signed: bool) -> tuple[int, ...]:
         """Input cycles per conversion slot: one each (per_bit), or per integration phase
         (two of ceil(c/2) and floor(c/2) above ``two_phase_above_bits``)."""
-        c = self.cycles_for(signed)
-        if not self.integrate:
-            return (1,) * c
-        if self.two_phase_above_bits and c > self.two_phase_above_bits:
-            return ((c + 1) // 2, c // 2)
-        return (c,)
+        return tuple(integration_phases(self.cycles_for(signed), self.integrate,
+                                        self.two_phase_above_bits))
 
     def pulse_weights(self, signed: bool) -> list[float]:
         """Unit pulses of each input cycle: 1 (per_bit) or 2^(k·d) for the k-th of a phase."""
@@ -265,31 +266,27 @@ def ir_drop(g: np.ndarray, row0: int, hw: HwParams) -> np.ndarray:
     return out
 
 
-def adc_range(peak: float, signed: bool, bits: int) -> tuple[float, float]:
-    """(vmin, lsb) of an ADC covering [0, peak] or [−peak, peak] with codes 0 … 2^bits − 1.
+def adc_ranges(peak: np.ndarray, signed: bool, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(vmin, lsb) of ADCs covering [0, peak] or [−peak, peak] with codes 0 … 2^bits − 1, for
+    an array of peaks (one ADC range per column).
 
     Signed ranges are mid-tread: code 2^(bits−1) − 1 reads exactly 0, so a zero column
     value (and a near-zero one) comes out as 0, not as ±½ LSB. The step never drops below
     one unit of Σ digit·level: finer codes would only split values that cannot occur."""
-    top = (1 << bits) - 1
-    if not signed:
-        return 0.0, max(1.0, peak / top)
-    if top < 2:  # a 1-bit ADC has no zero code: it can only tell the sign
-        return -peak, max(1.0, 2 * peak)
-    lsb = max(1.0, 2 * peak / (top - 1))
-    return -((top - 1) // 2) * lsb, lsb
-
-
-def adc_ranges(peak: np.ndarray, signed: bool, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`adc_range` for an array of peaks (one ADC range per column): (vmin, lsb)."""
     peak = np.asarray(peak, dtype=np.float64)
     top = (1 << bits) - 1
     if not signed:
         return np.zeros_like(peak), np.maximum(1.0, peak / top)
-    if top < 2:
+    if top < 2:  # a 1-bit ADC has no zero code: it can only tell the sign
         return -peak, np.maximum(1.0, 2 * peak)
     lsb = np.maximum(1.0, 2 * peak / (top - 1))
     return -((top - 1) // 2) * lsb, lsb
+
+
+def adc_range(peak: float, signed: bool, bits: int) -> tuple[float, float]:
+    """:func:`adc_ranges` for one peak."""
+    vmin, lsb = adc_ranges(np.array(peak), signed, bits)
+    return float(vmin), float(lsb)
 
 
 def noise_stream(key: int, *position: int) -> np.uint64:

@@ -62,9 +62,7 @@ STATIC_LINE = "static"  # layer-table line of leakage energy
 
 def conversion_time_s(arch: Arch, comps: dict[str, Component]) -> float:
     """Time one ADC needs for the conversions of one read."""
-    spec = arch.array_spec()
-    per_adc = math.ceil(arch.adc.cols_per_adc * arch.adc.arrays_per_adc * spec.sensed_per_weight
-                        / (spec.slices * spec.scheme.columns_per_weight))
+    per_adc = arch.array_spec().sensed_columns(arch.adc.cols_per_adc * arch.adc.arrays_per_adc)
     return per_adc * comps["adc"].latency_s
 
 
@@ -335,7 +333,7 @@ def peak(arch: Arch) -> PeakResult:
     h = arch.hierarchy
     n_out = h.arrays_per_core * spec.cols // (spec.slices * spec.scheme.columns_per_weight)
     row_groups = math.ceil(spec.rows / spec.read_rows)
-    sensed = spec.cols * spec.sensed_per_weight // (spec.slices * spec.scheme.columns_per_weight)
+    sensed = spec.sensed_columns(spec.cols)
     step = crossbar_step(
         arch, k=spec.rows, n=n_out, rows_driven=spec.rows * h.arrays_per_core,
         cols_read=sensed * row_groups * h.arrays_per_core,
