@@ -47,6 +47,7 @@ class AdcModel(Enum):
     CIM = "cim"  # compact column ADC fitted to published compute-in-memory macros
     LINEAR = "linear"  # one step per bit, energy ∝ bits (binary-search neuron) from a point
     RAMP = "ramp"  # integrate-and-fire / single-slope counter: 2^B steps (NeuRRAM's neuron)
+    SENSE_AMP = "sense_amp"  # one sense-amplifier decision per bit (NVM macros' current/voltage SA)
 
 
 class IrDropModel(Enum):
@@ -153,7 +154,7 @@ class Adc:
     design_bits: int = _f("resolution the ADC is built for (area); 0 = bits. A reconfigurable "
                           "ADC run at fewer bits keeps the area of its designed bits", "bit",
                           ge=0, le=16, default=0)
-    model: AdcModel = _f("cost model: table | survey | sar | flash | cim | ramp", "",
+    model: AdcModel = _f("cost model: cim | sar | table | survey | flash | linear | ramp | sense_amp", "",
                          default=AdcModel.CIM)
     sample_rate_hz: float = _f("conversions per second of one ADC at its designed bits (a SAR "
                                "run at fewer bits is faster: (bits+1)/(design_bits+1) of the "
@@ -208,6 +209,11 @@ class Readout:
                               "2^(slice·cell_bits) (current stacking), before one conversion; "
                               "false: convert each slice and shift-add digitally", "",
                               default=False)
+    current_mode: bool = _f("the bit line is clamped at the read voltage by a current-mode "
+                            "sense path supplied from V_dd (current sense amplifier, current "
+                            "mirror, most Mb-level NVM macros): each cell's current is drawn "
+                            "from V_dd, E = G·V_read·V_dd·t per cell pulse; false: from a "
+                            "read-voltage source, E = G·V_read²·t", "", default=False)
     two_phase_above_bits: int = _f("integrate: inputs with more input cycles (magnitude bits "
                                    "with 1-bit pulses) than this are integrated in two phases "
                                    "of ceil(n/2) and floor(n/2) cycles, "
@@ -222,7 +228,8 @@ class Readout:
     @property
     def describe(self) -> str:
         diff = (", differential sensing" if self.differential else "") + (
-            ", slices combined in analog" if self.combine_slices else "")
+            ", slices combined in analog" if self.combine_slices else "") + (
+            ", current-mode sensing" if self.current_mode else "")
         two = (f", two phases above {self.two_phase_above_bits} bits"
                if self.two_phase_above_bits and self.style is ReadoutStyle.INTEGRATE else "")
         return f"{self.style.value}{diff}{two}"

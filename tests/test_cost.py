@@ -87,7 +87,8 @@ def test_ramp_converter_takes_2_to_the_b_steps():
     assert adc_cost(_adc(bits=6, **kw), 130).latency_s == pytest.approx(2**6 / (2**8 * 1e6))
 
 
-@pytest.mark.parametrize(("model", "bits"), [("survey", 3), ("flash", 9), ("cim", 12)])
+@pytest.mark.parametrize(("model", "bits"), [("survey", 3), ("flash", 9), ("cim", 12),
+                                                  ("sense_amp", 9)])
 def test_adc_models_refuse_bits_outside_their_valid_range(model, bits):
     with pytest.raises(ConfigError, match=f"outside the '{model}' ADC model's valid range"):
         load_arch("rram_128", [f"adc.model={model}", f"adc.bits={bits}"])
@@ -105,6 +106,26 @@ def test_crossbar_energy_is_g_v2_t_per_cell_pulse():
     assert comps["crossbar"].energy_j == pytest.approx(2.2e-15)
     # 128·128 cells of 12 F² at 28 nm
     assert comps["crossbar"].area_m2 == pytest.approx(128 * 128 * 12 * (28e-9) ** 2)
+
+
+def test_current_mode_readout_draws_the_cell_current_from_vdd():
+    """rram_128 (0.9 V supply): 5.5 µS · 0.2 V · 0.9 V · 10 ns = 9.9e-15 J per cell pulse,
+    V_dd / V_read = 4.5× the voltage-mode 2.2 fJ."""
+    comps = build_components(load_arch("rram_128", ["readout.current_mode=true"]))
+    assert comps["crossbar"].energy_j == pytest.approx(9.9e-15)
+
+
+def test_sense_amp_is_one_neurosim_decision_per_bit():
+    """NeuroSim's voltage sense amplifier: 9.845 fJ per decision at 65 nm / 1.1 V. At
+    22 nm / 0.8 V (energy ∝ node · V²): 9.845 · 22/65 · (0.8/1.1)² = 1.7625 fJ per
+    decision, 4 decisions for 4 bits = 7.050 fJ; 1,500 F² = 1500 · (22 nm)² = 0.726 µm²
+    at any bits; 4 + 1 steps of 5 + 1 at the designed 5 bits."""
+    c = adc_cost(_adc(model=AdcModel.SENSE_AMP, bits=4, design_bits=5, sample_rate_hz=1e9),
+                 22, 0.8)
+    assert c.energy_j == pytest.approx(7.050e-15, rel=1e-3)
+    assert c.area_m2 == pytest.approx(0.726e-12, rel=1e-3)
+    assert c.latency_s == pytest.approx(5 / 6 * 1e-9)
+    assert "NeuroSim" in c.model
 
 
 def test_row_driver_energy_is_the_swing_it_drives():

@@ -47,6 +47,17 @@ Models:
 - ``ramp``: integrate-and-fire / single-slope counting converter (NeuRRAM's neuron, Wan et
   al., Nature 2022): 2^B steps, energy ∝ 2^B from a published point (``table_energy_pj``
   at ``table_bits``), area of one comparator + counter (``table_area_um2``). Valid 1–12.
+- ``sense_amp``: the readout of most Mb-level NVM compute-in-memory macros: one
+  latch-type sense amplifier comparing the bit-line signal against reference levels, one
+  decision per output bit (binary search; e.g. the CVH-ADC of Huang et al., ISSCC 2023
+  16.6 toggles its sense amplifier 2 + 3 times for 5 bits). Energy per decision 9.845 fJ at
+  65 nm / 1.1 V (NeuroSim's ``VoltageSenseAmp``, DNN_NeuroSim V1.4), scaled by the rule
+  above (1.76 fJ at 22 nm / 0.8 V); area 1,500 F² (NeuroSim's sense amplifier: 6 NMOS +
+  5 PMOS of minimum width at its 28 F cell height and ~4.8 F gate pitch) for the
+  comparator and its reference switches, whatever the bits. Its time is one decision per
+  bit (the SAR timing rule). The reference generation and the bit line's own current
+  are not in it: the crossbar's energy carries the current (``readout.current_mode``).
+  Valid 1–8 bits (the macros' range; the reference ladder grows as 2^B).
 """
 
 from __future__ import annotations
@@ -202,6 +213,19 @@ class RampAdc(AdcModelBase):
 
     def latency_s(self, adc: Adc, bits: int, design_bits: int) -> float:
         return 2.0**bits / (2.0**design_bits * adc.sample_rate_hz)
+
+
+@register
+class SenseAmpAdc(AdcModelBase):
+    name = "sense_amp"
+    label = "sense_amp (one latch sense-amplifier decision per bit; NeuroSim VoltageSenseAmp)"
+    max_bits = 8
+
+    def energy_j(self, adc: Adc, bits: int, node_nm: float, vdd_v: float) -> float:
+        return bits * 9.845e-15 * _e_scale(node_nm, vdd_v, 65.0, 1.1)
+
+    def area_m2(self, adc: Adc, design_bits: int, node_nm: float) -> float:
+        return 1500.0 * (node_nm * 1e-9) ** 2
 
 
 @register

@@ -4,7 +4,8 @@ Defaults (used unless ``overrides:`` in the config says otherwise):
 
 - crossbar: physics. One action is one cell conducting for one unit read pulse at the
   reference conductance G_ref = (G_on + G_off)/2: E = G_ref · V_read² · t_read; area =
-  rows·cols·cell_area_f2·F². The action counts carry the data: only pulses that are high
+  rows·cols·cell_area_f2·F². With ``readout.current_mode`` the cell current is drawn
+  from V_dd through the sense path: E = G_ref · V_read · V_dd · t_read. The action counts carry the data: only pulses that are high
   count (the input activity of each input-bit position), weighted by the mean conductance
   of the cells read relative to G_ref (:mod:`imcsim.sim.actions`).
 - DAC / row driver: one action is one row driven high for one input cycle (an integrating
@@ -115,9 +116,10 @@ def build_components(arch: Arch) -> dict[str, Component]:
     dac_levels = 2**arch.precision.applied_dac_bits - 1  # the levels a read uses
     line = a.cols * a.line_cap_per_cell_f * a.read_voltage_v**2
     driver_logic = dac_levels * 2e-15 * (t.node_nm / 28.0) * t.vdd_v**2
+    supply = t.vdd_v if arch.readout.current_mode else a.read_voltage_v
     comps = [
         Component("crossbar", Level.ARRAY, 1, ACTIONS["crossbar"],
-                  a.g_ref_s * a.read_voltage_v**2 * a.read_time_s,
+                  a.g_ref_s * a.read_voltage_v * supply * a.read_time_s,
                   a.rows * a.cols * a.cell_area_f2 * feature**2, a.read_time_s),
         Component("wordline", Level.ARRAY, a.rows if a.wordline_voltage_v else 0,
                   ACTIONS["wordline"], a.cols * a.wordline_cap_per_cell_f * a.wordline_voltage_v**2,
