@@ -15,6 +15,7 @@ import numpy as np
 
 from compiler.errors import ModelError
 from compiler.frontend.onnx_load import LoadedGraph, Node, load
+from compiler.frontend.onnx_validate import check_windows
 from compiler.ir import CrossbarWork, DigitalKind, DigitalWork, Layer, LayerKind, Network
 
 _ELEMENTWISE = {
@@ -136,7 +137,12 @@ def _first_shape(g: LoadedGraph, n: Node) -> tuple[int, ...]:
 
 
 def _check_finite(g: LoadedGraph, n: Node, name: str) -> None:
-    """Reject crossbar weights holding NaN/Inf: such a model comes from a broken export."""
+    """Reject crossbar weights that are not floats or hold NaN/Inf (a broken export)."""
+    dtype = np.dtype(g.const_dtypes[name])
+    if dtype.kind != "f" and dtype.name != "bfloat16":
+        raise ModelError(
+            f"{g.path}: weight '{name}' of {n.op} node '{n.name}' is {dtype.name}; imcsim maps "
+            "float weights and quantizes them itself — export the float model")
     bad = g.count_nonfinite(name)
     if bad:
         size = math.prod(g.const_shapes[name])
@@ -183,6 +189,9 @@ def _simple_digital(g: LoadedGraph, n: Node, kind: DigitalKind, counted: set[str
     params = _const_params(g, list(param_inputs), counted)
     if kind is DigitalKind.POOL:
         kernel = n.attrs.get("kernel_shape", [1])
+        xs = g.shape(n.inputs[0]) if n.inputs else None
+        if xs is not None and all(d is not None for d in xs) and "kernel_shape" in n.attrs:
+            check_windows(g.path, n.op, n.name, xs, [int(k) for k in kernel], n.attrs)  # type: ignore[arg-type, union-attr]
         return _digital(g, n, kind, out * math.prod(kernel), params=params)  # type: ignore[arg-type]
     if kind is DigitalKind.REDUCE:
         x = g.shape(n.inputs[0])
@@ -224,6 +233,12 @@ def _conv(g: LoadedGraph, n: Node, counted: set[str]) -> list[Layer]:
             f"group, but input '{x}' has {xs[1]} channels in {groups} group(s) "
             f"({xs[1] // groups} per group); the model is invalid, re-export it"
         )
+    declared = n.attrs.get("kernel_shape")
+    if declared is not None and tuple(int(k) for k in declared) != tuple(ws[2:]):  # type: ignore[union-attr]
+        raise ModelError(
+            f"{g.path}: Conv node '{n.name}' declares kernel_shape {list(declared)} but its "  # type: ignore[call-overload]
+            f"weight '{w}' has a {list(ws[2:])} kernel; the model is invalid, re-export it")
+    check_windows(g.path, n.op, n.name, xs, ws[2:], n.attrs)
     ys = _static(g, n, n.outputs[0])
     c_out, k_per_group = ws[0], math.prod(ws[1:])
     spatial_out = ys[2:]

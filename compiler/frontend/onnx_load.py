@@ -1,6 +1,7 @@
 """Read an ONNX file as exporters write it: checks, batch fixing, shapes, constant folding.
 
-The only module (with :mod:`compiler.frontend.onnx_import`) that touches protobuf. Its
+The only module (with :mod:`compiler.frontend.onnx_import` and its checks in
+:mod:`compiler.frontend.onnx_validate`) that touches protobuf. Its
 result, :class:`LoadedGraph`, is plain Python: nodes, static shapes and constants.
 
 Weights stay inside the ``ModelProto`` and are converted to NumPy only when a fold needs
@@ -22,6 +23,12 @@ from onnx import numpy_helper
 from onnx.external_data_helper import load_external_data_for_model, uses_external_data
 
 from compiler.errors import ModelError
+from compiler.frontend.onnx_validate import (
+    check_graph,
+    check_initializers,
+    external_location,
+    nonfinite_count,
+)
 
 # Ops never folded even when every input is constant (random, or side effects).
 _NEVER_FOLD = frozenset(
@@ -86,9 +93,7 @@ class LoadedGraph:
             dtype = self.const_dtypes[name]
             value = (np.frombuffer(t.raw_data, dtype=dtype) if t.raw_data
                      else numpy_helper.to_array(t))
-        if value.dtype.kind not in "fc":
-            return 0
-        return int(value.size - np.count_nonzero(np.isfinite(value)))
+        return nonfinite_count(value)
 
     def shape(self, name: str) -> tuple[int | None, ...] | None:
         if name in self.const_shapes:
@@ -153,7 +158,9 @@ def _read(path: Path) -> onnx.ModelProto:
             f"{path}: not an ONNX model (no IR version, graph nodes or opset); "
             "the file may be truncated or not ONNX, re-export it"
         )
+    check_graph(model, path)
     _load_external(model, path)
+    check_initializers(model, path)
     return model
 
 
@@ -162,8 +169,8 @@ def _load_external(model: onnx.ModelProto, path: Path) -> None:
     for t in model.graph.initializer:
         if not uses_external_data(t):
             continue
+        location = external_location(t, base, path)
         info = {e.key: e.value for e in t.external_data}
-        location = base / info.get("location", "")
         if not location.is_file():
             raise ModelError(
                 f"{path}: initializer '{t.name}' keeps its data in '{info.get('location')}', "
@@ -177,7 +184,7 @@ def _load_external(model: onnx.ModelProto, path: Path) -> None:
             )
     try:
         load_external_data_for_model(model, str(base))
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, onnx.checker.ValidationError) as e:
         raise ModelError(f"{path}: cannot read external data ({e}); re-export the model") from None
 
 
