@@ -22,6 +22,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"imcsim: error: {message} (see '{self.prog} --help')\n")
 
 
+# Bounds of the iterative solvers' options: each outer step costs an inner Krylov solve
+# (GMRES keeps ``--inner`` vectors of the matrix size), so both are finite; a wall-clock
+# guard (--time-limit) ends whatever they allow.
+MAX_ITER = 100_000
+MAX_INNER = 1_000
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="imcsim", description="Compile ONNX models to memristive crossbar accelerators and "
@@ -95,10 +102,15 @@ def _parser() -> argparse.ArgumentParser:
                      "the SpMV error against the number of bit slices")
     sol.add_argument("--tol", type=float, default=1e-6,
                      help="converged when ‖b − Ax‖/‖b‖ ≤ this (default 1e-6)")
-    sol.add_argument("--max-iter", type=int, default=100, help="refine: outer steps at most")
-    sol.add_argument("--inner", type=int, default=20, help="refine: Krylov steps per outer step")
+    sol.add_argument("--max-iter", type=int, default=100,
+                     help=f"refine / gmres-ir: outer steps at most (≤ {MAX_ITER:,})")
+    sol.add_argument("--inner", type=int, default=20,
+                     help=f"refine / gmres-ir: Krylov steps per outer step (≤ {MAX_INNER:,})")
+    sol.add_argument("--time-limit", type=float, default=600.0, metavar="SECONDS",
+                     help="refine / gmres-ir: stop after this much wall clock (default 600)")
     sol.add_argument("--no-scaling", action="store_true", help="no Jacobi scaling of A")
-    sol.add_argument("--slices", type=int, default=8, help="bitslice: up to this many slices")
+    sol.add_argument("--slices", type=int, default=8,
+                     help="bitslice: up to this many slices (up to 32-bit values)")
     sol.add_argument("--rhs", metavar="FILE.npy", help="right-hand side b (default b = A·1)")
     sol.add_argument("--x-out", metavar="FILE.npy", help="write the solution x")
     sol.add_argument("--seed", type=seed, default=0, help="seed of every device draw")
@@ -361,12 +373,18 @@ def _solve(args: argparse.Namespace) -> int:
         if args.method not in ("refine", "gmres-ir", "one-step", "bitslice"):
             raise ImcsimError(f"--method {args.method}: choose refine, gmres-ir, one-step or "
                               "bitslice")
-        for option, value in (("--max-iter", args.max_iter), ("--inner", args.inner),
-                              ("--slices", args.slices)):
-            if value < 1:
-                raise ImcsimError(f"{option} {value}: must be ≥ 1")
+        max_slices = -(-32 // arch.array.cell_bits)  # 32-bit values: more slices add nothing
+        for option, value, most in (("--max-iter", args.max_iter, MAX_ITER),
+                                    ("--inner", args.inner, MAX_INNER),
+                                    ("--slices", args.slices, max_slices)):
+            if not 1 <= value <= most:
+                raise ImcsimError(f"{option} {value}: must be in 1–{most:,}"
+                                  + (f" (32-bit values of {arch.array.cell_bits}-bit cells)"
+                                     if option == "--slices" else ""))
         if not 0 < args.tol < 1:
             raise ImcsimError(f"--tol {args.tol}: must be in (0, 1)")
+        if not 0 < args.time_limit <= 1e6:
+            raise ImcsimError(f"--time-limit {args.time_limit}: must be in (0, 1e6] seconds")
         if args.method == "bitslice":
             return _bitslice(args, a, arch)
         if args.rhs:
@@ -376,11 +394,12 @@ def _solve(args: argparse.Namespace) -> int:
             b, rhs_note = a @ np.ones(a.shape[1]), "b = A·1 (exact solution x = 1)"
         if args.method == "refine":
             result = solvers.refine(a, b, arch, tol=args.tol, max_iter=args.max_iter,
-                                    inner=args.inner, seed=args.seed, scale=not args.no_scaling)
+                                    inner=args.inner, seed=args.seed, scale=not args.no_scaling,
+                                    time_limit_s=args.time_limit)
         elif args.method == "gmres-ir":
             result = solvers.gmres_ir(a, b, arch, tol=args.tol, max_iter=args.max_iter,
                                       inner=args.inner, seed=args.seed,
-                                      scale=not args.no_scaling)
+                                      scale=not args.no_scaling, time_limit_s=args.time_limit)
         else:
             result = solvers.one_step(a, b, arch, seed=args.seed, scale=not args.no_scaling,
                                       tol=args.tol)
@@ -411,15 +430,33 @@ def _stem(path: str) -> str:
 
 
 def _load_rhs(path: str, n: int):  # type: ignore[no-untyped-def]
+    """A .npy vector of n numbers; its header is read and checked before the data, so a
+    file declaring a huge array allocates nothing."""
+    import math
+
     import numpy as np
 
+    from compiler.sparse.io import npy_header
+
     try:
-        b = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise ImcsimError(f"--rhs {path}: cannot read a NumPy array ({e})") from None
+        with open(path, "rb") as f:
+            if f.read(2) == b"PK":
+                raise ImcsimError(f"--rhs {path}: is an .npz archive; give a .npy file "
+                                  "holding one vector (np.save)")
+            f.seek(0)
+            shape, dtype = npy_header(f)
+            if dtype.kind not in "biuf":
+                raise ImcsimError(f"--rhs {path}: holds {dtype} values; give a vector of "
+                                  "real numbers")
+            if math.prod(shape) != n:
+                raise ImcsimError(f"--rhs {path}: has {math.prod(shape)} values, the matrix "
+                                  f"has {n} rows")
+            f.seek(0)
+            b = np.load(f, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e:
+        raise ImcsimError(f"--rhs {path}: cannot read a NumPy array "
+                          f"({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     b = np.asarray(b, dtype=np.float64).ravel()
-    if b.shape != (n,):
-        raise ImcsimError(f"--rhs {path}: has {b.size} values, the matrix has {n} rows")
     if not np.all(np.isfinite(b)):
         raise ImcsimError(f"--rhs {path}: contains NaN or infinite values")
     return b

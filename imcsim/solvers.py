@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,9 +148,15 @@ class _AnalogSystem:
         return z
 
 
+TIME_LIMIT_S = 600.0  # default wall-clock guard of the iterative solvers
+
+
 def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
            max_iter: int = 100, inner: int = 20, seed: int = 0, scale: bool = True,
-           strategy: str = "block") -> SolveResult:
+           strategy: str = "block", time_limit_s: float = TIME_LIMIT_S) -> SolveResult:
+    """Mixed-precision iterative refinement; stops at ``max_iter`` outer steps or after
+    ``time_limit_s`` seconds of wall clock, whichever comes first (the result says which)."""
+    deadline = time.monotonic() + time_limit_s
     sys_ = _AnalogSystem(a, b, arch, "refine", seed=seed, scale=scale, strategy=strategy)
     n, spd, d, a_s, b_s = sys_.n, sys_.spd, sys_.d, sys_.a_s, sys_.b_s
     b_norm = float(np.linalg.norm(b_s / d))  # the same expression as every residual below
@@ -157,7 +164,7 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
     r_s = b_s.copy()
     best_y, best = y, 1.0
     history: list[float] = []
-    converged, reason = False, ""
+    converged, reason, timed_out = False, "", False
     steps = inner  # inner Krylov steps, halved whenever an outer step gains < 10 %
     for step in range(max_iter + 1):
         rel = float(np.linalg.norm(r_s / d) / b_norm)  # every update's residual is measured
@@ -169,6 +176,9 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
             break
         if step == max_iter:
             reason = f"{max_iter} refinement steps were not enough"
+            break
+        if time.monotonic() > deadline:
+            reason, timed_out = _timeout(time_limit_s, step), True
             break
         if len(history) > 6 and history[-1] > 0.9 * history[-6]:
             reason = "the residual stopped falling"
@@ -193,7 +203,7 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
     final = float(np.linalg.norm(b - a @ x) / b_norm)
     if not converged and final <= tol:
         converged = True
-    if not converged:
+    if not converged and not timed_out:  # why it stalled (not when the clock stopped it)
         kappa = condition_number(a_s)
         # the user's inner steps, with exact MVMs, from where the analog refinement stopped
         gain = _exact_refinement_gain(a_s, b_s - a_s @ best_y, inner, spd)
@@ -225,12 +235,15 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
 
 def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
              max_iter: int = 100, inner: int = 20, restart: int | None = None,
-             seed: int = 0, scale: bool = True, strategy: str = "block") -> SolveResult:
+             seed: int = 0, scale: bool = True, strategy: str = "block",
+             time_limit_s: float = TIME_LIMIT_S) -> SolveResult:
     """Flexible GMRES(restart) in float64 on the Jacobi-scaled system, right-preconditioned
     by ``inner`` analog Krylov steps (CG when A is SPD, else GMRES) started from zero; at most
     ``max_iter`` preconditioned iterations. ``restart`` defaults to ``max_iter`` (at most
     200): the flexible basis keeps two vectors per iteration, and restarts lose the
-    directions that ill-conditioned systems need."""
+    directions that ill-conditioned systems need. Stops after ``time_limit_s`` seconds of
+    wall clock at the latest."""
+    deadline = time.monotonic() + time_limit_s
     restart = restart or min(max_iter, 200)
     sys_ = _AnalogSystem(a, b, arch, "gmres-ir", seed=seed, scale=scale, strategy=strategy)
     n, d, a_s, b_s = sys_.n, sys_.d, sys_.a_s, sys_.b_s
@@ -244,7 +257,7 @@ def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
     spmvs = 0
     history: list[float] = []
     iterations = 0
-    converged = False
+    converged, timed_out = False, False
 
     def residual() -> tuple[np.ndarray, float]:
         nonlocal spmvs
@@ -272,19 +285,20 @@ def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
             e1[0] = beta
             coef = np.linalg.lstsq(h[: j + 2, : j + 1], e1, rcond=None)[0]
             estimate = float(np.linalg.norm(e1 - h[: j + 2, : j + 1] @ coef))
-            if h[j + 1, j] <= 1e-14 * beta or estimate <= 0.1 * tol * beta:
+            timed_out = time.monotonic() > deadline
+            if h[j + 1, j] <= 1e-14 * beta or estimate <= 0.1 * tol * beta or timed_out:
                 break
             v_basis.append(w / h[j + 1, j])
         y = y + np.column_stack(z_basis) @ coef
         r_s, rel = residual()  # the true residual, every restart
         history.append(rel)
         converged = rel <= tol
-        if len(history) > 3 and history[-1] > 0.9 * history[-3]:
+        if timed_out or (len(history) > 3 and history[-1] > 0.9 * history[-3]):
             break
     x = d * y
     final = float(np.linalg.norm(b - a @ x) / b_norm)
     converged = final <= tol
-    reason = "" if converged else (
+    reason = "" if converged else _timeout(time_limit_s, iterations) if timed_out else (
         f"{iterations} preconditioned iterations reached a residual of {final:.3g}, above "
         f"the tolerance {tol:g} — raise --max-iter or the analog precision")
     digital_macs = spmvs * a.nnz
@@ -299,6 +313,11 @@ def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
             "restart": restart, "digital_spmvs": spmvs, "analog_energy_j": analog_e,
             "digital_energy_j": digital_e, "jacobi_scaling": scale, "strategy": strategy,
             "arrays": sys_.mapping.arrays})
+
+
+def _timeout(limit_s: float, steps: int) -> str:
+    return (f"stopped after {steps} iterations at the wall-clock limit of {limit_s:g} s — "
+            "raise --time-limit, or lower --inner / --max-iter")
 
 
 def reference_error(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray,
@@ -435,10 +454,20 @@ def one_step(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, opamp_gain: float =
 
 
 def _min_real_eigenvalue(a: sp.csr_matrix) -> float:
-    """Smallest real part of A's eigenvalues (dense up to 4,000 unknowns, else ARPACK)."""
-    if a.shape[0] <= 4000:
+    """Smallest real part of A's eigenvalues: dense up to 2,000 unknowns (seconds), else
+    ARPACK with a bounded number of restarts (a clear error when it does not converge)."""
+    if a.shape[0] <= 2000:
         return float(np.linalg.eigvals(a.toarray()).real.min())
-    return float(spla.eigs(a, k=1, which="SR", return_eigenvectors=False).real.min())
+    v0 = np.random.default_rng(0).standard_normal(a.shape[0])  # deterministic start
+    try:
+        vals = spla.eigs(a, k=1, which="SR", return_eigenvectors=False, maxiter=3000,
+                         tol=1e-8, v0=v0)
+    except spla.ArpackNoConvergence:
+        raise MatrixError(
+            f"one-step: cannot tell in bounded time whether the circuit is stable (ARPACK "
+            f"did not find the smallest eigenvalue of the {a.shape[0]}-unknown matrix in 3000 "
+            "restarts); use --method refine") from None
+    return float(vals.real.min())
 
 
 def pagerank(a: sp.csr_matrix, arch: Arch, *, damping: float = 0.85, seed: int = 0,

@@ -195,10 +195,47 @@ CASES: list[tuple[str, Callable[[Path], list[str]], tuple[str, ...]]] = [
     ("arch-set-unknown", lambda t: ["arch", "--set", "adc.bitz=3"], ("adc.bitz",)),
     ("arch-no-such-preset", lambda t: ["arch", "no_such_preset"], ("no_such_preset",)),
 ]
+MATRIX = Path(__file__).resolve().parent / "fixtures" / "matrices" / "bcsstk01.mtx"  # 48 × 48
+
+
+def _solve(*extra: str) -> Callable[[Path], list[str]]:
+    return lambda tmp: ["solve", str(MATRIX), *extra]
+
+
+def _rhs(kind: str) -> Callable[[Path], list[str]]:
+    def build(tmp: Path) -> list[str]:
+        if kind == "npz":
+            np.savez(tmp / "b.npz", b=np.ones(48))
+            name = "b.npz"
+        elif kind == "object":
+            np.save(tmp / "b.npy", np.array([None] * 48, dtype=object), allow_pickle=True)
+            name = "b.npy"
+        else:  # a 128-byte file whose header declares 10^12 float64 values (8 TB)
+            with open(tmp / "b.npy", "wb") as f:
+                np.lib.format.write_array_header_1_0(
+                    f, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+                f.write(b"\0" * 16)
+            name = "b.npy"
+        return ["solve", str(MATRIX), "--rhs", name]
+    return build
+
+
+CASES += [
+    ("rhs-npz", _rhs("npz"), ("--rhs b.npz", "is an .npz archive", ".npy")),
+    ("rhs-object", _rhs("object"), ("--rhs b.npy", "holds object values")),
+    ("rhs-huge-header", _rhs("huge"), ("--rhs b.npy", "has 1000000000000 values", "48 rows")),
+    ("slices-huge", _solve("--method", "bitslice", "--slices", "1000000"),
+     ("--slices 1000000", "1–16", "2-bit cells")),
+    ("inner-huge", _solve("--inner", "1000000000"), ("--inner 1000000000", "1–1,000")),
+    ("max-iter-huge", _solve("--max-iter", "10000000"), ("--max-iter 10000000", "1–100,000")),
+    ("time-limit-zero", _solve("--time-limit", "0"), ("--time-limit 0.0", "(0, 1e6]")),
+]
 # Config-message cases also checked in-process (cheap); all others prove it in a subprocess.
 IN_PROCESS = {"set-unknown-section", "rows-zero", "cols-negative", "adc-bits-zero", "rows-huge",
               "read-time-negative", "missing-config-file", "duplication-word",
-              "arch-no-such-preset", "json-parent-is-file", "yaml-unclosed"}
+              "arch-no-such-preset", "json-parent-is-file", "yaml-unclosed", "rhs-npz",
+              "rhs-object", "rhs-huge-header", "slices-huge", "inner-huge", "max-iter-huge",
+              "time-limit-zero"}
 
 
 def _files(tmp: Path) -> set[Path]:

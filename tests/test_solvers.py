@@ -221,3 +221,18 @@ def test_one_step_applies_device_effects_and_refuses_what_it_cannot_model():
     assert stuck > 5 * base
     with pytest.raises(ConfigError, match="does not model ir_drop"):
         one_step(a, b, load_arch("rram_128", ["nonideal.wire_resistance_ohm=1"]))
+
+
+def test_refinement_stops_at_the_wall_clock_limit():
+    """A limit of 0 s has passed before refine's first correction: no step is taken and the
+    result is the starting guess x = 0, whose relative residual is exactly ‖b‖/‖b‖ = 1.
+    GMRES-IR checks the clock after each preconditioned iteration: it stops after one."""
+    a = load_matrix(FIXTURES / "bcsstk01.mtx")
+    b = a @ np.ones(48)
+    r = refine(a, b, load_arch("rram_128"), tol=1e-12, time_limit_s=0.0)
+    assert (r.converged, r.iterations) == (False, 0)
+    assert r.rel_residual == pytest.approx(1.0)
+    assert "wall-clock limit of 0 s" in r.reason
+    g = gmres_ir(a, b, load_arch("rram_128"), tol=1e-12, time_limit_s=0.0)
+    assert (g.converged, g.iterations) == (False, 1)
+    assert "wall-clock limit of 0 s" in g.reason

@@ -50,3 +50,57 @@ def test_unreachable_scheduler_is_one_line_exit_2(tmp_path, capsys, monkeypatch)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--scheduler tcp://127.0.0.1:9: cannot connect" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(("address", "expect"), [
+    ("ucx://host:1", "the 'ucx' transport is not supported"),
+    ("tls://127.0.0.1:1", "tls:// needs TLS certificates"),
+    ("garbage", "missing port number"),
+])
+def test_bad_scheduler_address_is_one_line_at_once(address, expect):
+    pytest.importorskip("distributed")
+    from imcsim.errors import ImcsimError
+    from imcsim.sweep.backends import _probe
+
+    with pytest.raises(ImcsimError, match=expect):
+        _probe(address, timeout_s=1.0)
+
+
+def test_a_scheduler_that_never_answers_times_out(tmp_path):
+    """A peer that accepts the connection and never speaks: the probe gives up after its
+    timeout (1 s to connect-and-handshake, 2 s overall here) instead of hanging."""
+    pytest.importorskip("distributed")
+    import socket
+    import threading
+    import time
+
+    from imcsim.errors import ImcsimError
+    from imcsim.sweep.backends import _probe
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                pass
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(ImcsimError, match="cannot connect|no scheduler answered"):
+            _probe(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout_s=1.0)
+    finally:
+        stop.set()
+        t.join()
+        for c in held:
+            c.close()
+        server.close()
+    assert time.monotonic() - start < 10

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import scipy.io
@@ -64,6 +65,15 @@ def _check_size(p: Path, what: str, nbytes: int) -> None:
                           "IMCSIM_MAX_MEMORY in bytes to change it)")
 
 
+def npy_header(f: BinaryIO) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from a .npy file's header, reading nothing else."""
+    version = np.lib.format.read_magic(f)
+    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+            else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read(f)
+    return shape, dtype
+
+
 def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
     p = Path(path)
     if not p.is_file():
@@ -79,10 +89,7 @@ def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
             matrix = sp.load_npz(str(p))
         elif suffix == ".npy":
             with p.open("rb") as f:  # the header alone says how much the array needs
-                version = np.lib.format.read_magic(f)
-                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                        else np.lib.format.read_array_header_2_0)
-                shape, _, dtype = read(f)
+                shape, dtype = npy_header(f)
             count = int(np.prod(shape, dtype=object))
             _check_size(p, f"a {' × '.join(map(str, shape))} {dtype} array",
                         count * max(8, dtype.itemsize))

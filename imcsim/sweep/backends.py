@@ -109,6 +109,51 @@ class Local:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _probe(address: str, timeout_s: float = 10.0) -> None:
+    """Ask the scheduler for its identity over one Dask connection, bounded in time, before a
+    Client is made: a Client that fails half-built stalls the exit for 20 s and prints a
+    traceback from its finaliser. Refuses schemes other than tcp, and tls unless Dask's
+    config holds the certificates; a peer that accepts and never answers times out."""
+    import asyncio
+
+    from distributed.comm import connect, parse_address
+    from distributed.security import Security
+
+    def fail(why: str) -> ImcsimError:
+        return ImcsimError(f"--scheduler {address[:200]}: {why}")
+
+    try:
+        scheme, _ = parse_address(address)
+    except (ValueError, TypeError) as e:
+        raise fail(f"not a scheduler address ({e}); give tcp://HOST:PORT") from None
+    if scheme not in ("tcp", "tls"):
+        raise fail(f"the '{scheme}' transport is not supported; give tcp://HOST:PORT")
+    kwargs: dict[str, Any] = {}
+    if scheme == "tls":
+        kwargs = Security().get_connection_args("client")
+        if kwargs.get("ssl_context") is None:
+            raise fail("tls:// needs TLS certificates in Dask's configuration "
+                       "(distributed.comm.tls.*); configure them or use tcp://")
+
+    async def identity() -> None:
+        comm = await connect(address, timeout=timeout_s, **kwargs)
+        try:
+            await comm.write({"op": "identity"})
+            await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        asyncio.run(asyncio.wait_for(identity(), 2 * timeout_s))
+    except (OSError, TimeoutError, ValueError, TypeError) as e:
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise fail(f"cannot connect ({why}); start a scheduler (dask scheduler) or check "
+                   "the address") from None
+    except Exception as e:  # noqa: BLE001 - any comm failure (closed stream, bad reply)
+        raise fail(f"no scheduler answered ({type(e).__name__}); start a scheduler (dask "
+                   "scheduler) or check the address") from None
+
+
 def _run_with(evaluator: Evaluator, chunk: Chunk) -> Records:
     """A Dask task: the scattered evaluator (kept by the worker) runs one chunk."""
     return evaluator.run(chunk)
@@ -126,6 +171,7 @@ class Dask:
             raise ImcsimError("--scheduler needs the 'distributed' package: "
                               "pip install 'dask[distributed]'") from None
         self.evaluator = evaluator
+        _probe(address)  # a bad address or a silent peer fails here, within the timeout
         try:
             self.client = Client(address, timeout=_CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as e:
