@@ -117,3 +117,50 @@ def test_report_of_a_folder_that_is_not_a_sweep(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a sweep folder" in err
+
+
+def _tamper(folder, kind):
+    if kind == "definition-a-list":
+        (folder / "sweep.json").write_text("[1, 2]\n")
+    elif kind == "definition-not-json":
+        (folder / "sweep.json").write_bytes(b"{\xff\xfe")
+    elif kind == "record-mid-file-without-point":
+        lines = (folder / "results.jsonl").read_text().splitlines()
+        (folder / "results.jsonl").write_text("\n".join([lines[0], '{"id": "x"}', *lines[1:]]) + "\n")
+    elif kind == "lock-a-folder":
+        (folder / ".lock").unlink(missing_ok=True)
+        (folder / ".lock").mkdir()
+    elif kind == "plots-a-file":
+        shutil.rmtree(folder / "plots", ignore_errors=True)
+        (folder / "plots").write_text("x")
+    elif kind == "plots-a-link":
+        shutil.rmtree(folder / "plots", ignore_errors=True)
+        elsewhere = folder.parent / "elsewhere"
+        elsewhere.mkdir()
+        os.symlink(elsewhere, folder / "plots")
+
+
+@pytest.mark.parametrize(("kind", "expect", "commands"), [
+    ("definition-a-list", "not an imcsim sweep definition", ("report", "sweep")),
+    ("definition-not-json", "sweep.json: unreadable", ("report", "sweep")),
+    ("record-mid-file-without-point", "line 2 is damaged", ("report", "sweep")),
+    ("lock-a-folder", ".lock: is not the sweep's lock file", ("sweep",)),
+    ("plots-a-file", "plots: is a file or a link", ("report", "sweep")),
+    ("plots-a-link", "plots: is a file or a link", ("report", "sweep")),
+])
+def test_a_tampered_sweep_folder_is_one_line(tmp_path, capsys, kind, expect, commands):
+    """Each damage ends in exit 2 and one line naming the file; nothing is written through
+    a link (the folder a 'plots' link points to stays empty)."""
+    out = tmp_path / "out"
+    grid = ["--grid", "adc.bits=4,5"]
+    assert main(["sweep", str(TINY_CNN), *grid, "--out", str(out), "--quiet"]) == 0
+    _tamper(out, kind)
+    for command in commands:
+        argv = (["report", str(out)] if command == "report"
+                else ["sweep", str(TINY_CNN), *grid, "--out", str(out), "--quiet"])
+        capsys.readouterr()
+        assert main(argv) == 2, command
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("imcsim: error: ") and expect in err[0], err
+    if kind == "plots-a-link":
+        assert not any((tmp_path / "elsewhere").iterdir())

@@ -96,7 +96,7 @@ def _svg(plot: Any) -> str:
 
 
 def page(definition: dict[str, Any], records: list[dict[str, Any]]) -> str:
-    sweep = definition.get("sweep", {})
+    sweep = definition.get("sweep") if isinstance(definition.get("sweep"), dict) else {}
     keys = list(dict.fromkeys(k for r in records for k in r.get("config", {})))
     valid = valid_rows(records)
     invalid = [r for r in flat_rows(records) if r["status"] != "ok"]

@@ -57,8 +57,12 @@ def make_plots(records: list[dict[str, Any]]) -> list[Plot]:
 
 def write_plots(records: list[dict[str, Any]], folder: Path) -> list[Path]:
     """Every plot as ``folder/NAME.png`` and ``folder/NAME.svg``."""
+    from imcsim.errors import ImcsimError
     from imcsim.report import atomic_write
 
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise ImcsimError(f"{folder}: is a file or a link, not the sweep's plots folder; "
+                          "remove it and rerun (or pass --no-plots)")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for plot in make_plots(records):

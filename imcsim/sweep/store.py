@@ -83,7 +83,14 @@ class ResultStore:
             import fcntl
         except ImportError:  # not POSIX: no lock
             return
-        self._lock_file = (self.out / LOCK).open("a")
+        lock = self.out / LOCK
+        if lock.is_symlink() or (lock.exists() and not lock.is_file()):
+            raise ImcsimError(f"{lock}: is not the sweep's lock file (a folder or a link); "
+                              "remove it and rerun")
+        try:
+            self._lock_file = lock.open("a")
+        except OSError as e:
+            raise ImcsimError(f"{lock}: cannot open the lock file ({e.strerror or e})") from None
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -94,12 +101,17 @@ class ResultStore:
     def definition(self) -> dict[str, Any]:
         path = self.out / DEFINITION
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ImcsimError(f"{self.out}: not a sweep folder (no {DEFINITION}); give the "
                               "--out folder of an imcsim sweep") from None
-        except (OSError, ValueError) as e:
-            raise ImcsimError(f"{path}: unreadable ({e}); delete the folder and rerun") from None
+        except (OSError, ValueError, RecursionError) as e:
+            why = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+            raise ImcsimError(f"{path}: unreadable ({why}); delete the folder and rerun") from None
+        if not isinstance(data, dict) or not isinstance(data.get("identity"), dict):
+            raise ImcsimError(f"{path}: not an imcsim sweep definition (no 'identity' mapping); "
+                              "delete the folder and rerun")
+        return data
 
     # ------------------------------------------------------------ results
 
@@ -121,9 +133,9 @@ class ResultStore:
         for n, line in enumerate(lines):
             try:
                 rec = json.loads(line)
-                if not isinstance(rec, dict) or "id" not in rec:
+                if not _is_record(rec):
                     raise ValueError("not a record")
-            except ValueError:
+            except (ValueError, RecursionError):
                 if n == len(lines) - 1:  # a damaged last line (power loss): drop it
                     end = good_end
                     break
@@ -159,6 +171,12 @@ class ResultStore:
         text = to_csv(records)
         atomic_write(str(path), lambda f: f.write(text.encode()), "--out")
         return path
+
+
+def _is_record(rec: object) -> bool:
+    """A result line: a mapping with a string id, an integer point and a string status."""
+    return (isinstance(rec, dict) and isinstance(rec.get("id"), str)
+            and type(rec.get("point")) is int and isinstance(rec.get("status"), str))
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> str:
