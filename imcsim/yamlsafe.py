@@ -5,8 +5,9 @@ laughs" file names 10⁹ nodes that every later walk visits) and recurses once p
 level (a deep file ends in RecursionError). This loader counts the nodes a document
 stands for with every alias expanded and refuses more than :data:`MAX_NODES`, more than
 :data:`MAX_ALIASES` aliases, nesting deeper than :data:`MAX_DEPTH` and integers with more
-than :data:`MAX_DIGITS` digits, each with a :class:`yaml.YAMLError` that callers already
-turn into their one-line error.
+than :data:`MAX_DIGITS` digits, and integers written with a leading zero (YAML 1.1 reads
+``0200`` as octal 128), each with a :class:`yaml.YAMLError` that callers already turn into
+their one-line error.
 """
 
 from __future__ import annotations
@@ -67,8 +68,17 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
     def construct_yaml_int(self, node: Any) -> Any:
-        if len(str(node.value)) > MAX_DIGITS:
+        text = str(node.value)
+        if len(text) > MAX_DIGITS:
             raise yaml.YAMLError(f"an integer of more than {MAX_DIGITS} digits")
+        digits = text.lstrip("+-").replace("_", "")
+        if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+            # YAML 1.1 reads 0200 as octal 128: almost never what a config means
+            value = super().construct_yaml_int(node)
+            line = node.start_mark.line + 1
+            raise yaml.YAMLError(f"line {line}: {text} has a leading zero, which YAML 1.1 "
+                                 f"reads as octal ({value}); write {int(digits):d} for the "
+                                 f"decimal value, or {value} if octal was meant")
         return super().construct_yaml_int(node)
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "models" / "tiny_cnn.onnx"
@@ -174,3 +175,16 @@ def test_in_bound_values_that_overflow_are_one_line_and_write_nothing(tmp_path):
     _refused(_imcsim("compile", TINY, "--set", "array.r_on_ohm=5e-324", "--json", out),
              "inf/NaN", "energy.total_j")
     assert not out.exists()
+
+
+def test_an_integer_with_a_leading_zero_is_refused_not_read_as_octal(tmp_path):
+    """YAML 1.1 (PyYAML) reads 0200 as 2·64 = 128. A config meaning 200 rows would silently
+    get 128: the loader refuses it, naming both readings; 200 and 0 stay fine."""
+    from imcsim import yamlsafe
+
+    with pytest.raises(yaml.YAMLError, match=r"line 2: 0200 .*octal \(128\).*write 200"):
+        yamlsafe.load("name: x\nrows: 0200\n")
+    assert yamlsafe.load("rows: 200\nzero: 0\nneg: -7\n") == {"rows": 200, "zero": 0, "neg": -7}
+    path = tmp_path / "oct.yaml"
+    path.write_text("name: x\narray:\n  rows: 0200\n")
+    _refused(_imcsim("arch", path), "oct.yaml")

@@ -245,3 +245,16 @@ def test_a_second_sweep_into_a_busy_folder_is_refused(tmp_path, capsys):
         assert _sweep(out, "--grid", "adc.bits=3..4") == 2
         assert "another imcsim sweep is running" in capsys.readouterr().err
     assert _sweep(out, "--grid", "adc.bits=3..4") == 0
+
+
+def test_a_sweep_whose_every_point_is_invalid_exits_2(tmp_path, capsys):
+    """array.cell_bits is at most 8 (the schema): a grid of 9 and 10 has no valid point. The
+    records still say why per point; the command ends in one error line, exit 2."""
+    out = tmp_path / "s"
+    assert main(["sweep", str(TINY_CNN), "--grid", "array.cell_bits=9,10", "--out", str(out),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("imcsim: error: all 2 points are invalid")
+    assert "array.cell_bits" in err[0]
+    records = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in records] == ["invalid", "invalid"]

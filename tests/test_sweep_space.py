@@ -167,3 +167,19 @@ def test_a_huge_grid_is_counted_before_it_is_enumerated():
     with pytest.raises(ImcsimError, match="would evaluate 999,998,000,001 points"):
         Space(axes)
     assert len(Space(axes, samples=5, seed=1).indices()) == 5
+
+
+def test_a_long_axis_is_written_as_ranges_and_reads_back_the_same():
+    """sweep.json stays small whatever the grid: 1..999999 (a million values) is written as
+    the one token '1..999999', a broken run keeps its loose values, and parse_values reads
+    the written form back to exactly the axis's values."""
+    from imcsim.sweep.space import Space, grid_axis, parse_values
+
+    values = [*range(1, 1500), 2000, 2001, -7, *range(3000, 4000)]
+    space = Space((grid_axis("array.rows", "1..999999"),
+                   grid_axis("adc.bits", ",".join(map(str, values)))), samples=3)
+    grid = space.describe()["grid"]
+    assert grid["array.rows"] == ["1..999999"]
+    assert grid["adc.bits"] == ["1..1499", 2000, 2001, -7, "3000..3999"]
+    assert parse_values(grid["adc.bits"], "x") == tuple(values)
+    assert len(parse_values(grid["array.rows"], "x")) == 999_999

@@ -96,6 +96,11 @@ def _sweep(args: argparse.Namespace) -> int:
               f"resumed, {invalid} invalid) in {outcome.seconds:.2f} s ({rate:,.0f} points/s); "
               f"results in {outcome.out}/results.jsonl and results.csv"
               + ("" if args.no_plots else ", plots in plots/"), file=sys.stderr)
+    if outcome.records and all(r["status"] != "ok" for r in outcome.records):
+        first = outcome.records[0]
+        raise ImcsimError(f"all {len(outcome.records)} points are invalid (the first: "
+                          f"{first.get('reason', '?')}); each point's reason is in "
+                          f"{outcome.out}/results.jsonl — fix the grid or the base config")
     return 0
 
 

@@ -91,6 +91,9 @@ def from_file(path: str) -> Sweep:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise ImcsimError(f"{path}: cannot read the sweep file ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise ImcsimError(f"{path}: not UTF-8 text (byte {e.start}); save the sweep file as "
+                          "UTF-8") from None
     try:
         raw = yamlsafe.load(text)
     except yaml.YAMLError as e:

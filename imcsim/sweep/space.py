@@ -213,8 +213,8 @@ class Space:
 
     def describe(self) -> dict[str, Any]:
         """The axes as the sweep file writes them (``grid`` and ``zip`` sections)."""
-        grid = {a.keys[0]: list(a.columns[0]) for a in self.axes if len(a.keys) == 1}
-        zipped = [{k: list(c) for k, c in zip(a.keys, a.columns, strict=True)}
+        grid = {a.keys[0]: _compact(a.columns[0]) for a in self.axes if len(a.keys) == 1}
+        zipped = [{k: _compact(c) for k, c in zip(a.keys, a.columns, strict=True)}
                   for a in self.axes if len(a.keys) > 1]
         out: dict[str, Any] = {"grid": grid}
         if zipped:
@@ -223,6 +223,38 @@ class Space:
             out["samples"] = self.samples
         out["seed"] = self.seed
         return out
+
+
+_COMPACT_ABOVE = 1000  # values per axis above which runs are written as ranges
+
+
+def _compact(values: Sequence[Scalar]) -> list[Scalar]:
+    """The values as the sweep file writes them; a long axis (a range of up to a million
+    integers) keeps its runs of consecutive integers as 'a..b', so sweep.json stays small
+    whatever the grid (parse_values reads both forms back to the same values)."""
+    if len(values) <= _COMPACT_ABOVE:
+        return list(values)
+    out: list[Scalar] = []
+    run: list[int] = []
+
+    def flush() -> None:
+        if len(run) >= 3:
+            out.append(f"{run[0]}..{run[-1]}")
+        else:
+            out.extend(run)
+        run.clear()
+
+    for v in values:
+        if type(v) is int and run and v == run[-1] + 1:
+            run.append(v)
+            continue
+        flush()
+        if type(v) is int:
+            run.append(v)
+        else:
+            out.append(v)
+    flush()
+    return out
 
 
 def point_id(values: dict[str, Scalar]) -> str:
