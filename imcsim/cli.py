@@ -146,6 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"imcsim: error: arithmetic failed ({e.__class__.__name__}: {e}); a config value "
               "or --set is probably extreme, use realistic values", file=sys.stderr)
         return 2
+    except OSError as e:  # last resort: a path the system refuses (name too long, access)
+        from imcsim.report import printable
+
+        name = str(e.filename) if e.filename is not None else "a file"
+        if len(name) > 120:
+            name = f"{name[:60]}…{name[-40:]} ({len(name)} characters)"
+        print(f"imcsim: error: {printable(name, limit=200)}: {e.strerror or e}; check the "
+              "path", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("imcsim: interrupted", file=sys.stderr)
         return 130

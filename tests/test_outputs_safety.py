@@ -188,3 +188,34 @@ def test_an_integer_with_a_leading_zero_is_refused_not_read_as_octal(tmp_path):
     path = tmp_path / "oct.yaml"
     path.write_text("name: x\narray:\n  rows: 0200\n")
     _refused(_imcsim("arch", path), "oct.yaml")
+
+
+def test_a_file_name_the_system_refuses_is_one_shortened_line(tmp_path):
+    """Linux file names end at 255 bytes (ENAMETOOLONG): as a model, an output or a sweep
+    folder, a 300-character name is one line that shows its ends and its length."""
+    long = "a" * 300
+    for argv in (["compile", tmp_path / f"{long}.onnx"],
+                 ["compile", TINY, "--json", tmp_path / f"{long}.json"],
+                 ["sweep", TINY, "--grid", "adc.bits=4", "--out", tmp_path / long, "--quiet"]):
+        r = _imcsim(*argv)
+        _refused(r, "File name too long", "characters)")
+        assert len(r.stderr) < 400
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dataset_files_and_sample_counts_are_bounded(tmp_path):
+    """The digits test set holds 359 images (scikit-learn's 1,797 less the 80 % training
+    split): asking for more is one line; an .npz of inputs whose declared unpacked size is
+    over the memory budget is refused before it is unpacked (10 KB on disk, 10 MB inside)."""
+    import numpy as np
+
+    digits = REPO / "models" / "digits_cnn.onnx"
+    _refused(_imcsim("accuracy", digits, "--dataset", "digits", "--samples", "100000"),
+             "--samples 100000", "359 images")
+    bomb = tmp_path / "bomb.npz"
+    np.savez_compressed(bomb, input=np.zeros((20000, 1, 8, 8)))
+    assert bomb.stat().st_size < 50_000
+    r = subprocess.run([sys.executable, "-m", "imcsim", "accuracy", str(digits), "--dataset",
+                        str(bomb), "--samples", "4"], capture_output=True, text=True,
+                       env={**os.environ, "IMCSIM_MAX_MEMORY": "1000000"})
+    _refused(r, "bomb.npz", "unpacks to", "memory budget")

@@ -54,6 +54,9 @@ def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dty
             raise ImcsimError(f"{option} digits: images are {x.shape[1:]} but model input "
                               f"'{input_name}' expects {tuple(shape[1:])}; use {option} random "
                               "or a model trained on digits (models/digits_cnn.onnx)")
+        if samples > len(y):
+            raise ImcsimError(f"--samples {samples}: the digits test set has {len(y)} images; "
+                              f"give at most {len(y)}")
         pick = np.random.default_rng(seed).permutation(len(y))[:samples]
         return {input_name: x[pick]}, y[pick]
     if name == "random":
@@ -74,10 +77,20 @@ def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dty
 
 def _npz(path: str, inputs: dict[str, tuple[int, ...]], samples: int) -> dict[str, np.ndarray]:
     """Model inputs from an .npz file: one array per model input, named like it, batch first."""
+    import zipfile
+
+    from compiler.sparse.io import memory_budget
+
     try:
+        with zipfile.ZipFile(path) as z:  # a zip bomb is refused by its declared sizes
+            unpacked = sum(i.file_size for i in z.infolist())
+        if unpacked > memory_budget():
+            raise ImcsimError(f"{path}: unpacks to {unpacked / 2**30:.3g} GiB, over the memory "
+                              f"budget of {memory_budget() / 2**30:.3g} GiB (IMCSIM_MAX_MEMORY "
+                              "in bytes changes it)")
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise ImcsimError(f"{path}: cannot read as .npz ({e}); save the inputs with "
                           "numpy.savez(path, <input name>=array)") from None
     feeds = {}
