@@ -134,6 +134,7 @@ class Network:
     constants: ConstantStore | None = field(default=None, repr=False)
     input_dtypes: dict[str, np.dtype] = field(default_factory=dict)
     opset: int = 17
+    source: str | None = None  # the file it was read from (for measurements that re-read it)
 
     def add(self, layer: Layer) -> None:
         self.graph.add_node(layer.name, layer=layer)

@@ -1,7 +1,16 @@
-"""imcsim: cost models, simulator, reports and CLI for memristive IMC accelerators."""
+"""imcsim: cost models, simulator, reports and CLI for memristive IMC accelerators.
+
+The Python API (:mod:`imcsim.api`; heavy modules load on first use)::
+
+    import imcsim
+    arch = imcsim.load_arch("rram_128", set={"adc.bits": 6})
+    rep = imcsim.compile("models/resnet18.onnx", arch)
+    rep.energy.tops_per_w
+"""
 
 __version__ = "0.1.0"
 
+from imcsim.api import Report, compile, load_arch, load_model, peak  # noqa: E402
 from imcsim.sweep import sweep  # noqa: E402  (imcsim.sweep(...): the Python sweep API)
 
-__all__ = ["__version__", "sweep"]
+__all__ = ["Report", "__version__", "compile", "load_arch", "load_model", "peak", "sweep"]

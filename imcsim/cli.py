@@ -176,7 +176,7 @@ def _warn(msg: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from imcsim import config
-    from imcsim.report import check_json_target, protect_inputs, write_json
+    from imcsim.report import check_json_target, protect_inputs
 
     # every file this run reads (a sweep's records for `report`): no output may land there
     protect_inputs(*(getattr(args, k, None) for k in (
@@ -216,58 +216,34 @@ def _run(args: argparse.Namespace) -> int:
         return _solve(args)
 
     if args.command == "arch":
-        from imcsim.report import arch_report, render_arch
-        from imcsim.sim import peak
+        from imcsim import api
 
-        arch = config.load_arch(args.arch, args.overrides)
-        report = arch_report(arch, peak(arch))
-        if args.json:
-            write_json(report, args.json)
-        if args.json != "-":
-            render_arch(report, _console(False))
+        report = api.peak(args.arch, set=args.overrides)
+        _emit(report, args.json)
         return 0
 
     # compile
-    from compiler.frontend import import_onnx
-    from compiler.mapping import map_network, parse_duplication
-    from compiler.passes import canonicalize
-    from imcsim.cost import build_components
-    from imcsim.report import compile_report, render_compile
-    from imcsim.sim import count_actions, simulate
-    from imcsim.sim.analytical import check_units
+    from imcsim import api
 
-    if args.batch is not None and args.batch < 1:
-        raise ImcsimError(f"--batch {args.batch}: must be ≥ 1")
-    duplication = parse_duplication(args.duplication)
-    arch = config.load_arch(args.arch, args.overrides)
-    net = canonicalize(import_onnx(args.model, batch=args.batch,
-                                   allow_unknown_ops=args.allow_unknown_ops))
-    if net.unknown_ops:
-        _warn(f"counted {len(net.unknown_ops)} unsupported op(s) as zero-cost: "
-              + ", ".join(net.unknown_ops))
-    mapping = map_network(net, arch.array_spec(), duplication)
-    if mapping.chips > 1:
-        _warn(f"model needs {mapping.arrays:,} arrays and spans {mapping.chips} chips "
-              f"({arch.array_spec().arrays_per_chip:,} arrays per chip)")
-        if not arch.chip.io_links:
-            _warn("chip.io_links = 0: the traffic between chips is neither timed nor costed; "
-                  "set chip.io_links to model it")
-    check_units(net, count_actions(net, mapping, arch), build_components(arch))
-    activity = None
-    if args.activity_from:
-        from imcsim.functional.activity import measure_activity
-
-        if args.samples < 1:
-            raise ImcsimError(f"--samples {args.samples}: must be ≥ 1")
-        activity = measure_activity(args.model, arch, args.activity_from, args.samples,
-                                    args.seed)
-    sim = simulate(net, mapping, arch, activity)
-    report = compile_report(net, mapping, sim, arch)
-    if args.json:
-        write_json(report, args.json)
-    if args.json != "-":
-        render_compile(report, _console(False), max_layers=args.layers)
+    report = api.compile(
+        args.model, args.arch, set=args.overrides, duplication=args.duplication,
+        batch=args.batch, allow_unknown_ops=args.allow_unknown_ops,
+        activity_from=args.activity_from, samples=args.samples, seed=args.seed)
+    _emit(report, args.json, max_layers=args.layers)
     return 0
+
+
+def _emit(report: typing.Any, json_target: str | None, **render: typing.Any) -> None:
+    """A report's warnings, its JSON (``--json``) and, unless the JSON went to stdout, its
+    tables."""
+    from imcsim.report import write_json
+
+    for w in report.warnings:
+        _warn(w)
+    if json_target:
+        write_json(report.to_dict(), json_target)
+    if json_target != "-":
+        report.render(_console(False), **render)
 
 
 def _accuracy(args: argparse.Namespace) -> int:

@@ -400,8 +400,10 @@ def preset_names() -> list[str]:
 
 
 def load_arch(arch: str | os.PathLike[str] | None = None,
-              overrides: typing.Sequence[str] = ()) -> Arch:
-    """Load a config file or preset, apply ``key.path=value`` overrides, validate, build."""
+              overrides: typing.Sequence[str] = (),
+              values: typing.Mapping[str, Any] | None = None) -> Arch:
+    """Load a config file or preset, apply ``key.path=value`` overrides (text, as ``--set``
+    reads it) and then ``values`` (``{key.path: Python value}``), validate, build."""
     label, path = resolve(arch)
     if path is None:
         if label not in preset_names():
@@ -429,6 +431,8 @@ def load_arch(arch: str | os.PathLike[str] | None = None,
     errors: list[str] = []
     for item in overrides:
         apply_override(raw, item, errors)
+    for key, value in (values or {}).items():
+        set_value(raw, str(key), value, errors)
     arch_obj = build_section(Arch, raw, "", errors)
     if not errors:
         errors.extend(cross_checks(arch_obj))
@@ -443,6 +447,16 @@ def apply_override(raw: dict[str, Any], item: str, errors: list[str]) -> None:
         errors.append(f"--set {item}: expected key.path=value")
         return
     key, text = (s.strip() for s in item.split("=", 1))
+    try:
+        value = yamlsafe.load(text) if text else None
+    except yaml.YAMLError:
+        value = text  # not YAML (e.g. "[1"): keep the text; type checks report it
+    set_value(raw, key, value, errors)
+
+
+def set_value(raw: dict[str, Any], key: str, value: Any, errors: list[str]) -> None:
+    """Set ``key.path`` to ``value`` in the raw mapping after checking the path against the
+    schema (the value's type is checked when the config is built)."""
     parts = key.split(".")
     cls: Any = Arch
     for i, part in enumerate(parts):
@@ -471,10 +485,6 @@ def apply_override(raw: dict[str, Any], item: str, errors: list[str]) -> None:
         if not isinstance(node.get(part), dict):
             node[part] = {}
         node = node[part]
-    try:
-        value = yamlsafe.load(text) if text else None
-    except yaml.YAMLError:
-        value = text  # not YAML (e.g. "[1"): keep the text; type checks report it
     node[parts[-1]] = value
 
 

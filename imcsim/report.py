@@ -51,7 +51,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -181,10 +181,12 @@ def protect_inputs(*paths: object) -> None:
                 _INPUTS.add(path.resolve())
 
 
-def check_json_target(target: str, option: str = "--json") -> None:
+def check_json_target(target: str, option: str = "--json",
+                      inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
     """Fail early (before any work) when ``target`` cannot receive an output file: it must
     be a new path or a regular file — not a directory, device, FIFO or symbolic link, and
-    not a file this run reads. '-' (stdout) only for --json."""
+    not a file this run reads (declared with :func:`protect_inputs`, or ``inputs``). '-'
+    (stdout) only for --json."""
     if target == "-":
         if option == "--json":
             return
@@ -196,7 +198,8 @@ def check_json_target(target: str, option: str = "--json") -> None:
     if path.exists() and not path.is_dir() and not path.is_file():
         raise ImcsimError(f"{option} {target}: is not a regular file (a device, FIFO or "
                           "socket); give a file name")
-    if path.resolve() in _INPUTS:
+    if path.resolve() in _INPUTS or any(
+            Path(p).resolve() == path.resolve() for p in inputs if str(p) not in ("", "-")):
         raise ImcsimError(f"{option} {target}: is an input of this run; writing there would "
                           "destroy it — give another file name")
     if not path.parent.exists():

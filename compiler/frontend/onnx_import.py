@@ -68,7 +68,7 @@ def build_network(g: LoadedGraph, allow_unknown_ops: bool = False) -> Network:
             f"{g.path}: unsupported ONNX op(s): {', '.join(unknown)}; "
             "rerun with --allow-unknown-ops to count them as zero-cost digital ops"
         )
-    net = Network(name=g.path.stem, inputs=dict(g.inputs), outputs=g.outputs, batch=g.batch, batch_symbolic=g.batch_symbolic,
+    net = Network(name=g.path.stem, source=str(g.path), inputs=dict(g.inputs), outputs=g.outputs, batch=g.batch, batch_symbolic=g.batch_symbolic,
                   unknown_ops=tuple(unknown), constants=g, opset=g.opset,
                   input_dtypes=dict(g.input_dtypes))
     counted: set[str] = set()

@@ -1,0 +1,238 @@
+"""The Python API: what the CLI does, as functions that return report objects.
+
+    import imcsim
+    arch = imcsim.load_arch("rram_128", set={"adc.bits": 6})
+    net = imcsim.load_model("models/resnet18.onnx")
+    rep = imcsim.compile(net, arch)
+    rep.energy.tops_per_w, rep.layers, rep.to_json(), rep.to_dataframe()
+    imcsim.peak(arch).performance.peak_tops
+
+The CLI's ``compile`` and ``arch`` commands are these functions plus printing: one code
+path. A report is a read-only mapping of the JSON report's sections (attribute access for
+sections, ``rep["energy"]["total_j"]`` as well); it prints as the CLI's tables in a
+terminal and as HTML in Jupyter. Errors are :class:`imcsim.errors.ImcsimError` (one line).
+Heavy modules (onnx, networkx, scipy, numba) load on first use, not on ``import imcsim``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from imcsim.errors import ImcsimError
+
+if TYPE_CHECKING:
+    from compiler.ir import Network
+    from imcsim.config import Arch
+
+Overrides = Mapping[str, Any] | Sequence[str] | None
+
+
+class Section(Mapping[str, Any]):
+    """A section of a report: a read-only mapping whose keys are also attributes."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return _wrap(self._data[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return _wrap(self._data[name])
+        except KeyError:
+            raise AttributeError(f"no '{name}' here (has: {', '.join(self._data)})") from None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({json.dumps(self._data, default=str)[:200]})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain deep copy (JSON types only)."""
+        return json.loads(json.dumps(self._data))
+
+
+def _wrap(value: Any) -> Any:
+    return Section(value) if isinstance(value, dict) else value
+
+
+class Report(Section):
+    """One command's report: ``kind`` (compile, arch), the sections of its JSON, the
+    warnings the CLI prints, and renderers."""
+
+    __slots__ = ("inputs", "kind", "warnings", "_render")
+
+    def __init__(self, kind: str, data: dict[str, Any], render: Callable[..., None],
+                 warnings: Sequence[str] = (), inputs: Sequence[str | None] = ()) -> None:
+        super().__init__(data)
+        self.kind = kind
+        self.warnings = tuple(warnings)
+        self.inputs = tuple(p for p in inputs if p)  # files read: to_json never writes there
+        self._render = render
+
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The JSON the CLI's ``--json`` writes; also written to ``path`` (atomically, never
+        onto a link, a device or a file the report was made from) when given."""
+        text = json.dumps(self._data, indent=2) + "\n"
+        if path is not None:
+            from imcsim.report import check_json_target, write_json
+
+            check_json_target(str(path), "to_json", inputs=self.inputs)
+            write_json(self._data, str(path))
+        return text
+
+    def to_dataframe(self) -> Any:
+        """The per-layer rows (compile) as a pandas DataFrame; pandas is optional."""
+        if "layers" not in self._data:
+            raise ImcsimError(f"a {self.kind} report has no per-layer rows")
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImcsimError("pandas is not installed: pip install 'imcsim[pandas]', or use "
+                              "report.layers (a list of dicts)") from None
+        rows = [{k: v for k, v in r.items() if k != "energy_breakdown"}
+                | {f"energy.{c}": e for c, e in r["energy_breakdown"].items()}
+                for r in self._data["layers"]]
+        return pd.DataFrame(rows)
+
+    def render(self, console: Any = None, **options: Any) -> None:
+        """Print the CLI's tables (to ``console``, a rich Console; default stdout);
+        ``options``: compile's ``max_layers`` (40)."""
+        from imcsim.cli import _console
+
+        self._render(console if console is not None else _console(False), **options)
+
+    def _recorded(self, width: int = 120) -> Any:
+        from rich.console import Console
+
+        console = Console(record=True, width=width, file=io.StringIO(), markup=False)
+        self._render(console)
+        return console
+
+    def __str__(self) -> str:
+        return self._recorded().export_text()
+
+    def _repr_html_(self) -> str:
+        return self._recorded().export_html(inline_styles=True)
+
+    def __repr__(self) -> str:
+        return f"<imcsim {self.kind} report: {', '.join(self._data)}>"
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_arch(arch: str | os.PathLike[str] | Arch = "rram_128", set: Overrides = None) -> Arch:
+    """A preset name or YAML file, with overrides: ``{"adc.bits": 6}`` (Python values) or
+    ``["adc.bits=6"]`` (text, as ``--set`` reads it). An :class:`Arch` passes through
+    (with ``set`` refused: build it from its file instead)."""
+    from imcsim import config
+
+    if isinstance(arch, config.Arch):
+        if set:
+            raise ImcsimError("load_arch: overrides need a preset name or file, not a built Arch")
+        return arch
+    if set is None:
+        return config.load_arch(arch)
+    if isinstance(set, Mapping):
+        return config.load_arch(arch, values=set)
+    if isinstance(set, str):
+        raise ImcsimError("load_arch: set= takes a mapping {key: value} or a list of "
+                          "'key=value' strings, not one string")
+    return config.load_arch(arch, list(set))
+
+
+def load_model(path: str | os.PathLike[str], *, batch: int | None = None,
+               allow_unknown_ops: bool = False) -> Network:
+    """An ONNX file as imcsim's layer graph (validated, shapes fixed, canonicalised)."""
+    from compiler.frontend import import_onnx
+    from compiler.passes import canonicalize
+
+    if batch is not None and batch < 1:
+        raise ImcsimError(f"--batch {batch}: must be ≥ 1")
+    return canonicalize(import_onnx(path, batch=batch, allow_unknown_ops=allow_unknown_ops))
+
+
+# ---------------------------------------------------------------- commands
+
+
+def compile(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[str] | Arch =
+            "rram_128", *, set: Overrides = None, duplication: str | int = "auto",
+            batch: int | None = None, allow_unknown_ops: bool = False,
+            activity_from: str | None = None, samples: int = 8, seed: int = 0) -> Report:
+    """Map ``model`` onto ``arch`` and simulate its cost: the report ``imcsim compile``
+    prints (``--json``'s sections). ``activity_from`` (digits | random | FILE.npz) measures
+    the data's activity on ``samples`` inputs first."""
+    from compiler.mapping import map_network, parse_duplication
+    from imcsim.cost import build_components
+    from imcsim.report import compile_report, render_compile
+    from imcsim.sim import count_actions, simulate
+    from imcsim.sim.analytical import check_units
+
+    dup = parse_duplication(str(duplication))
+    arch_obj = load_arch(arch, set)
+    if isinstance(model, str | os.PathLike):
+        net = load_model(model, batch=batch, allow_unknown_ops=allow_unknown_ops)
+    else:
+        if batch is not None or allow_unknown_ops:
+            raise ImcsimError("compile: batch and allow_unknown_ops apply when loading; pass "
+                              "them to load_model")
+        net = model
+    warnings: list[str] = []
+    if net.unknown_ops:
+        warnings.append(f"counted {len(net.unknown_ops)} unsupported op(s) as zero-cost: "
+                        + ", ".join(net.unknown_ops))
+    mapping = map_network(net, arch_obj.array_spec(), dup)
+    if mapping.chips > 1:
+        warnings.append(f"model needs {mapping.arrays:,} arrays and spans {mapping.chips} "
+                        f"chips ({arch_obj.array_spec().arrays_per_chip:,} arrays per chip)")
+        if not arch_obj.chip.io_links:
+            warnings.append("chip.io_links = 0: the traffic between chips is neither timed nor "
+                            "costed; set chip.io_links to model it")
+    check_units(net, count_actions(net, mapping, arch_obj), build_components(arch_obj))
+    activity = None
+    if activity_from:
+        from imcsim.functional.activity import measure_activity
+
+        source = net.source
+        if source is None:
+            raise ImcsimError("compile: activity_from needs the model's file; pass its path or "
+                              "a network from load_model")
+        if samples < 1:
+            raise ImcsimError(f"--samples {samples}: must be ≥ 1")
+        activity = measure_activity(source, arch_obj, activity_from, samples, seed)
+    sim = simulate(net, mapping, arch_obj, activity)
+    data = compile_report(net, mapping, sim, arch_obj)
+    return Report("compile", data, lambda console, **kw: render_compile(data, console, **kw),
+                  warnings, inputs=(net.source, _arch_file(arch), activity_from))
+
+
+def peak(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None) -> Report:
+    """An architecture's peak figures and area (``imcsim arch``), no model needed."""
+    from imcsim.report import arch_report, render_arch
+    from imcsim.sim import peak as peak_figures
+
+    arch_obj = load_arch(arch, set)
+    data = arch_report(arch_obj, peak_figures(arch_obj))
+    return Report("arch", data, lambda console, **kw: render_arch(data, console, **kw),
+                  inputs=(_arch_file(arch),))
+
+
+def _arch_file(arch: Any) -> str | None:
+    """The config file ``arch`` names (None for a preset or a built Arch)."""
+    from imcsim import config
+
+    if isinstance(arch, config.Arch):
+        return None
+    path = config.resolve(arch)[1]
+    return str(path) if path is not None else None
