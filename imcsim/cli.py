@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="imcsim", description="Compile ONNX models to memristive crossbar accelerators and "
         "report energy, area, latency and TOPS/W.")
+    from imcsim import __version__
+
+    p.add_argument("--version", action="version", version=f"imcsim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def arch_options(sp: argparse.ArgumentParser) -> None:

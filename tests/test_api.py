@@ -86,3 +86,13 @@ def test_activity_needs_the_models_file_and_peak_needs_no_model():
     p = imcsim.peak("isaac")
     assert p.kind == "arch" and p.performance.peak_tops > 0
     assert REPO.joinpath("models", "tiny_cnn.onnx").exists()
+
+
+def test_version_is_the_packages():
+    """`imcsim --version` and imcsim.__version__ are pyproject.toml's version."""
+    import tomllib
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    r = subprocess.run([sys.executable, "-m", "imcsim", "--version"], capture_output=True,
+                       text=True, check=True)
+    assert r.stdout.strip() == f"imcsim {version}" and imcsim.__version__ == version
