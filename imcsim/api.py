@@ -175,7 +175,7 @@ def compile(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[str
     the data's activity on ``samples`` inputs first."""
     from compiler.mapping import map_network, parse_duplication
     from imcsim.cost import build_components
-    from imcsim.report import compile_report, render_compile
+    from imcsim.report import compile_report, provenance, render_compile
     from imcsim.sim import count_actions, simulate
     from imcsim.sim.analytical import check_units
 
@@ -213,17 +213,20 @@ def compile(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[str
         activity = measure_activity(source, arch_obj, activity_from, samples, seed)
     sim = simulate(net, mapping, arch_obj, activity)
     data = compile_report(net, mapping, sim, arch_obj)
+    data["imcsim"] = provenance(arch_obj, (net.source, _arch_file(arch), activity_from),
+                                seed if activity_from else None)
     return Report("compile", data, lambda console, **kw: render_compile(data, console, **kw),
                   warnings, inputs=(net.source, _arch_file(arch), activity_from))
 
 
 def peak(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None) -> Report:
     """An architecture's peak figures and area (``imcsim arch``), no model needed."""
-    from imcsim.report import arch_report, render_arch
+    from imcsim.report import arch_report, provenance, render_arch
     from imcsim.sim import peak as peak_figures
 
     arch_obj = load_arch(arch, set)
     data = arch_report(arch_obj, peak_figures(arch_obj))
+    data["imcsim"] = provenance(arch_obj, (_arch_file(arch),))
     return Report("arch", data, lambda console, **kw: render_arch(data, console, **kw),
                   inputs=(_arch_file(arch),))
 

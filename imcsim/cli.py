@@ -135,7 +135,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+_ARGV: list[str] = []  # this run's command line, for the outputs' provenance
+
+
+def _command() -> list[str]:
+    return ["imcsim", *_ARGV]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
         return _run(args)
@@ -244,7 +252,9 @@ def _emit(report: typing.Any, json_target: str | None, **render: typing.Any) -> 
     for w in report.warnings:
         _warn(w)
     if json_target:
-        write_json(report.to_dict(), json_target)
+        data = report.to_dict()
+        data["imcsim"]["command"] = _command()
+        write_json(data, json_target)
     if json_target != "-":
         report.render(_console(False), **render)
 
@@ -256,7 +266,7 @@ def _accuracy(args: argparse.Namespace) -> int:
     from imcsim.accuracy_report import accuracy_report, render_accuracy, write_outputs
     from imcsim.functional import datasets
     from imcsim.functional.accuracy import evaluate
-    from imcsim.report import check_json_target, write_json
+    from imcsim.report import check_json_target, provenance, write_json
 
     if args.outputs:
         check_json_target(args.outputs, "--outputs")
@@ -282,6 +292,8 @@ def _accuracy(args: argparse.Namespace) -> int:
     if args.outputs:
         write_outputs(result, args.outputs)
     if args.json:
+        report["imcsim"] = provenance(arch, (args.model, args.arch, args.dataset), args.seed,
+                                      _command())
         write_json(report, args.json)
     if args.json != "-":
         render_accuracy(report, _console(False))
@@ -322,7 +334,7 @@ def _sparse(args: argparse.Namespace) -> int:
 
     from compiler.sparse import STRATEGIES, load_matrix
     from imcsim import config
-    from imcsim.report import write_json
+    from imcsim.report import provenance, write_json
     from imcsim.sparse import evaluate_strategy, render_sparse, sparse_report
 
     names = list(STRATEGIES) if args.strategy == "all" else [args.strategy]
@@ -333,6 +345,7 @@ def _sparse(args: argparse.Namespace) -> int:
     results = [evaluate_strategy(a, arch, n, args.seed, error=not args.no_error) for n in names]
     report = sparse_report(Path(args.matrix).stem, a, arch, results, args.seed)
     if args.json:
+        report["imcsim"] = provenance(arch, (args.matrix, args.arch), args.seed, _command())
         write_json(report, args.json)
     if args.json != "-":
         render_sparse(report, _console(False))
@@ -344,7 +357,7 @@ def _solve(args: argparse.Namespace) -> int:
 
     from compiler.sparse import load_matrix
     from imcsim import config, solvers
-    from imcsim.report import atomic_write, check_json_target, write_json
+    from imcsim.report import atomic_write, check_json_target, provenance, write_json
 
     if args.x_out:
         check_json_target(args.x_out, "--x-out")
@@ -405,6 +418,8 @@ def _solve(args: argparse.Namespace) -> int:
     if args.x_out:
         atomic_write(args.x_out, lambda f: np.save(f, result.x), option="--x-out")
     if args.json:
+        report["imcsim"] = provenance(arch, (args.matrix, args.arch, getattr(args, "rhs", None)),
+                                      args.seed, _command())
         write_json(report, args.json)
     if args.json != "-":
         _render_solve(report)
@@ -454,12 +469,13 @@ def _bitslice(args: argparse.Namespace, a, arch) -> int:  # type: ignore[no-unty
     from rich.table import Table
 
     from imcsim import solvers
-    from imcsim.report import write_json
+    from imcsim.report import provenance, write_json
 
     rows = solvers.slice_sweep(a, arch, args.slices, seed=args.seed)
     report = {"matrix": {"name": _stem(args.matrix), "rows": a.shape[0], "nnz": int(a.nnz)},
               "method": "bitslice", "cell_bits": arch.array.cell_bits, "slices": rows}
     if args.json:
+        report["imcsim"] = provenance(arch, (args.matrix, args.arch), args.seed, _command())
         write_json(report, args.json)
     if args.json != "-":
         t = Table(title=f"SpMV error against bit slices of {arch.array.cell_bits}-bit cells")

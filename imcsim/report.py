@@ -51,7 +51,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -76,6 +76,55 @@ def _arch_block(arch: Arch) -> dict[str, Any]:
         "input_bits": arch.precision.input_bits,
         "signed_scheme": arch.precision.signed_scheme.value,
     }
+
+
+SCHEMA_VERSION = 1  # of every JSON output; raised when a key changes meaning or goes
+
+
+def config_dict(arch: Arch) -> dict[str, Any]:
+    """The fully resolved configuration (after every override) as plain JSON values."""
+    import dataclasses
+    from enum import Enum
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, Enum):
+            return v.value
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        return v
+
+    out = plain(dataclasses.asdict(arch))
+    out.pop("source", None)  # where it was read from: in the inputs, not a config key
+    return out
+
+
+def provenance(arch: Arch | None, inputs: Iterable[Any] = (), seed: int | None = None,
+               command: Sequence[str] | None = None) -> dict[str, Any]:
+    """What reproduces a result: the tool's version, the output's schema version, the
+    command line (CLI), the resolved configuration, the seed, and every input file's
+    SHA-256 and size."""
+    import hashlib
+
+    files = []
+    for p in inputs:
+        if isinstance(p, str | os.PathLike) and str(p) not in ("", "-") and Path(p).is_file():
+            h = hashlib.sha256()
+            with open(p, "rb") as f:
+                for block in iter(lambda f=f: f.read(1 << 20), b""):
+                    h.update(block)
+            files.append({"path": str(p), "sha256": h.hexdigest(), "bytes": Path(p).stat().st_size})
+    from imcsim import __version__
+
+    out: dict[str, Any] = {"version": __version__, "schema_version": SCHEMA_VERSION}
+    if command is not None:
+        out["command"] = list(command)
+    out["seed"] = seed
+    out["inputs"] = files
+    if arch is not None:
+        out["config"] = config_dict(arch)
+    return out
 
 
 def _per_inference(count: int, batch: int) -> int | float:
