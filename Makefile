@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-nojit bench clean
+.PHONY: demo test test-nojit bench fuzz clean
 
 ## demo: build the bundled ResNet-18 (if missing), compile it for the ISAAC preset, print the report
 demo: $(VENV)/.installed models/resnet18.onnx
@@ -16,6 +16,10 @@ test: $(VENV)/.installed
 ## test-nojit: the kernel tests with Numba's JIT off (results must not depend on it)
 test-nojit: $(VENV)/.installed
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q tests/test_kernels.py
+
+## fuzz: every case of the CLI fuzzing suite (tests/fuzz): totals per failure class and input kind
+fuzz: $(VENV)/.installed
+	$(PY) tests/fuzz/run_all.py
 
 ## bench: time and measure `imcsim compile` of ResNet-50 on the ISAAC preset
 bench: $(VENV)/.installed

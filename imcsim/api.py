@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from imcsim.config import Arch
 
 Overrides = Mapping[str, Any] | Sequence[str] | None
+MAX_BATCH = 1_000_000  # inferences in one run of a graph with a symbolic batch axis
 
 
 class Section(Mapping[str, Any]):
@@ -158,8 +159,8 @@ def load_model(path: str | os.PathLike[str], *, batch: int | None = None,
     from compiler.frontend import import_onnx
     from compiler.passes import canonicalize
 
-    if batch is not None and batch < 1:
-        raise ImcsimError(f"--batch {batch}: must be ≥ 1")
+    if batch is not None and not 1 <= batch <= MAX_BATCH:
+        raise ImcsimError(f"--batch {batch}: must be in 1–{MAX_BATCH:,}")
     return canonicalize(import_onnx(path, batch=batch, allow_unknown_ops=allow_unknown_ops))
 
 

@@ -19,7 +19,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit 2) like every other error."""
 
     def error(self, message: str) -> typing.NoReturn:
-        self.exit(2, f"imcsim: error: {message} (see '{self.prog} --help')\n")
+        from imcsim.report import printable
+
+        self.exit(2, f"imcsim: error: {printable(message, limit=2000)} (see '{self.prog} "
+                  "--help')\n")
 
 
 # Bounds of the iterative solvers' options: each outer step costs an inner Krylov solve
@@ -192,12 +195,19 @@ def _run(args: argparse.Namespace) -> int:
     # every file this run reads (a sweep's records for `report`): no output may land there
     protect_inputs(*(getattr(args, k, None) for k in (
         "model", "matrix", "rhs", "arch", "activity_from", "dataset")))
-    if args.command == "report":
+    if args.command in ("report", "sweep"):
         from pathlib import Path
 
-        from imcsim.sweep.store import DEFINITION, RESULTS
+        from imcsim.sweep.store import DEFINITION, LOCK, RESULTS, SUMMARY
 
         protect_inputs(*(Path(args.out) / name for name in (DEFINITION, RESULTS)))
+        own = [Path(args.out) / name for name in (DEFINITION, RESULTS, SUMMARY, LOCK)]
+        for option in ("json", "html"):  # the sweep's own files, existing yet or not
+            target = getattr(args, option, None)
+            if target and target != "-" and Path(target).resolve() in {
+                    p.resolve() for p in own}:
+                raise ImcsimError(f"--{option} {target}: is a file of the sweep folder "
+                                  "itself; give a path outside it")
     if getattr(args, "json", None):
         check_json_target(args.json)  # before minutes of work, not after
 
@@ -436,11 +446,15 @@ def _load_rhs(path: str, n: int):  # type: ignore[no-untyped-def]
     """A .npy vector of n numbers; its header is read and checked before the data, so a
     file declaring a huge array allocates nothing."""
     import math
+    from pathlib import Path
 
     import numpy as np
 
     from compiler.sparse.io import npy_header
 
+    if Path(path).exists() and not Path(path).is_file():
+        raise ImcsimError(f"--rhs {path}: is not a regular file (a folder, FIFO or device); "
+                          "give a .npy file")
     try:
         with open(path, "rb") as f:
             if f.read(2) == b"PK":

@@ -80,7 +80,9 @@ def test_a_sweep_report_cannot_overwrite_the_sweeps_records(tmp_path):
     assert _imcsim("sweep", TINY, "--grid", "adc.bits=4,5", "--out", out, "--quiet",
                    "--no-plots").returncode == 0
     records = (out / "results.jsonl").read_bytes()
-    _refused(_imcsim("report", out, "--html", out / "results.jsonl"), "input of this run")
+    _refused(_imcsim("report", out, "--html", out / "results.jsonl"), "file of the sweep folder")
+    _refused(_imcsim("sweep", TINY, "--grid", "adc.bits=4,5", "--out", out, "--quiet",
+                     "--json", out / "results.jsonl"), "file of the sweep folder")
     assert (out / "results.jsonl").read_bytes() == records
 
 

@@ -146,6 +146,9 @@ def _read(path: Path) -> onnx.ModelProto:
         raise ModelError(f"{path}: no such file; check the path")
     if path.is_dir():
         raise ModelError(f"{path}: is a directory, expected an .onnx file")
+    if not path.is_file():
+        raise ModelError(f"{path}: is not a regular file (a FIFO, socket or device); give "
+                         "an .onnx file")
     try:
         model = onnx.load(str(path), load_external_data=False)
     except (DecodeError, ValueError, RuntimeError, OSError) as e:

@@ -72,10 +72,30 @@ def check_graph(model: onnx.ModelProto, path: Path) -> None:
                                  "names must be unique, re-export the model")
             producer[o] = who
     _acyclic(g.node, path, producer)
+    _input_counts(model, path)
     for vi in g.output:
         if vi.name not in producer and vi.name not in inputs and vi.name not in init:
             raise ModelError(f"{path}: graph output '{vi.name}' is produced by no node, input "
                              "or initializer; the model is broken, re-export it")
+
+
+def _input_counts(model: onnx.ModelProto, path: Path) -> None:
+    """Every standard node has at least its schema's required inputs (a MatMul with one
+    input is a broken file, not a zero-cost op)."""
+    opset = next((int(i.version) for i in model.opset_import if i.domain in ("", "ai.onnx")),
+                 0)
+    for i, n in enumerate(model.graph.node):
+        if n.domain not in ("", "ai.onnx") or not opset:
+            continue
+        try:
+            schema = onnx.defs.get_schema(n.op_type, opset, "")
+        except onnx.defs.SchemaError:
+            continue  # unknown op: reported (or allowed) by the importer
+        given = len(n.input)
+        if given < schema.min_input:
+            raise ModelError(f"{path}: {_node_label(n, i)} has {given} input(s); {n.op_type} "
+                             f"needs at least {schema.min_input}; the model is broken, "
+                             "re-export it")
 
 
 def _node_label(n: onnx.NodeProto, index: int) -> str:

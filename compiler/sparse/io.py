@@ -29,6 +29,8 @@ def as_csr(matrix: object, name: str = "matrix") -> sp.csr_matrix:
         if matrix.dtype.kind not in "biufc":
             raise MatrixError(f"{name}: values of type {matrix.dtype} are not numbers; "
                               "give a real matrix")
+        if matrix.dtype == np.float16:  # scipy.sparse has no float16
+            matrix = matrix.astype(np.float32)
         a = sp.csr_matrix(matrix)
     else:
         raise MatrixError(f"{name}: expected a scipy.sparse matrix or a 2-D NumPy array, "
@@ -65,6 +67,32 @@ def _check_size(p: Path, what: str, nbytes: int) -> None:
                           "IMCSIM_MAX_MEMORY in bytes to change it)")
 
 
+def _check_structure(p: Path, matrix: sp.spmatrix) -> None:
+    """Indices inside the shape and consistent pointers (a hand-made .npz may lie: compiled
+    kernels would read out of bounds), and a shape whose tiling is countable."""
+    try:
+        if matrix.format == "coo":
+            m = matrix
+            if m.nnz and (m.row.min() < 0 or m.col.min() < 0 or m.row.max() >= m.shape[0]
+                          or m.col.max() >= m.shape[1]):
+                raise ValueError("an index is outside the matrix")
+        else:
+            matrix.check_format(full_check=True)
+    except ValueError as e:
+        raise MatrixError(f"{p}: inconsistent sparse structure ({str(e).splitlines()[0]}); "
+                          "the file is corrupt") from None
+
+
+def _check_nul(p: Path) -> None:
+    """A NUL byte in a Matrix Market file crashes the C++ reader; refuse it first."""
+    with p.open("rb") as f:
+        for n, block in enumerate(iter(lambda: f.read(1 << 22), b"")):
+            at = block.find(b"\0")
+            if at >= 0:
+                raise MatrixError(f"{p}: holds a NUL byte at offset {n * (1 << 22) + at}; "
+                                  "not a Matrix Market text file")
+
+
 def npy_header(f: BinaryIO) -> tuple[tuple[int, ...], np.dtype]:
     """Shape and dtype from a .npy file's header, reading nothing else."""
     version = np.lib.format.read_magic(f)
@@ -82,11 +110,20 @@ def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
     try:
         if suffix == ".mtx":
             _check_mm_header(p)
+            _check_nul(p)
             matrix = scipy.io.mmread(str(p))
         elif suffix == ".npz":
             with zipfile.ZipFile(p) as z:  # a zip bomb is refused by its declared sizes
                 _check_size(p, "unpacking", sum(i.file_size for i in z.infolist()))
+                for info in z.infolist():  # …and a member by what its own header claims
+                    if info.filename.endswith(".npy"):
+                        with z.open(info) as f:
+                            shape, dtype = npy_header(f)
+                        _check_size(p, f"member {info.filename[:40]}",
+                                    int(np.prod(shape, dtype=object)) * max(8, dtype.itemsize))
             matrix = sp.load_npz(str(p))
+            if sp.issparse(matrix) and matrix.format in ("csr", "csc", "coo"):
+                _check_structure(p, matrix)
         elif suffix == ".npy":
             with p.open("rb") as f:  # the header alone says how much the array needs
                 shape, dtype = npy_header(f)

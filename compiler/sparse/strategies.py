@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from compiler.errors import MappingError
+from compiler.errors import MappingError, MatrixError
 
 STRATEGIES = ("dense", "matrix-slice", "csr", "csc", "block")
 
@@ -104,6 +104,9 @@ class SparseMapping:
         return int(self.reads_per_array.max()) if self.arrays else 0
 
 
+_MAX_TILES = 10**8  # array positions a dense tiling may enumerate
+
+
 def map_matrix(a: sp.csr_matrix, spec: SparseSpec, strategy: str, *, min_density: float = 0.25,
                min_block: int = 1) -> SparseMapping:
     if spec.outputs_per_array < 1:
@@ -156,6 +159,10 @@ def _grid(a: sp.csr_matrix, spec: SparseSpec, keep_empty: bool) -> SparseMapping
     n_out, n_in = a.shape
     bo, bi = spec.outputs_per_array, spec.rows
     go, gi = math.ceil(n_out / bo), math.ceil(n_in / bi)
+    if keep_empty and go * gi > _MAX_TILES:
+        raise MatrixError(f"the {n_out:,} × {n_in:,} matrix tiles into {go * gi:,} arrays of "
+                          f"{bo} × {bi}, over {_MAX_TILES:,}; map it sparsely (csr, csc, "
+                          "block) or give a smaller matrix")
     if keep_empty:
         ro, ri = np.divmod(np.arange(go * gi), gi)
     else:

@@ -33,17 +33,22 @@ def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return x[train], y[train], x[test], y[test]
 
 
-def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dtype],
-         samples: int, seed: int,
-         option: str = "--dataset") -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-    """``samples`` inputs for a model (batch axis first) and their labels (None if unlabelled)."""
+def check_samples(inputs: dict[str, tuple[int, ...]], samples: int) -> None:
+    """``samples`` inputs of these shapes fit the memory budget (float64 while made)."""
     if samples < 1:
         raise ImcsimError(f"--samples {samples}: must be ≥ 1")
     need = samples * sum(int(np.prod(s[1:], dtype=object)) for s in inputs.values()) * 8
     budget = memory_budget()
-    if need > budget:  # inputs, before any is drawn (float64 while they are made)
+    if need > budget:
         raise ImcsimError(f"--samples {samples}: the inputs alone need {need / 2**30:.3g} GiB, "
                           f"over the memory budget of {budget / 2**30:.3g} GiB; use fewer")
+
+
+def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dtype],
+         samples: int, seed: int,
+         option: str = "--dataset") -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """``samples`` inputs for a model (batch axis first) and their labels (None if unlabelled)."""
+    check_samples(inputs, samples)
     if name == "digits":
         _, _, x, y = digits_split()
         if len(inputs) != 1:

@@ -132,23 +132,40 @@ def _report(args: argparse.Namespace) -> int:
     if args.html:
         check_json_target(args.html, "--html")
     store = ResultStore(args.out)
+    store.check_target()
     definition = store.definition()
     records = sorted(store.load(repair=False), key=lambda r: r["point"])
+    try:  # everything derived first: a record imcsim did not write changes no file
+        from imcsim.sweep.plots import make_plots
+        from imcsim.sweep.store import to_csv
+
+        to_csv(records)
+        plots = [] if args.no_plots else make_plots(records)
+        html = None
+        if args.html:
+            from imcsim.sweep.html import page
+
+            html = page(definition, records)
+        _print_front(records, definition, dry=True)
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as e:
+        raise ImcsimError(f"{store.results}: holds a record imcsim did not write "
+                          f"({type(e).__name__}: {str(e)[:100]}); delete that line (its point "
+                          "runs again on resume)") from None
     store.write_csv(records)
     if not args.no_plots:
         from imcsim.sweep.plots import write_plots
 
-        write_plots(records, store.out / PLOTS)
-    if args.html:
-        from imcsim.sweep.html import page
-
-        text = page(definition, records)
-        atomic_write(args.html, lambda f: f.write(text.encode("utf-8")), "--html")
+        write_plots(records, store.out / PLOTS, plots)
+    if html is not None:
+        atomic_write(args.html, lambda f: f.write(html.encode("utf-8")), "--html")
     _print_front(records, definition)
     return 0
 
 
-def _print_front(records: list[dict[str, Any]], definition: dict[str, Any]) -> None:
+def _print_front(records: list[dict[str, Any]], definition: dict[str, Any],
+                 dry: bool = False) -> None:
+    import io
+
     from rich.console import Console
     from rich.table import Table
 
@@ -156,7 +173,8 @@ def _print_front(records: list[dict[str, Any]], definition: dict[str, Any]) -> N
 
     valid = valid_rows(records)
     keys = list(dict.fromkeys(k for r in records for k in r.get("config", {})))
-    console = Console(markup=False)  # names from files are printed, never interpreted
+    # markup off: names from files are printed, never interpreted; dry: to nowhere
+    console = Console(markup=False, file=io.StringIO()) if dry else Console(markup=False)
     console.print(f"{len(records)} of {definition.get('points', '?')} points finished, "
                   f"{len(valid)} valid")
     if not valid:

@@ -55,8 +55,10 @@ def make_plots(records: list[dict[str, Any]]) -> list[Plot]:
     return [p for p in (m(rows) for m in makers) if p is not None]
 
 
-def write_plots(records: list[dict[str, Any]], folder: Path) -> list[Path]:
-    """Every plot as ``folder/NAME.png`` and ``folder/NAME.svg``."""
+def write_plots(records: list[dict[str, Any]], folder: Path,
+                plots: list[Any] | None = None) -> list[Path]:
+    """Every plot (``plots``, else made from ``records``) as ``folder/NAME.png`` and
+    ``folder/NAME.svg``."""
     from imcsim.errors import ImcsimError
     from imcsim.report import atomic_write
 
@@ -65,7 +67,7 @@ def write_plots(records: list[dict[str, Any]], folder: Path) -> list[Path]:
                           "remove it and rerun (or pass --no-plots)")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for plot in make_plots(records):
+    for plot in make_plots(records) if plots is None else plots:
         for fmt in ("png", "svg"):
             path = folder / f"{plot.name}.{fmt}"
             data = render(plot, fmt)

@@ -63,6 +63,8 @@ def prepare(sweep: Sweep) -> tuple[Evaluator, dict[str, Any]]:
         from imcsim.functional import datasets
 
         datasets.load(sweep.accuracy.dataset, net.inputs, net.input_dtypes, 1, sweep.space.seed)
+        if sweep.accuracy.samples is not None:  # before the folder is written
+            datasets.check_samples(net.inputs, sweep.accuracy.samples)
     described = sweep.describe()
     identity = {k: v for k, v in described.items() if k not in ("model", "arch")}
     # the imcsim version is part of the identity: results of two versions never mix

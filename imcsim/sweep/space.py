@@ -106,6 +106,8 @@ def _check_unique(rows: list[tuple[Scalar, ...]], where: str) -> None:
 def _token_values(token: str, where: str) -> list[Scalar]:
     m = _RANGE.match(token)
     if m:
+        if max(len(m.group(1)), len(m.group(2))) > 18:
+            raise ImcsimError(f"{where}: range {token.strip()[:60]} has an end over 18 digits")
         lo, hi = int(m.group(1)), int(m.group(2))
         if lo > hi:
             raise ImcsimError(f"{where}: range {token.strip()} is empty (start > end); "

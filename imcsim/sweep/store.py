@@ -44,6 +44,11 @@ class ResultStore:
         """Fail before any work when OUT cannot be a sweep folder."""
         if self.out.exists() and not self.out.is_dir():
             raise ImcsimError(f"--out {self.out}: is a file; give a folder")
+        for name in (DEFINITION, RESULTS, SUMMARY):
+            p = self.out / name
+            if p.is_symlink() or (p.exists() and not p.is_file()):
+                raise ImcsimError(f"{p}: is a link, a folder or a device, not the sweep's "
+                                  "own file; the folder was tampered with — use a new --out")
         if self.out.is_dir() and not (self.out / DEFINITION).exists() and any(self.out.iterdir()):
             raise ImcsimError(f"--out {self.out}: folder is not empty and holds no sweep; give "
                               "a new or empty folder")
