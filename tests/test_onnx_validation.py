@@ -132,6 +132,19 @@ CASES = [
     ("pool-kernel-huge", lambda: _pool([10**9, 10**9]),
      ("MaxPool node 'pool'", "spans 1000000000", "only 8 wide")),
     ("pool-over-padded", lambda: _pool([11, 11], pads=[1, 1, 1, 1]), ("spans 11", "only 10 wide")),
+    # Reshape keeps the element count: 8 values cannot become 2^40 × 8
+    ("reshape-to-huge", lambda: make_model(
+        [helper.make_node("Reshape", ["x", "s"], ["r"], name="rs"),
+         helper.make_node("MatMul", ["r", "w"], ["y"], name="mm")],
+        [("x", [1, 8])], ["y"], [("s", np.array([2**40, 8], np.int64)), ("w", rand(8, 4))]),
+     ("Reshape node 'rs'", "turns 8 values", "8,796,093,022,208 values")),
+    # Range(0, 2^40, 1) has 2^40 ≈ 1.1e12 elements: sized before inference would make it
+    ("range-huge", lambda: make_model(
+        [helper.make_node("Range", ["a", "b", "d"], ["r"], name="rg"),
+         helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")],
+        [("x", [1, 8])], ["y"], [("a", np.array(0, np.int64)), ("b", np.array(2**40, np.int64)),
+                                 ("d", np.array(1, np.int64)), ("w", rand(8, 4))]),
+     ("Range node 'rg'", "makes 1.1e+12 values")),
 ]
 
 

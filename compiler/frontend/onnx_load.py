@@ -135,7 +135,25 @@ def load(path: str | os.PathLike[str], batch: int | None = None) -> LoadedGraph:
         if not progressed:
             break
     g.nodes = nodes
+    _check_reshapes(g)
     return g
+
+
+def _check_reshapes(g: LoadedGraph) -> None:
+    """A Reshape keeps its element count (shape inference trusts a constant target shape:
+    8 values 'reshaped' to 2^40 × 8 would be costed as a 2^43-element tensor)."""
+    for n in g.nodes:
+        if n.op != "Reshape" or n.domain or not n.inputs or not n.outputs:
+            continue
+        src, dst = g.shape(n.inputs[0]), g.shape(n.outputs[0])
+        if (src is None or dst is None or any(d is None for d in src)
+                or any(d is None for d in dst)):
+            continue
+        have, want = int(np.prod(src, dtype=object)), int(np.prod(dst, dtype=object))
+        if have != want:
+            raise ModelError(f"{g.path}: Reshape node '{n.name}' turns {have:,} values "
+                             f"{list(src)} into shape {list(dst)} ({want:,} values); the model "
+                             "is invalid, re-export it")
 
 
 # ---------------------------------------------------------------- reading and checks

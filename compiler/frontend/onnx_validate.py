@@ -73,6 +73,7 @@ def check_graph(model: onnx.ModelProto, path: Path) -> None:
             producer[o] = who
     _acyclic(g.node, path, producer)
     _input_counts(model, path)
+    _range_sizes(model, path)
     for vi in g.output:
         if vi.name not in producer and vi.name not in inputs and vi.name not in init:
             raise ModelError(f"{path}: graph output '{vi.name}' is produced by no node, input "
@@ -84,6 +85,8 @@ def _input_counts(model: onnx.ModelProto, path: Path) -> None:
     input is a broken file, not a zero-cost op)."""
     opset = next((int(i.version) for i in model.opset_import if i.domain in ("", "ai.onnx")),
                  0)
+    if not 1 <= opset <= onnx.defs.onnx_opset_version():
+        return  # an opset that does not exist: the loader's opset check says so
     for i, n in enumerate(model.graph.node):
         if n.domain not in ("", "ai.onnx") or not opset:
             continue
@@ -96,6 +99,31 @@ def _input_counts(model: onnx.ModelProto, path: Path) -> None:
             raise ModelError(f"{path}: {_node_label(n, i)} has {given} input(s); {n.op_type} "
                              f"needs at least {schema.min_input}; the model is broken, "
                              "re-export it")
+
+
+_MAX_RANGE = 10**8  # elements a constant Range may make (ONNX's own inference would allocate it)
+
+
+def _range_sizes(model: onnx.ModelProto, path: Path) -> None:
+    """A Range of constant scalars is sized before shape inference materialises it."""
+    scalars = {t.name: t for t in model.graph.initializer if not t.dims}
+    for i, n in enumerate(model.graph.node):
+        if n.op_type != "Range" or n.domain not in ("", "ai.onnx") or len(n.input) != 3:
+            continue
+        if not all(x in scalars for x in n.input):
+            continue
+        try:
+            start, limit, delta = (float(onnx.numpy_helper.to_array(scalars[x]))
+                                   for x in n.input)
+        except (TypeError, ValueError):
+            continue
+        if delta == 0 or not all(np.isfinite([start, limit, delta])):
+            raise ModelError(f"{path}: {_node_label(n, i)} has delta {delta} from {start} to "
+                             f"{limit}; the model is broken, re-export it")
+        count = max(0.0, np.ceil((limit - start) / delta))
+        if count > _MAX_RANGE:
+            raise ModelError(f"{path}: {_node_label(n, i)} makes {count:.3g} values, over "
+                             f"{_MAX_RANGE:.0e}; the model is not a realistic inference graph")
 
 
 def _node_label(n: onnx.NodeProto, index: int) -> str:

@@ -87,6 +87,9 @@ def from_options(model: str, *, arch: str | None = None, fixed: Sequence[str] = 
 
 def from_file(path: str) -> Sweep:
     """Read a sweep file; every problem of its structure is reported in one error."""
+    if Path(path).exists() and not Path(path).is_file():
+        raise ImcsimError(f"{path}: is not a regular file (a folder, FIFO or device); give a "
+                          "sweep file")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
