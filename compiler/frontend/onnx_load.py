@@ -190,8 +190,8 @@ def _load_external(model: onnx.ModelProto, path: Path) -> None:
     for t in model.graph.initializer:
         if not uses_external_data(t):
             continue
-        location = external_location(t, base, path)
         info = {e.key: e.value for e in t.external_data}
+        location = external_location(t.name, info, base, path)
         if not location.is_file():
             raise ModelError(
                 f"{path}: initializer '{t.name}' keeps its data in '{info.get('location')}', "

@@ -204,12 +204,12 @@ def is_float_type(elem_type: int) -> bool:
     return elem_type in _FLOATS
 
 
-def external_location(t: onnx.TensorProto, base: Path, path: Path) -> Path:
-    """The file an initializer's external data lives in, refused unless it resolves inside
-    the model's folder. Nothing is read or stat-ed outside it."""
-    info = {e.key: e.value for e in t.external_data}
+def external_location(name: str, info: dict[str, str], base: Path, path: Path) -> Path:
+    """The file initializer ``name``'s external data (``info``: its key/value entries)
+    lives in, refused unless it resolves inside the model's folder. Nothing is read or
+    stat-ed outside it."""
     loc = info.get("location", "")
-    where = f"{path}: initializer '{t.name}' keeps its data in '{loc}'"
+    where = f"{path}: initializer '{name}' keeps its data in '{loc}'"
     if not loc or os.path.isabs(loc) or Path(loc).drive:
         raise ModelError(f"{where}, outside the model's folder; external data must sit in "
                          "the model's folder (re-export with a relative location)")
@@ -251,10 +251,10 @@ def check_windows(path: Path, op: str, node: str, xs: Sequence[int], kernel: Seq
             raise ModelError(f"{path}: {op} node '{node}' has kernel {list(kernel)} with "
                              f"dilations {dil}; both must be ≥ 1, re-export the model")
         span = d * (k - 1) + 1
-        padded = x if auto in ("SAME_UPPER", "SAME_LOWER") else (
-            x + int(pads[a]) + int(pads[a + len(kernel)]) if len(pads) == 2 * len(kernel) else x)
         if auto in ("SAME_UPPER", "SAME_LOWER"):
             continue  # padded to fit by definition
+        padded = x + (int(pads[a]) + int(pads[a + len(kernel)])
+                      if len(pads) == 2 * len(kernel) else 0)
         if span > padded:
             raise ModelError(
                 f"{path}: {op} node '{node}': its window spans {span} on spatial axis {a} "

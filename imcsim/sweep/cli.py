@@ -139,7 +139,7 @@ def _report(args: argparse.Namespace) -> int:
         from imcsim.sweep.plots import make_plots
         from imcsim.sweep.store import to_csv
 
-        to_csv(records)
+        csv_text = to_csv(records)
         plots = [] if args.no_plots else make_plots(records)
         html = None
         if args.html:
@@ -151,7 +151,7 @@ def _report(args: argparse.Namespace) -> int:
         raise ImcsimError(f"{store.results}: holds a record imcsim did not write "
                           f"({type(e).__name__}: {str(e)[:100]}); delete that line (its point "
                           "runs again on resume)") from None
-    store.write_csv(records)
+    store.write_csv(records, csv_text)
     if not args.no_plots:
         from imcsim.sweep.plots import write_plots
 

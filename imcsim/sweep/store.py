@@ -171,9 +171,10 @@ class ResultStore:
         finally:
             os.close(fd)
 
-    def write_csv(self, records: Iterable[dict[str, Any]]) -> Path:
+    def write_csv(self, records: Iterable[dict[str, Any]], text: str | None = None) -> Path:
+        """OUT/results.csv of ``records`` (``text``: their CSV, when already made)."""
         path = self.out / SUMMARY
-        text = to_csv(records)
+        text = to_csv(records) if text is None else text
         atomic_write(str(path), lambda f: f.write(text.encode()), "--out")
         return path
 
