@@ -86,9 +86,9 @@ class Array:
     cols: int = _f("crossbar columns (bit lines)", "", ge=1, le=_MAX_COUNT, default=128)
     cell_bits: int = _f("bits stored per cell (2^cell_bits levels)", "bit", ge=1, le=8, default=2)
     r_on_ohm: float = _f("low-resistance (high-conductance) state", "Ω",
-                         gt=0, le=1e15, default=1.0e4)
+                         ge=1, le=1e15, default=1.0e4)
     r_off_ohm: float = _f("high-resistance (low-conductance) state; finite → zero still conducts",
-                          "Ω", gt=0, le=1e15, default=1.0e5)
+                          "Ω", ge=1, le=1e15, default=1.0e5)
     read_voltage_v: float = _f("read pulse amplitude on a driven row", "V",
                                gt=0, le=10, default=0.2)
     read_time_s: float = _f("duration of one array read (one input-bit cycle)", "s", gt=0,

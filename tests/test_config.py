@@ -55,6 +55,9 @@ def test_every_problem_is_listed_with_its_key_path(tmp_path):
 def test_cross_field_checks():
     with pytest.raises(ConfigError, match="r_off_ohm"):
         load_arch("rram_128", ["array.r_off_ohm=10"])
+    # 5e-324 Ω is a float, not a device: 1/R overflows to inf and every current is NaN
+    with pytest.raises(ConfigError, match="array.r_on_ohm"):
+        load_arch("rram_128", ["array.r_on_ohm=5e-324"])
     # a DAC wider than the inputs applies them in one read (8-bit inputs, 9-bit DAC)
     assert load_arch("rram_128", ["precision.dac_bits=9"]).array_spec().input_cycles == 1
     with pytest.raises(ConfigError, match="adc.arrays_per_adc"):

@@ -104,3 +104,39 @@ def test_a_scheduler_that_never_answers_times_out(tmp_path):
             c.close()
         server.close()
     assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize(("greeting", "expect"), [
+    # 8 bytes claiming a 2^62-byte message: Dask's own reader would try to allocate it
+    ((1 << 62).to_bytes(8, "little") + b"x" * 64, "claims 4611686018427387904 bytes"),
+    # a plausible size, but the body claims 10^6 frames: not Dask's framing
+    ((24).to_bytes(8, "little") + (10**6).to_bytes(8, "little") + b"\0" * 16,
+     "not Dask's framing"),
+])
+def test_a_peer_that_sends_garbage_is_refused_before_dask_reads_it(greeting, expect):
+    """The handshake is read by imcsim's own bounded reader first (fuzz case
+    sweep/garbage-server made Dask allocate more than 4 GiB)."""
+    pytest.importorskip("distributed")
+    import socket
+    import threading
+
+    from imcsim.errors import ImcsimError
+    from imcsim.sweep.backends import _probe
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(greeting)
+            conn.recv(1)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(ImcsimError, match=expect):
+            _probe(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout_s=2.0)
+    finally:
+        server.close()

@@ -18,6 +18,9 @@ import scipy.sparse as sp
 
 from compiler.errors import MatrixError
 
+# |a| up to 1e150 keeps A·x and squared norms of any realistic size inside float64 (1.8e308)
+MAX_MAGNITUDE = 1e150
+
 
 def as_csr(matrix: object, name: str = "matrix") -> sp.csr_matrix:
     """A scipy.sparse matrix or a 2-D NumPy array as a finite float64 CSR matrix."""
@@ -40,6 +43,10 @@ def as_csr(matrix: object, name: str = "matrix") -> sp.csr_matrix:
     a = a.astype(np.float64)
     if a.nnz and not np.all(np.isfinite(a.data)):
         raise MatrixError(f"{name}: contains NaN or infinite values")
+    if a.nnz and (peak := float(np.abs(a.data).max())) > MAX_MAGNITUDE:
+        raise MatrixError(f"{name}: holds a value of magnitude {peak:.3g}; products and norms "
+                          f"beyond {MAX_MAGNITUDE:.0e} overflow float64 — rescale the matrix "
+                          "(e.g. divide it by its largest entry)")
     a.eliminate_zeros()
     a.sort_indices()
     if a.nnz == 0:

@@ -172,7 +172,7 @@ def quantize_weights(w: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     qmax = 2 ** (bits - 1) - 1
     peak = np.max(np.abs(w), axis=1, keepdims=True)
     scale = peak / max(qmax, 1)
-    safe = np.where(peak > 0, scale, 1.0)
+    safe = np.where(scale > 0, scale, 1.0)  # a subnormal peak's scale underflows to 0
     return np.clip(np.rint(w / safe), -qmax, qmax).astype(np.int64), scale
 
 

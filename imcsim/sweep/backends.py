@@ -109,6 +109,44 @@ class Local:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+_GREETING_MAX = 1 << 20  # a scheduler's handshake message is a few hundred bytes
+
+
+async def _check_greeting(address: str, timeout_s: float, ssl_context: Any,
+                          fail: Any) -> None:
+    """Read the first message a Dask peer sends on connecting (its handshake) with our own
+    bounded reader. Dask's reader allocates whatever length the first 8 bytes claim, so a
+    peer that is not a scheduler and sends garbage would make it allocate gigabytes. The
+    framing (distributed.comm.tcp): a little-endian uint64 byte count, then that many bytes
+    beginning with a uint64 frame count and one uint64 length per frame."""
+    import asyncio
+    import struct
+
+    from distributed.comm import parse_address, parse_host_port
+
+    host, port = parse_host_port(parse_address(address)[1])
+    ssl_args: dict[str, Any] = {}
+    if ssl_context is not None:
+        ssl_args = {"ssl": ssl_context,
+                    "server_hostname": host if ssl_context.check_hostname else None}
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(host, port, **ssl_args), timeout_s)
+    try:
+        head = await asyncio.wait_for(reader.readexactly(8), timeout_s)
+        (size,) = struct.unpack("<Q", head)
+        if not 16 <= size <= _GREETING_MAX:
+            raise fail(f"the peer is not a Dask scheduler (its first message claims {size} "
+                       "bytes); check the address")
+        body = await asyncio.wait_for(reader.readexactly(size), timeout_s)
+        (frames,) = struct.unpack_from("<Q", body)
+        framed = frames <= 64 and len(body) >= 8 + 8 * frames
+        if not framed or sum(struct.unpack_from(f"<{frames}Q", body, 8)) > _GREETING_MAX:
+            raise fail("the peer is not a Dask scheduler (its first message is not Dask's "
+                       "framing); check the address")
+    finally:
+        writer.close()
+
+
 def _probe(address: str, timeout_s: float = 10.0) -> None:
     """Ask the scheduler for its identity over one Dask connection, bounded in time, before a
     Client is made: a Client that fails half-built stalls the exit for 20 s and prints a
@@ -136,6 +174,7 @@ def _probe(address: str, timeout_s: float = 10.0) -> None:
                        "(distributed.comm.tls.*); configure them or use tcp://")
 
     async def identity() -> None:
+        await _check_greeting(address, timeout_s, kwargs.get("ssl_context"), fail)
         comm = await connect(address, timeout=timeout_s, **kwargs)
         try:
             await comm.write({"op": "identity"})
@@ -145,6 +184,8 @@ def _probe(address: str, timeout_s: float = 10.0) -> None:
 
     try:
         asyncio.run(asyncio.wait_for(identity(), 2 * timeout_s))
+    except ImcsimError:
+        raise
     except (OSError, TimeoutError, ValueError, TypeError) as e:
         why = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise fail(f"cannot connect ({why}); start a scheduler (dask scheduler) or check "
