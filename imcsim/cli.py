@@ -7,6 +7,8 @@ and no output file unless the whole report was computed.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import typing
 from collections.abc import Sequence
@@ -32,6 +34,23 @@ MAX_ITER = 100_000
 MAX_INNER = 1_000
 
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def memory_size(text: str) -> int:
+    """'4G', '512M', '1.5G' or a byte count → bytes (1 MiB to 1 PiB)."""
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = t[-1:] if t[-1:] in _UNITS else ""
+    try:
+        value = float(t[: len(t) - len(unit)]) * _UNITS[unit] if t.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not (1 << 20) <= value <= (1 << 50):
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a memory size from 1M to 1024T "
+                                         "(e.g. 4G, 512M)")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="imcsim", description="Compile ONNX models to memristive crossbar accelerators and "
@@ -39,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     from imcsim import __version__
 
     p.add_argument("--version", action="version", version=f"imcsim {__version__}")
+    p.add_argument("--max-memory", type=memory_size, metavar="SIZE",
+                   help="memory budget that file headers, archives and sample counts are "
+                   "checked against before anything is allocated, e.g. 4G or 512M (default "
+                   "half the machine's memory; the IMCSIM_MAX_MEMORY variable, in bytes, too)")
     sub = p.add_subparsers(dest="command", required=True)
 
     def arch_options(sp: argparse.ArgumentParser) -> None:
@@ -148,6 +171,8 @@ def _command() -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    if args.max_memory is not None:  # read by every budget check, and by sweep workers
+        os.environ["IMCSIM_MAX_MEMORY"] = str(args.max_memory)
     try:
         return _run(args)
     except ImcsimError as e:

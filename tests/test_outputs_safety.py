@@ -3,6 +3,7 @@ or a directory; '-' only where stdout is meant; files get the user's umask."""
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import stat
@@ -172,10 +173,11 @@ def test_unicode_digits_in_an_option_are_one_line():
 
 
 def test_in_bound_values_that_overflow_are_one_line_and_write_nothing(tmp_path):
-    """r_on = 5e-324 Ω passes the config's bounds (> 0) but makes G_on infinite."""
+    """r_on = 5e-324 Ω once passed the config's bounds (> 0) and made G_on infinite, caught
+    only by the report's inf/NaN check; resistances are now bounded to ≥ 1 Ω by name."""
     out = tmp_path / "r.json"
     _refused(_imcsim("compile", TINY, "--set", "array.r_on_ohm=5e-324", "--json", out),
-             "inf/NaN", "energy.total_j")
+             "array.r_on_ohm", "≥ 1 Ω")
     assert not out.exists()
 
 
@@ -221,3 +223,28 @@ def test_dataset_files_and_sample_counts_are_bounded(tmp_path):
                         str(bomb), "--samples", "4"], capture_output=True, text=True,
                        env={**os.environ, "IMCSIM_MAX_MEMORY": "1000000"})
     _refused(r, "bomb.npz", "unpacks to", "memory budget")
+
+
+def test_max_memory_option_sets_the_budget(tmp_path):
+    """A 3000 × 3000 dense array header needs 3000² × 8 B = 72 MB (68.7 MiB): under the
+    default budget (half of RAM) it loads; `--max-memory 64M` refuses it before reading."""
+    dense = tmp_path / "dense.mtx"
+    dense.write_text("%%MatrixMarket matrix array real general\n3000 3000\n1.0\n")
+    r = _imcsim("--max-memory", "64M", "sparse", str(dense))
+    _refused(r, "memory budget of 0.0625 GiB")
+    for bad in ("lots", "0", "-4G", "1e30", "²G"):
+        r = _imcsim(f"--max-memory={bad}", "sparse", str(dense))
+        _refused(r, "not a memory size")
+
+
+def test_a_report_holding_inf_is_refused_with_its_key_and_nothing_written(tmp_path):
+    """The last-resort guard behind the config bounds: any inf/NaN in a report names its
+    key path and writes nothing."""
+    from imcsim.errors import ImcsimError
+    from imcsim.report import write_json
+
+    out = tmp_path / "r.json"
+    with pytest.raises(ImcsimError, match=r"energy\.total_j, layers\[1\]\.x overflowed"):
+        write_json({"energy": {"total_j": float("inf")}, "layers": [{}, {"x": math.nan}]},
+                   str(out))
+    assert not out.exists()

@@ -56,7 +56,8 @@ def as_csr(matrix: object, name: str = "matrix") -> sp.csr_matrix:
 
 def memory_budget() -> int:
     """Bytes a matrix may need, checked before anything is allocated: half the machine's
-    physical memory (or IMCSIM_MAX_MEMORY, in bytes, when set)."""
+    physical memory, or IMCSIM_MAX_MEMORY in bytes when set (``imcsim --max-memory`` sets
+    it)."""
     env = os.environ.get("IMCSIM_MAX_MEMORY", "")
     if env.isascii() and env.isdigit():
         return int(env)
@@ -70,8 +71,8 @@ def _check_size(p: Path, what: str, nbytes: int) -> None:
     budget = memory_budget()
     if nbytes > budget:
         raise MatrixError(f"{p}: {what} needs {nbytes / 2**30:.3g} GiB, over the memory budget of "
-                          f"{budget / 2**30:.3g} GiB (half the machine's memory; set "
-                          "IMCSIM_MAX_MEMORY in bytes to change it)")
+                          f"{budget / 2**30:.3g} GiB (half the machine's memory; imcsim "
+                          "--max-memory SIZE changes it)")
 
 
 def _check_structure(p: Path, matrix: sp.spmatrix) -> None:

@@ -41,7 +41,8 @@ def check_samples(inputs: dict[str, tuple[int, ...]], samples: int) -> None:
     budget = memory_budget()
     if need > budget:
         raise ImcsimError(f"--samples {samples}: the inputs alone need {need / 2**30:.3g} GiB, "
-                          f"over the memory budget of {budget / 2**30:.3g} GiB; use fewer")
+                          f"over the memory budget of {budget / 2**30:.3g} GiB; use fewer (or "
+                          "imcsim --max-memory SIZE)")
 
 
 def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dtype],
@@ -91,8 +92,8 @@ def _npz(path: str, inputs: dict[str, tuple[int, ...]], samples: int) -> dict[st
             unpacked = sum(i.file_size for i in z.infolist())
         if unpacked > memory_budget():
             raise ImcsimError(f"{path}: unpacks to {unpacked / 2**30:.3g} GiB, over the memory "
-                              f"budget of {memory_budget() / 2**30:.3g} GiB (IMCSIM_MAX_MEMORY "
-                              "in bytes changes it)")
+                              f"budget of {memory_budget() / 2**30:.3g} GiB (imcsim --max-memory "
+                              "SIZE changes it)")
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
