@@ -65,6 +65,11 @@ class ReadoutStyle(Enum):
     INTEGRATE = "integrate"  # integrate all input-bit cycles in analog, convert once per MVM
 
 
+class Periphery(Enum):
+    NEUROSIM = "neurosim"  # per-row and per-column access/write circuits, NeuroSim V1.4 areas
+    NONE = "none"  # the preset's own component areas already hold them (ISAAC, NeuRRAM)
+
+
 class AdcRange(Enum):
     FULL_SCALE = "full_scale"  # every row the ADC reads at the top level: a fixed-range chip
     WEIGHT_AWARE = "weight_aware"  # each column's programmed Σ|level|: known without data
@@ -114,6 +119,15 @@ class Array:
                                     ge=0, le=1e-9, default=5.0e-17)
     cell_area_f2: float = _f("cell footprint (1T1R ≈ 12 F², crosspoint 4 F²)", "F²", gt=0,
                              le=1e6, default=12.0)
+    periphery: Periphery = _f(
+        "area of the circuits every array needs around its cells: neurosim (row and column "
+        "switch matrices, column mux and its decoder, write level shifters; NeuroSim V1.4's "
+        "transistor sizing) or none (a preset whose component areas hold them)", "",
+        default=Periphery.NEUROSIM)
+    write_voltage_v: float = _f("SET/RESET voltage the write path delivers; above 1.5 V every "
+                                "row and column needs high-voltage level shifters "
+                                "(NeuroSim's rule; RRAM: 1.2–3.6 V)", "V", ge=0, le=10,
+                                default=2.0)
 
     @property
     def g_ref_s(self) -> float:
@@ -336,7 +350,8 @@ class Override:
 
 
 COMPONENTS = (
-    "crossbar", "wordline", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register",
+    "crossbar", "wordline", "dac", "row_periphery", "column_periphery", "sample_hold", "adc",
+    "shift_add", "input_register", "output_register",
     "buffer", "bus", "router", "accumulator", "activation", "pooling", "alu", "digital_mac",
     "tile_output_register", "io",
 )

@@ -156,3 +156,35 @@ def test_a_component_sized_zero_is_absent():
     comps = build_components(load_arch("rram_128", ["core.input_register_bytes=0",
                                                    "tile.buffer_bytes=0", "chip.io_links=0"]))
     assert not {"input_register", "buffer", "bus", "io"} & set(comps)
+
+
+@pytest.mark.parametrize(("n", "rows_um2", "cols_um2"), [
+    # NeuroSim V1.4 (DNN_NeuroSim, SubArray::CalculateArea, 22 nm, RRAM 1T1R, parallel
+    # read, 8:1 column mux, write voltage 2 V), its printed block areas in µm²:
+    #   rows: wlNewSwitchMatrix + wllevelshifter + bllevelshifter
+    #   cols: slSwitchMatrix + mux + muxDecoder + sllevelshifter
+    (256, 602.67 + 2562.85 + 2562.85, 357.14 + 333.05 + 47.55 + 2562.85),
+    (512, 1205.34 + 5125.70 + 5125.70, 714.28 + 760.22 + 47.55 + 5125.70),
+])
+def test_array_periphery_reproduces_neurosims_block_areas(n, rows_um2, cols_um2):
+    arch = load_arch("rram_128", ["technology.node_nm=22", f"array.rows={n}",
+                                  f"array.cols={n}", "adc.cols_per_adc=8",
+                                  "array.write_voltage_v=2.0"])
+    c = build_components(arch)
+    assert c["row_periphery"].count * c["row_periphery"].area_m2 * 1e12 == pytest.approx(
+        rows_um2, rel=0.01)
+    assert c["column_periphery"].count * c["column_periphery"].area_m2 * 1e12 == pytest.approx(
+        cols_um2, rel=0.01)
+
+
+def test_periphery_without_level_shifters_or_mux_and_none():
+    """Below NeuroSim's 1.5 V no level shifters; one converter per column needs no mux:
+    rows 4,864 F², columns 2,883 F² each (28 nm: F² = 7.84e-4 µm²)."""
+    arch = load_arch("rram_128", ["technology.node_nm=28", "array.write_voltage_v=1.2",
+                                  "adc.cols_per_adc=1"])
+    c = build_components(arch)
+    assert c["row_periphery"].area_m2 * 1e12 == pytest.approx(4864 * 7.84e-4, rel=1e-6)
+    assert c["column_periphery"].area_m2 * 1e12 == pytest.approx(2883 * 7.84e-4, rel=1e-6)
+    assert c["row_periphery"].energy_j == 0 == c["column_periphery"].energy_j
+    none = build_components(load_arch("rram_128", ["array.periphery=none"]))
+    assert "row_periphery" not in none and "column_periphery" not in none

@@ -17,6 +17,27 @@ Defaults (used unless ``overrides:`` in the config says otherwise):
   ``array.wordline_voltage_v`` > 0): one action is one row's gate line toggled once per
   input cycle, whatever the data: E = cols · wordline_cap_per_cell · V_wl².
 - ADC: the configured model (:mod:`imcsim.cost.adc`).
+- row and column periphery (``array.periphery: neurosim``): area only (their switching is
+  in the row driver's and the readout's energy). The transistor sizing of NeuroSim V1.4
+  (DNN_NeuroSim, SubArray.cpp for a 1T1R array in parallel read; block areas from its own
+  CalculateArea at 22 nm, in F² so they scale with the node):
+
+  * per row: the word-line switch matrix and its flip-flop, 4,864 F² (NewSwitchMatrix.cpp:
+    transmission gate of 28 F NMOS / 36.9 F PMOS, DFF.cpp);
+  * per column: the source-line switch matrix and its flip-flop, 2,883 F²
+    (SwitchMatrix.cpp); with ``cols_per_adc`` > 1 a column-mux transmission gate sized to
+    the current of the rows read together, 2,688 F² up to 256 rows, 3,068 F² at 512,
+    6,050 F² at 1,024 (Mux.cpp; interpolated), and one mux decoder of 98,000 F² per array
+    (RowDecoder.cpp, MUX mode);
+  * with ``array.write_voltage_v`` > 1.5 V (NeuroSim's threshold; RRAM sets and resets at
+    1.2–3.6 V) a high-voltage level shifter of 20,684 F² on each word line, each bit line
+    (per row: NeuroSim's WL and BL shifters) and each source line (per column)
+    (LevelShifter.cpp: thick-oxide latch and pull-ups, ×1.44 wiring).
+
+  The sum of the blocks is NeuroSim's "used area", not its bounding box (which adds the
+  empty space of shifters stretched along the array). Silicon has more: write drivers,
+  charge pumps, reference generators, control and test modes, which NeuroSim does not
+  model either — published 22 nm RRAM CIM macros are ≈ 25× their cell area (README).
 - everything else: ISAAC's published component powers and areas (Shafiee et al., ISCA
   2016, 32 nm; PRIMER §5) turned into energy per action at ISAAC's peak activity, then
   scaled to the configured node and supply: energy ∝ (T/32 nm)·(V_dd/1 V)², area ∝
@@ -34,7 +55,9 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
-from imcsim.config import Arch
+import numpy as np
+
+from imcsim.config import Arch, Periphery
 from imcsim.cost.adc import adc_cost
 
 
@@ -79,6 +102,8 @@ ACTIONS = {
     "crossbar": "cell pulse (one cell at G_ref conducting for one unit read pulse)",
     "wordline": "word-line toggle (one row's access-transistor gate line, once per input cycle)",
     "dac": "row drive (one row driven to the read voltage for one input cycle)",
+    "row_periphery": "none (area only: word-line switch matrix, write level shifters)",
+    "column_periphery": "none (area only: source-line switch matrix, column mux, level shifter)",
     "sample_hold": "column sample (per_bit: one per conversion; integrate: one per unit pulse)",
     "adc": "conversion",
     "shift_add": "shift-and-add of one ADC result",
@@ -126,6 +151,7 @@ def build_components(arch: Arch) -> dict[str, Component]:
                   0.0, a.read_time_s),
         Component("dac", Level.ARRAY, a.rows, ACTIONS["dac"], line + driver_logic,
                   _REF_AREA_UM2["dac"] * a_scale * 1e-12, a.read_time_s),
+        *periphery(arch),
         ref("sample_hold", Level.ARRAY, a.cols, latency=a.read_time_s),
         Component("adc", Level.ARRAY, adcs_per_array(arch), ACTIONS["adc"],
                   adc.energy_j, adc.area_m2, adc.latency_s),
@@ -162,6 +188,34 @@ def build_components(arch: Arch) -> dict[str, Component]:
             )
         out[c.name] = c
     return out
+
+
+# NeuroSim V1.4 block areas at 22 nm, per unit, in F² (see the module docstring)
+_ROW_SWITCH_F2 = 4_864.0
+_COL_SWITCH_F2 = 2_883.0
+_LEVEL_SHIFTER_F2 = 20_684.0
+_MUX_DECODER_F2 = 98_000.0
+_MUX_F2 = ((256, 2_688.0), (512, 3_068.0), (1024, 6_050.0))  # rows read together → F²
+_LEVEL_SHIFT_ABOVE_V = 1.5
+
+
+def periphery(arch: Arch) -> list[Component]:
+    """Area-only row and column periphery of one array (none unless ``neurosim``)."""
+    a = arch.array
+    if a.periphery is not Periphery.NEUROSIM:
+        return []
+    f2 = (arch.technology.node_nm * 1e-9) ** 2
+    shifters = a.write_voltage_v > _LEVEL_SHIFT_ABOVE_V
+    row = _ROW_SWITCH_F2 + (2 * _LEVEL_SHIFTER_F2 if shifters else 0.0)
+    col = _COL_SWITCH_F2 + (_LEVEL_SHIFTER_F2 if shifters else 0.0)
+    if arch.adc.cols_per_adc > 1:
+        rows_read = arch.array_spec().read_rows
+        x, y = zip(*_MUX_F2, strict=True)
+        col += float(np.interp(rows_read, x, y)) + _MUX_DECODER_F2 / a.cols
+    return [Component("row_periphery", Level.ARRAY, a.rows, ACTIONS["row_periphery"], 0.0,
+                      row * f2, 0.0),
+            Component("column_periphery", Level.ARRAY, a.cols, ACTIONS["column_periphery"],
+                      0.0, col * f2, 0.0)]
 
 
 def adcs_per_array(arch: Arch) -> float:
