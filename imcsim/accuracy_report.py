@@ -66,9 +66,8 @@ def write_outputs(result: AccuracyResult, target: str) -> None:
 
 
 def render_accuracy(report: dict[str, Any], console: Any, max_layers: int = 40) -> None:
-    from rich.table import Table
-
     from imcsim.report import printable, short_name
+    from imcsim.tables import Table
 
     report = printable(report)
     a, acc = report["arch"], report["accuracy"]

@@ -158,6 +158,17 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="list every architecture config field with its unit")
     sub.add_parser("presets", help="list the bundled architecture presets")
+    from imcsim.tables import FORMATS
+
+    for name, sp in sub.choices.items():
+        if name in ("presets", "report"):
+            continue
+        choices = FORMATS if "--json" in sp._option_string_actions else FORMATS[:3]
+        sp.add_argument("--format", choices=choices, default="table",
+                        help="how the report prints: table (never truncated; full width "
+                        "when not a terminal), csv, markdown" + (
+                            ", or json (the --json report on stdout)" if "json" in choices
+                            else ""))
     return p
 
 
@@ -171,6 +182,7 @@ def _command() -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    _FORMAT[0] = getattr(args, "format", None) or "table"
     if args.max_memory is not None:  # read by every budget check, and by sweep workers
         os.environ["IMCSIM_MAX_MEMORY"] = str(args.max_memory)
     try:
@@ -199,12 +211,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _console(to_stderr: bool):  # type: ignore[no-untyped-def]
-    from rich.console import Console
+_FORMAT = ["table"]  # this run's --format
 
-    # markup off: names from files (a node called "[/]") are printed, never interpreted;
-    # rich strips control codes from the text it renders
-    return Console(stderr=to_stderr, width=None, markup=False)
+
+def _console(to_stderr: bool):  # type: ignore[no-untyped-def]
+    from imcsim.tables import console
+
+    return console(_FORMAT[0], to_stderr)
 
 
 def _warn(msg: str) -> None:
@@ -233,11 +246,16 @@ def _run(args: argparse.Namespace) -> int:
                     p.resolve() for p in own}:
                 raise ImcsimError(f"--{option} {target}: is a file of the sweep folder "
                                   "itself; give a path outside it")
+    if getattr(args, "format", None) == "json":
+        if args.json not in (None, "-"):
+            raise ImcsimError(f"--format json prints the JSON report on stdout and --json "
+                              f"{args.json} writes it to a file; give one of them")
+        args.json = "-"
     if getattr(args, "json", None):
         check_json_target(args.json)  # before minutes of work, not after
 
     if args.command == "schema":
-        from rich.table import Table
+        from imcsim.tables import Table
 
         t = Table(title="Architecture config schema")
         for col in ("key", "type", "unit", "meaning"):
@@ -505,10 +523,9 @@ def _load_rhs(path: str, n: int):  # type: ignore[no-untyped-def]
 
 
 def _bitslice(args: argparse.Namespace, a, arch) -> int:  # type: ignore[no-untyped-def]
-    from rich.table import Table
-
     from imcsim import solvers
     from imcsim.report import provenance, write_json
+    from imcsim.tables import Table
 
     rows = solvers.slice_sweep(a, arch, args.slices, seed=args.seed)
     report = {"matrix": {"name": _stem(args.matrix), "rows": a.shape[0], "nnz": int(a.nnz)},
@@ -528,9 +545,8 @@ def _bitslice(args: argparse.Namespace, a, arch) -> int:  # type: ignore[no-unty
 
 
 def _render_solve(report) -> None:  # type: ignore[no-untyped-def]
-    from rich.table import Table
-
     from imcsim.report import _si, printable
+    from imcsim.tables import Table
 
     report = printable(report)
     t = Table(title=f"{report['method']} on {report['matrix']['name']} "

@@ -343,7 +343,7 @@ def short_name(name: str, op: str) -> str:
 
 
 def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -> None:
-    from rich.table import Table
+    from imcsim.tables import Table
 
     report = printable(report)
 
@@ -403,7 +403,7 @@ def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -
 
 
 def render_arch(report: dict[str, Any], console: Any) -> None:
-    from rich.table import Table
+    from imcsim.tables import Table
 
     report = printable(report)
 

@@ -208,9 +208,8 @@ def sparse_report(name: str, a: sp.csr_matrix, arch: Arch, results: list[Strateg
 
 
 def render_sparse(report: dict[str, object], console: object) -> None:
-    from rich.table import Table
-
     from imcsim.report import _si, printable
+    from imcsim.tables import Table
 
     report = printable(report)
     m, a = report["matrix"], report["arch"]  # type: ignore[index]

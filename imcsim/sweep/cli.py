@@ -167,14 +167,15 @@ def _print_front(records: list[dict[str, Any]], definition: dict[str, Any],
     import io
 
     from rich.console import Console
-    from rich.table import Table
 
+    from imcsim.cli import _console
     from imcsim.sweep.plots import front_rows, valid_rows
+    from imcsim.tables import Table
 
     valid = valid_rows(records)
     keys = list(dict.fromkeys(k for r in records for k in r.get("config", {})))
     # markup off: names from files are printed, never interpreted; dry: to nowhere
-    console = Console(markup=False, file=io.StringIO()) if dry else Console(markup=False)
+    console = Console(markup=False, file=io.StringIO()) if dry else _console(False)
     console.print(f"{len(records)} of {definition.get('points', '?')} points finished, "
                   f"{len(valid)} valid")
     if not valid:
