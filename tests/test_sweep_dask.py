@@ -140,3 +140,19 @@ def test_a_peer_that_sends_garbage_is_refused_before_dask_reads_it(greeting, exp
             _probe(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout_s=2.0)
     finally:
         server.close()
+
+
+def test_scheduler_without_the_dask_extra_names_the_extra(tmp_path):
+    """Dask is an optional extra; without it --scheduler is one line naming the extra and
+    nothing is written. (The subprocess hides `distributed` as if it were not installed.)"""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['distributed'] = None\n"
+            "from imcsim.cli import main\n"
+            f"sys.exit(main(['sweep', {str(TINY_CNN)!r}, '--grid', 'adc.bits=4,5', '--out', "
+            f"{str(tmp_path / 's')!r}, '--scheduler', 'tcp://127.0.0.1:1']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "pip install 'imcsim[dask]'" in r.stderr
+    assert not (tmp_path / "s" / "results.jsonl").exists()

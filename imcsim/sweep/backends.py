@@ -209,8 +209,8 @@ class Dask:
         try:
             from distributed import Client
         except ImportError:
-            raise ImcsimError("--scheduler needs the 'distributed' package: "
-                              "pip install 'dask[distributed]'") from None
+            raise ImcsimError("--scheduler needs the Dask extra: pip install 'imcsim[dask]'"
+                              ) from None
         self.evaluator = evaluator
         _probe(address)  # a bad address or a silent peer fails here, within the timeout
         try:
