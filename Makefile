@@ -3,11 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-nojit bench fuzz clean
+.PHONY: demo models test test-nojit bench fuzz clean
 
 ## demo: build the bundled ResNet-18 (if missing), compile it for the ISAAC preset, print the report
 demo: $(VENV)/.installed models/resnet18.onnx
 	$(VENV)/bin/imcsim compile models/resnet18.onnx --arch isaac
+
+## models: build every model the README names that is not committed (ResNet-18, ResNet-50)
+models: models/resnet18.onnx models/resnet50.onnx
 
 ## test: run the test suite (what CI runs)
 test: $(VENV)/.installed
@@ -32,8 +35,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-models/resnet18.onnx: models/build_models.py $(VENV)/.installed
-	$(PY) models/build_models.py resnet18 --out $@
+models/resnet%.onnx: models/build_models.py $(VENV)/.installed
+	$(PY) models/build_models.py resnet$* --out $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info models/resnet*.onnx

@@ -6,11 +6,13 @@ The Python API (:mod:`imcsim.api`; heavy modules load on first use)::
     arch = imcsim.load_arch("rram_128", set={"adc.bits": 6})
     rep = imcsim.compile("models/resnet18.onnx", arch)
     rep.energy.tops_per_w
+    imcsim.accuracy("models/digits_cnn.onnx", arch, data="mine.npz").accuracy.hw_top1
 """
 
 __version__ = "0.1.0"
 
-from imcsim.api import Report, compile, load_arch, load_model, peak  # noqa: E402
+from imcsim.api import Report, accuracy, compile, load_arch, load_model, peak  # noqa: E402
 from imcsim.sweep import sweep  # noqa: E402  (imcsim.sweep(...): the Python sweep API)
 
-__all__ = ["Report", "__version__", "compile", "load_arch", "load_model", "peak", "sweep"]
+__all__ = ["Report", "__version__", "accuracy", "compile", "load_arch", "load_model", "peak",
+           "sweep"]

@@ -6,12 +6,14 @@
     rep = imcsim.compile(net, arch)
     rep.energy.tops_per_w, rep.layers, rep.to_json(), rep.to_dataframe()
     imcsim.peak(arch).performance.peak_tops
+    imcsim.accuracy(net, arch, data=(x, y)).accuracy.hw_top1
 
-The CLI's ``compile`` and ``arch`` commands are these functions plus printing: one code
-path. A report is a read-only mapping of the JSON report's sections (attribute access for
-sections, ``rep["energy"]["total_j"]`` as well); it prints as the CLI's tables in a
-terminal and as HTML in Jupyter. Errors are :class:`imcsim.errors.ImcsimError` (one line).
-Heavy modules (onnx, networkx, scipy, numba) load on first use, not on ``import imcsim``.
+The CLI's ``compile``, ``arch`` and ``accuracy`` commands are these functions plus
+printing: one code path. A report is a read-only mapping of the JSON report's sections
+(attribute access for sections, ``rep["energy"]["total_j"]`` as well); it prints as the
+CLI's tables in a terminal and as HTML in Jupyter. Errors are
+:class:`imcsim.errors.ImcsimError` (one line). Heavy modules (onnx, networkx, scipy,
+numba) load on first use, not on ``import imcsim``.
 """
 
 from __future__ import annotations
@@ -230,6 +232,121 @@ def peak(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = N
     data["imcsim"] = provenance(arch_obj, (_arch_file(arch),))
     return Report("arch", data, lambda console, **kw: render_arch(data, console, **kw),
                   inputs=(_arch_file(arch),))
+
+
+class AccuracyReport(Report):
+    """The report of :func:`accuracy`, plus its arrays: :meth:`outputs` and
+    :meth:`save_outputs` (the CLI's ``--outputs``)."""
+
+    __slots__ = ("_result",)
+
+    def __init__(self, data: dict[str, Any], render: Callable[..., None],
+                 warnings: Sequence[str], inputs: Sequence[str | None], result: Any) -> None:
+        super().__init__("accuracy", data, render, warnings, inputs)
+        self._result = result
+
+    def outputs(self) -> dict[str, Any]:
+        """NumPy arrays: ``inputs`` (``inputs_<name>`` for several), ``hw`` and ``float``
+        (the first output), and where known ``labels`` and ``index`` (each sample's position
+        in the data)."""
+        from imcsim.accuracy_report import output_arrays
+
+        return output_arrays(self._result)
+
+    def save_outputs(self, path: str | os.PathLike[str]) -> None:
+        """:meth:`outputs` as an .npz (atomically; never onto a file the run read)."""
+        from imcsim.accuracy_report import write_outputs
+        from imcsim.report import check_json_target
+
+        check_json_target(str(path), "--outputs", inputs=self.inputs)
+        write_outputs(self._result, str(path))
+
+    def to_dataframe(self) -> Any:
+        """The per-layer error rows as a pandas DataFrame; pandas is optional."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImcsimError("pandas is not installed: pip install 'imcsim[pandas]', or use "
+                              "report.layers (a list of dicts)") from None
+        return pd.DataFrame(self._data["layers"])
+
+
+def accuracy(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[str] | Arch =
+             "rram_128", *, data: Any = None, dataset: str | None = None, set: Overrides = None,
+             samples: int | None = None, seed: int = 0, batch_size: int = 32,
+             ideal: bool = False, layers: str | Sequence[str] | None = None,
+             resize: int | None = None, mean: Sequence[float] | None = None,
+             std: Sequence[float] | None = None) -> AccuracyReport:
+    """Run ``model`` on the simulated crossbars of ``arch`` and on float, and compare: the
+    report ``imcsim accuracy`` prints (top-1 and top-5 against labels, top-1 agreement with
+    float, output error, per-layer error).
+
+    ``data``: your own data — a path (.npz with ``x`` and optional ``y``, .npy, a folder of
+    PNG/JPEG images with one sub-folder per class), an array ``x``, ``(x, y)``, or an
+    iterable of ``(x, y)`` batches (a torch DataLoader works); see
+    :mod:`imcsim.functional.userdata`. Or ``dataset``: ``digits`` | ``random`` (the default
+    without ``data``). ``samples`` (default: all of ``data``, the 359 digits test images, or
+    16 random) are drawn with ``seed``, which also seeds programming, faults and reads.
+    ``resize``, ``mean``, ``std``: an image folder's preprocessing. ``layers``: only these
+    crossbar layers on hardware (names, or one comma-separated string). A network from
+    :func:`load_model` is re-read from its file (the run sets its batch to ``batch_size``
+    and keeps its views)."""
+    from compiler.frontend import import_onnx
+    from compiler.passes import canonicalize
+    from imcsim.accuracy_report import accuracy_report, render_accuracy
+    from imcsim.functional import datasets, userdata
+    from imcsim.functional.accuracy import evaluate, hardware_warnings, output_classes
+    from imcsim.report import provenance
+
+    if isinstance(dataset, str) and dataset.endswith(".npz") and data is None:
+        data, dataset = dataset, None  # --dataset FILE.npz: the same as --data FILE.npz
+    if data is not None and dataset is not None:
+        raise ImcsimError("accuracy: give data (your own) or dataset (digits | random), not both")
+    if isinstance(data, str) and data in datasets.DATASETS and not os.path.exists(data):
+        raise ImcsimError(f"data={data!r}: a built-in data set; pass dataset={data!r} "
+                          f"(--dataset {data})")
+    if dataset is not None and dataset not in datasets.DATASETS:
+        raise ImcsimError(f"--dataset {dataset}: unknown data set; choose one of "
+                          f"{', '.join(datasets.DATASETS)}, or give your own with --data FILE")
+    preprocess = None
+    if any(v is not None for v in (resize, mean, std)):
+        if data is None:
+            raise ImcsimError("--resize, --mean and --std apply to --data FOLDER (images)")
+        preprocess = userdata.Preprocess(resize, tuple(mean) if mean is not None else None,
+                                         tuple(std) if std is not None else None)
+    for option, value in (("--samples", samples), ("--batch-size", batch_size)):
+        if value is not None and value < 1:
+            raise ImcsimError(f"{option} {value}: must be ≥ 1")
+    arch_obj = load_arch(arch, set)
+    if isinstance(model, str | os.PathLike):
+        path = str(model)
+    elif model.source is None:
+        raise ImcsimError("accuracy: the network has no file; pass its path or a network from "
+                          "load_model")
+    else:
+        path = model.source
+    net = import_onnx(path)
+    source: str | userdata.Data = dataset or "random"
+    preprocessed = None
+    if data is not None:
+        source = userdata.load(data, net.inputs, net.input_dtypes, output_classes(net), samples,
+                               seed, preprocess)
+        count, label, preprocessed = source.samples, source.label, source.preprocess
+    else:
+        count = samples or (len(datasets.digits_split()[3]) if source == "digits" else 16)
+        label = str(source)
+    if net.batch_symbolic:
+        net = import_onnx(path, batch=min(batch_size, count))
+    net = canonicalize(net, drop_views=False)
+    if isinstance(layers, str):
+        layers = [s.strip() for s in layers.split(",") if s.strip()]
+    result = evaluate(net, arch_obj, source, count, seed, ideal=ideal,
+                      hw_layers=list(layers) if layers else None)
+    report = accuracy_report(net.name, net.batch, arch_obj, result, label, ideal, preprocessed)
+    files = (path, _arch_file(arch), data if isinstance(data, str | os.PathLike) else None)
+    report["imcsim"] = provenance(arch_obj, files, seed)
+    return AccuracyReport(report, lambda console, **kw: render_accuracy(report, console, **kw),
+                          hardware_warnings(arch_obj), files, result)
 
 
 def _arch_file(arch: Any) -> str | None:

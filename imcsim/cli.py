@@ -10,10 +10,11 @@ import argparse
 import math
 import os
 import sys
+import time
 import typing
 from collections.abc import Sequence
 
-from imcsim.argtypes import seed
+from imcsim.argtypes import numbers, seed
 from imcsim.errors import ImcsimError
 
 
@@ -101,10 +102,24 @@ def _parser() -> argparse.ArgumentParser:
 
     acc = command("accuracy", "accuracy of a model on the simulated hardware", "model",
                   "ONNX file")
-    acc.add_argument("--dataset", default="random", metavar="digits|random",
-                     help="digits (scikit-learn, labelled) or random inputs (default random)")
+    source = acc.add_mutually_exclusive_group()
+    source.add_argument("--dataset", metavar="digits|random",
+                        help="digits (scikit-learn, labelled) or random inputs (default random)")
+    source.add_argument("--data", metavar="FILE|FOLDER",
+                        help="your own data: .npz (x, optional labels y), .npy (x), or a "
+                        "folder of PNG/JPEG images (one sub-folder per class)")
+    acc.add_argument("--resize", type=int, metavar="N",
+                     help="images: resize the shorter side to N, then centre-crop the model's "
+                     "H×W (default: resize straight to H×W)")
+    acc.add_argument("--mean", type=numbers, metavar="R,G,B",
+                     help="images: per-channel mean on [0, 1] pixels (default ImageNet's "
+                     "0.485,0.456,0.406 for RGB, 0 for grey)")
+    acc.add_argument("--std", type=numbers, metavar="R,G,B",
+                     help="images: per-channel std (default ImageNet's 0.229,0.224,0.225 for "
+                     "RGB, 1 for grey)")
     acc.add_argument("--samples", type=int, metavar="N",
-                     help="inputs to run (default: the 359 digits test images, or 16 random)")
+                     help="inputs to run, drawn with --seed (default: all of --data, the 359 "
+                     "digits test images, or 16 random)")
     acc.add_argument("--seed", type=seed, default=0,
                      help="seed of every random draw: data sampling, programming, faults, reads")
     acc.add_argument("--batch-size", type=int, default=32, metavar="N",
@@ -138,8 +153,9 @@ def _parser() -> argparse.ArgumentParser:
     sol.add_argument("--time-limit", type=float, default=600.0, metavar="SECONDS",
                      help="refine / gmres-ir: stop after this much wall clock (default 600)")
     sol.add_argument("--no-scaling", action="store_true", help="no Jacobi scaling of A")
-    sol.add_argument("--slices", type=int, default=8,
-                     help="bitslice: up to this many slices (up to 32-bit values)")
+    sol.add_argument("--slices", type=int,
+                     help="bitslice: up to this many slices (default 8, or as many as "
+                     "32-bit values need)")
     sol.add_argument("--rhs", metavar="FILE.npy", help="right-hand side b (default b = A·1)")
     sol.add_argument("--x-out", metavar="FILE.npy", help="write the solution x")
     sol.add_argument("--seed", type=seed, default=0, help="seed of every device draw")
@@ -156,12 +172,25 @@ def _parser() -> argparse.ArgumentParser:
 
     register_sweep(sub, arch_options)  # sweep, report
 
-    sub.add_parser("schema", help="list every architecture config field with its unit")
+    from imcsim.schemas import NAMES as SCHEMA_NAMES
+
+    sch = sub.add_parser("schema", help="list every architecture config field with its unit")
+    sch.add_argument("--json-schema", choices=SCHEMA_NAMES, metavar="|".join(SCHEMA_NAMES),
+                     help="print the JSON Schema (draft 2020-12) of the config or of a "
+                     "command's JSON output instead")
     sub.add_parser("presets", help="list the bundled architecture presets")
     from imcsim.tables import FORMATS
 
     for name, sp in sub.choices.items():
-        if name in ("presets", "report"):
+        if name == "report":
+            continue
+        if "--quiet" not in sp._option_string_actions:
+            sp.add_argument("--quiet", action="store_true",
+                            help="no progress and no tables (files, warnings and errors only)")
+        sp.add_argument("--verbose", action="store_true",
+                        help="say on stderr what runs: version, time and peak memory, files "
+                        "written")
+        if name == "presets":
             continue
         choices = FORMATS if "--json" in sp._option_string_actions else FORMATS[:3]
         sp.add_argument("--format", choices=choices, default="table",
@@ -183,10 +212,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     _FORMAT[0] = getattr(args, "format", None) or "table"
+    _QUIET[0] = bool(getattr(args, "quiet", False))
+    _VERBOSE[0] = bool(getattr(args, "verbose", False))
+    from imcsim import progress
+
+    progress.set_enabled(not _QUIET[0])
+    start = time.perf_counter()
+    if _VERBOSE[0]:
+        from imcsim import __version__
+
+        _note(f"imcsim {__version__}, Python {sys.version.split()[0]}: "
+              f"{' '.join(_command())[:500]}")
     if args.max_memory is not None:  # read by every budget check, and by sweep workers
         os.environ["IMCSIM_MAX_MEMORY"] = str(args.max_memory)
     try:
-        return _run(args)
+        rc = _run(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        if _VERBOSE[0]:
+            import resource
+
+            from imcsim.report import WRITTEN
+
+            for path in dict.fromkeys(WRITTEN):
+                _note(f"wrote {path}")
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            _note(f"done in {time.perf_counter() - start:.2f} s, peak memory {peak:,.0f} MiB, "
+                  f"exit code {rc}")
+        return rc
     except ImcsimError as e:
         from imcsim.report import printable
 
@@ -197,6 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"imcsim: error: arithmetic failed ({e.__class__.__name__}: {e}); a config value "
               "or --set is probably extreme, use realistic values", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `imcsim … | head`: the reader has gone, nothing to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's exit-time flush must not fail too
+        return 1  # silently, as rich does when a table meets a closed pipe
     except OSError as e:  # last resort: a path the system refuses (name too long, access)
         from imcsim.report import printable
 
@@ -212,12 +268,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _FORMAT = ["table"]  # this run's --format
+_QUIET = [False]  # --quiet: no tables, no progress
+_VERBOSE = [False]  # --verbose: version, timing, memory and files written on stderr
+
+
+class _Silent:
+    def print(self, *objects: typing.Any, **kwargs: typing.Any) -> None:
+        pass
 
 
 def _console(to_stderr: bool):  # type: ignore[no-untyped-def]
     from imcsim.tables import console
 
-    return console(_FORMAT[0], to_stderr)
+    return _Silent() if _QUIET[0] else console(_FORMAT[0], to_stderr)
+
+
+def _note(msg: str) -> None:
+    """A --verbose line on stderr."""
+    if _VERBOSE[0]:
+        from imcsim.report import printable
+
+        print(f"imcsim: {printable(msg, limit=2000)}", file=sys.stderr)
 
 
 def _warn(msg: str) -> None:
@@ -232,7 +303,7 @@ def _run(args: argparse.Namespace) -> int:
 
     # every file this run reads (a sweep's records for `report`): no output may land there
     protect_inputs(*(getattr(args, k, None) for k in (
-        "model", "matrix", "rhs", "arch", "activity_from", "dataset")))
+        "model", "matrix", "rhs", "arch", "activity_from", "dataset", "data")))
     if args.command in ("report", "sweep"):
         from pathlib import Path
 
@@ -255,6 +326,13 @@ def _run(args: argparse.Namespace) -> int:
         check_json_target(args.json)  # before minutes of work, not after
 
     if args.command == "schema":
+        if args.json_schema:
+            import json
+
+            from imcsim.schemas import schema
+
+            print(json.dumps(schema(args.json_schema), indent=2))
+            return 0
         from imcsim.tables import Table
 
         t = Table(title="Architecture config schema")
@@ -313,74 +391,20 @@ def _emit(report: typing.Any, json_target: str | None, **render: typing.Any) -> 
 
 
 def _accuracy(args: argparse.Namespace) -> int:
-    from compiler.frontend import import_onnx
-    from compiler.passes import canonicalize
-    from imcsim import config
-    from imcsim.accuracy_report import accuracy_report, render_accuracy, write_outputs
-    from imcsim.functional import datasets
-    from imcsim.functional.accuracy import evaluate
-    from imcsim.report import check_json_target, provenance, write_json
+    from imcsim import api
+    from imcsim.report import check_json_target
 
     if args.outputs:
-        check_json_target(args.outputs, "--outputs")
-    if args.dataset not in datasets.DATASETS and not args.dataset.endswith(".npz"):
-        raise ImcsimError(f"--dataset {args.dataset}: unknown data set; choose one of "
-                          f"{', '.join(datasets.DATASETS)}")
-    for option, value in (("--samples", args.samples), ("--batch-size", args.batch_size)):
-        if value is not None and value < 1:
-            raise ImcsimError(f"{option} {value}: must be ≥ 1")
-    arch = config.load_arch(args.arch, args.overrides)
-    _warn_meaningless_adc_bits(arch)
-    _warn_first_order_ir_drop(arch)
-    samples = args.samples or (len(datasets.digits_split()[3]) if args.dataset == "digits" else 16)
-    net = import_onnx(args.model)
-    if net.batch_symbolic:
-        batch = min(args.batch_size, samples)
-        net = import_onnx(args.model, batch=batch)
-    net = canonicalize(net, drop_views=False)
-    hw_layers = [s.strip() for s in args.layers.split(",") if s.strip()] if args.layers else None
-    result = evaluate(net, arch, args.dataset, samples, args.seed, ideal=args.ideal,
-                      hw_layers=hw_layers)
-    report = accuracy_report(net.name, net.batch, arch, result, args.dataset, args.ideal)
+        check_json_target(args.outputs, "--outputs")  # before minutes of work, not after
+    report = api.accuracy(
+        args.model, args.arch, data=args.data, dataset=args.dataset, set=args.overrides,
+        samples=args.samples, seed=args.seed, batch_size=args.batch_size, ideal=args.ideal,
+        layers=args.layers, resize=args.resize, mean=args.mean, std=args.std)
     if args.outputs:
-        write_outputs(result, args.outputs)
-    if args.json:
-        report["imcsim"] = provenance(arch, (args.model, args.arch, args.dataset), args.seed,
-                                      _command())
-        write_json(report, args.json)
-    if args.json != "-":
-        render_accuracy(report, _console(False))
+        report.save_outputs(args.outputs)
+    _emit(report, args.json)
     return 0
 
-
-def _warn_first_order_ir_drop(arch) -> None:  # type: ignore[no-untyped-def]
-    """The first-order IR-drop model ignores current sharing along the wires: say when that
-    matters (wire resistance · G_on · rows · cols ≳ 0.01)."""
-    n, a = arch.nonideal, arch.array
-    x = n.wire_resistance_ohm * a.g_on_s * a.rows * a.cols
-    if n.ir_drop_model.value == "first_order" and x > 0.01:
-        _warn(f"first-order IR drop is valid while wire_resistance_ohm · G_on · rows · cols ≪ 1 "
-              f"(here {x:.2g}): it underestimates the loss; set nonideal.ir_drop_model=circuit")
-
-
-def _warn_meaningless_adc_bits(arch) -> None:  # type: ignore[no-untyped-def]
-    """More ADC bits than a conversion's values can take change nothing: say so. One
-    conversion sees rows per read × DAC levels × cell (or combined-slice) levels × the unit
-    pulses integrated in its phase, and a sign bit."""
-    import math
-
-    from imcsim.functional.crossbar import HwParams
-
-    hw = HwParams.from_arch(arch)
-    rows = arch.array.rows_per_read or arch.array.rows
-    cell = (hw.slices if arch.readout.combine_slices else 1) * hw.cell_bits
-    pulses = max(sum(1 << (k * hw.dac_bits) for k in range(size))
-                 for size in hw.phase_sizes(False))
-    top = rows * ((1 << hw.dac_bits) - 1) * ((1 << cell) - 1) * pulses
-    useful = math.ceil(math.log2(top + 1)) + 1
-    if arch.adc.bits > useful:
-        _warn(f"adc.bits={arch.adc.bits} exceeds the {useful} bits one conversion can use "
-              f"(values up to {top:,} and a sign); the extra bits change nothing")
 
 def _sparse(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -395,7 +419,13 @@ def _sparse(args: argparse.Namespace) -> int:
         raise ImcsimError(f"--strategy {args.strategy}: choose one of {', '.join(STRATEGIES)} or all")
     arch = config.load_arch(args.arch, args.overrides)
     a = load_matrix(args.matrix)
-    results = [evaluate_strategy(a, arch, n, args.seed, error=not args.no_error) for n in names]
+    from imcsim.progress import Steps
+
+    results = []
+    with Steps("sparse", total=len(names), unit="strategies") as bar:
+        for n in names:
+            results.append(evaluate_strategy(a, arch, n, args.seed, error=not args.no_error))
+            bar.advance(1, n)
     report = sparse_report(Path(args.matrix).stem, a, arch, results, args.seed)
     if args.json:
         report["imcsim"] = provenance(arch, (args.matrix, args.arch), args.seed, _command())
@@ -428,6 +458,10 @@ def _solve(args: argparse.Namespace) -> int:
             raise ImcsimError(f"--method {args.method}: choose refine, gmres-ir, one-step or "
                               "bitslice")
         max_slices = -(-32 // arch.array.cell_bits)  # 32-bit values: more slices add nothing
+        if args.slices is not None and args.method != "bitslice":
+            raise ImcsimError(f"--slices applies to --method bitslice only, not {args.method}")
+        if args.slices is None:
+            args.slices = min(8, max_slices)
         for option, value, most in (("--max-iter", args.max_iter, MAX_ITER),
                                     ("--inner", args.inner, MAX_INNER),
                                     ("--slices", args.slices, max_slices)):
@@ -446,14 +480,16 @@ def _solve(args: argparse.Namespace) -> int:
             rhs_note = f"b from {args.rhs}"
         else:
             b, rhs_note = a @ np.ones(a.shape[1]), "b = A·1 (exact solution x = 1)"
-        if args.method == "refine":
-            result = solvers.refine(a, b, arch, tol=args.tol, max_iter=args.max_iter,
-                                    inner=args.inner, seed=args.seed, scale=not args.no_scaling,
-                                    time_limit_s=args.time_limit)
-        elif args.method == "gmres-ir":
-            result = solvers.gmres_ir(a, b, arch, tol=args.tol, max_iter=args.max_iter,
-                                      inner=args.inner, seed=args.seed,
-                                      scale=not args.no_scaling, time_limit_s=args.time_limit)
+        if args.method in ("refine", "gmres-ir"):
+            from imcsim.progress import Steps
+
+            solve = solvers.refine if args.method == "refine" else solvers.gmres_ir
+            with Steps(args.method, total=args.max_iter, unit="steps") as bar:
+                result = solve(a, b, arch, tol=args.tol, max_iter=args.max_iter,
+                               inner=args.inner, seed=args.seed, scale=not args.no_scaling,
+                               time_limit_s=args.time_limit,
+                               on_step=lambda k, r: bar.advance(1 if k else 0,
+                                                                f"residual {r:.2e}"))
         else:
             result = solvers.one_step(a, b, arch, seed=args.seed, scale=not args.no_scaling,
                                       tol=args.tol)

@@ -659,6 +659,21 @@ def _all_defaults(cls: Any) -> bool:
                for f in dataclasses.fields(cls))
 
 
+def numeric_fields(cls: Any = None, prefix: str = "") -> list[tuple[str, type, dict[str, Any]]]:
+    """(key path, int or float, metadata with the bounds gt/ge/le) of every numeric config
+    field, nested sections walked."""
+    cls = Arch if cls is None else cls
+    hints = typing.get_type_hints(cls)
+    rows: list[tuple[str, type, dict[str, Any]]] = []
+    for f in dataclasses.fields(cls):
+        tp, key = hints[f.name], _join(prefix, f.name)
+        if dataclasses.is_dataclass(tp):
+            rows += numeric_fields(tp, key)
+        elif tp in (int, float):
+            rows.append((key, tp, dict(f.metadata)))
+    return rows
+
+
 def schema_rows() -> list[tuple[str, str, str, str]]:
     """(key path, type, unit, meaning + default) for every config field: the documentation."""
     rows: list[tuple[str, str, str, str]] = []

@@ -7,4 +7,8 @@ class ConfigError(ImcsimError):
     """An architecture config that cannot be parsed or fails validation."""
 
 
-__all__ = ["ConfigError", "ImcsimError", "MappingError", "MatrixError", "ModelError"]
+class DataError(ImcsimError):
+    """Data for an accuracy run (a file, a folder of images, arrays) that cannot be used."""
+
+
+__all__ = ["ConfigError", "DataError", "ImcsimError", "MappingError", "MatrixError", "ModelError"]

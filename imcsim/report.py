@@ -260,6 +260,9 @@ def check_json_target(target: str, option: str = "--json",
                           f"{path / ('report.json' if option == '--json' else 'out.npz')}")
 
 
+WRITTEN: list[str] = []  # every file this process wrote (the CLI's --verbose lists them)
+
+
 def atomic_write(target: str, write: Callable[[BinaryIO], None], option: str = "--json") -> None:
     """Write a file atomically: a complete file or none at all (no half-written output)."""
     check_json_target(target, option)
@@ -273,6 +276,7 @@ def atomic_write(target: str, write: Callable[[BinaryIO], None], option: str = "
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        WRITTEN.append(str(path))
     except BaseException as e:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,13 +150,16 @@ class _AnalogSystem:
 
 
 TIME_LIMIT_S = 600.0  # default wall-clock guard of the iterative solvers
+OnStep = Callable[[int, float], None]  # (step, relative residual) after each step
 
 
 def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
            max_iter: int = 100, inner: int = 20, seed: int = 0, scale: bool = True,
-           strategy: str = "block", time_limit_s: float = TIME_LIMIT_S) -> SolveResult:
+           strategy: str = "block", time_limit_s: float = TIME_LIMIT_S,
+           on_step: OnStep | None = None) -> SolveResult:
     """Mixed-precision iterative refinement; stops at ``max_iter`` outer steps or after
-    ``time_limit_s`` seconds of wall clock, whichever comes first (the result says which)."""
+    ``time_limit_s`` seconds of wall clock, whichever comes first (the result says which).
+    ``on_step(k, residual)`` is called after each outer step (progress)."""
     deadline = time.monotonic() + time_limit_s
     sys_ = _AnalogSystem(a, b, arch, "refine", seed=seed, scale=scale, strategy=strategy)
     n, spd, d, a_s, b_s = sys_.n, sys_.spd, sys_.d, sys_.a_s, sys_.b_s
@@ -169,6 +173,8 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
     for step in range(max_iter + 1):
         rel = float(np.linalg.norm(r_s / d) / b_norm)  # every update's residual is measured
         history.append(rel)
+        if on_step is not None:
+            on_step(step, rel)
         if rel < best:
             best_y, best = y, rel
         if rel <= tol:
@@ -236,7 +242,7 @@ def refine(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
 def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
              max_iter: int = 100, inner: int = 20, restart: int | None = None,
              seed: int = 0, scale: bool = True, strategy: str = "block",
-             time_limit_s: float = TIME_LIMIT_S) -> SolveResult:
+             time_limit_s: float = TIME_LIMIT_S, on_step: OnStep | None = None) -> SolveResult:
     """Flexible GMRES(restart) in float64 on the Jacobi-scaled system, right-preconditioned
     by ``inner`` analog Krylov steps (CG when A is SPD, else GMRES) started from zero; at most
     ``max_iter`` preconditioned iterations. ``restart`` defaults to ``max_iter`` (at most
@@ -285,6 +291,8 @@ def gmres_ir(a: sp.csr_matrix, b: np.ndarray, arch: Arch, *, tol: float = 1e-6,
             e1[0] = beta
             coef = np.linalg.lstsq(h[: j + 2, : j + 1], e1, rcond=None)[0]
             estimate = float(np.linalg.norm(e1 - h[: j + 2, : j + 1] @ coef))
+            if on_step is not None:  # GMRES's own residual estimate of the scaled system
+                on_step(iterations, estimate / beta * history[-1])
             timed_out = time.monotonic() > deadline
             if h[j + 1, j] <= 1e-14 * beta or estimate <= 0.1 * tol * beta or timed_out:
                 break

@@ -236,3 +236,62 @@ def test_refinement_stops_at_the_wall_clock_limit():
     g = gmres_ir(a, b, load_arch("rram_128"), tol=1e-12, time_limit_s=0.0)
     assert (g.converged, g.iterations) == (False, 1)
     assert "wall-clock limit of 0 s" in g.reason
+
+
+def test_slices_belongs_to_bitslice_only(tmp_path):
+    """--slices defaulted to 8 and was checked for every method, so `solve --method
+    one-step --set array.cell_bits=6` (a README command) failed: 8 slices of 6-bit cells
+    exceed 32-bit values. Now it defaults to what bitslice can use and is refused, in one
+    line, with another method."""
+    import subprocess
+    import sys
+
+    nos4 = Path(__file__).parent / "fixtures" / "matrices" / "nos4.mtx"
+    r = subprocess.run([sys.executable, "-m", "imcsim", "solve", str(nos4), "--method",
+                        "refine", "--slices", "4"], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "--slices applies to --method bitslice only" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "imcsim", "solve", str(nos4), "--method",
+                        "bitslice", "--set", "array.cell_bits=6", "--json", "-"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert [s["slices"] for s in json.loads(r.stdout)["slices"]][-1] == 6  # ceil(32 / 6)
+
+
+def test_progress_callbacks_see_every_step():
+    """The progress line of `imcsim solve` is fed by on_step: refine reports every outer
+    step's measured residual (its history, exactly); gmres-ir one call per iteration, its
+    last estimate within 10× of the true final residual."""
+    a = poisson()
+    b = a @ np.random.default_rng(0).standard_normal(a.shape[0])
+    seen: list[tuple[int, float]] = []
+    r = refine(a, b, load_arch("rram_128", REALISTIC), on_step=lambda k, x: seen.append((k, x)))
+    assert [x for _, x in seen] == r.history and [k for k, _ in seen] == list(range(len(seen)))
+    seen.clear()
+    g = gmres_ir(a, b, load_arch("rram_128", REALISTIC), on_step=lambda k, x: seen.append((k, x)))
+    assert [k for k, _ in seen] == list(range(1, g.iterations + 1))
+    assert seen[-1][1] <= 10 * max(g.rel_residual, 1e-12) and seen[-1][1] >= 0.1 * g.rel_residual
+
+
+def test_progress_line_goes_to_a_terminal_stderr_only(monkeypatch):
+    import io
+    import sys
+
+    from imcsim import progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    with progress.Steps("refine", total=3, unit="steps") as bar:
+        bar.advance(1, "residual 1.00e-03")
+    assert bar.enabled
+    progress.set_enabled(False)
+    try:
+        assert not progress.Steps("x").enabled  # --quiet
+    finally:
+        progress.set_enabled(True)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe: no bar frames in logs
+    assert not progress.Steps("x").enabled

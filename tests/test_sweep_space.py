@@ -148,7 +148,8 @@ def test_spread_keeps_ends():
 
 
 def test_readme_sweep_file_parses(tmp_path):
-    """The sweep file shown in the README: 4 × 7 × 3 grid points × 2 zipped = 168, 20 drawn."""
+    """The sweep file shown in the README: 2 × 5 grid points × 2 zipped = 20, 6 drawn
+    (tests/test_readme.py runs it)."""
     from onnx_builders import REPO
 
     text = (REPO / "README.md").read_text()
@@ -156,7 +157,7 @@ def test_readme_sweep_file_parses(tmp_path):
     block = section[section.index("```yaml\n") + 8:]
     (tmp_path / "sweep.yaml").write_text(block[:block.index("```")])
     sweep = from_file(str(tmp_path / "sweep.yaml"))
-    assert sweep.space.size == 168 and len(sweep.space.indices()) == 20
+    assert sweep.space.size == 20 and len(sweep.space.indices()) == 6
     assert sweep.fixed == ("adc.model=sar",) and sweep.accuracy.samples == 64
 
 

@@ -89,3 +89,25 @@ def test_sparse_table_keeps_its_numbers_whole():
     r = _imcsim("sparse", str(NOS4))
     assert r.returncode == 0 and "…" not in r.stdout
     assert all(s["name"] in r.stdout for s in rep["strategies"])
+
+
+def test_quiet_prints_nothing_and_verbose_says_what_ran(tmp_path):
+    out = tmp_path / "r.json"
+    r = _imcsim("sparse", str(NOS4), "--quiet", "--json", str(out))
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == "" and out.is_file()
+    r = _imcsim("arch", "isaac", "--quiet", "--verbose", "--json", str(tmp_path / "a.json"))
+    lines = r.stderr.splitlines()
+    assert r.returncode == 0 and r.stdout == ""
+    assert lines[0].startswith("imcsim: imcsim ") and f"wrote {tmp_path / 'a.json'}" in lines[1]
+    assert lines[-1].startswith("imcsim: done in ") and "peak memory" in lines[-1]
+
+
+def test_a_closed_pipe_ends_quietly():
+    """`imcsim arch isaac | head -1`: no traceback, no error line."""
+    p = subprocess.Popen([sys.executable, "-m", "imcsim", "presets"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader is gone before the first line
+    err = p.stderr.read().decode()
+    p.wait(timeout=60)
+    p.stderr.close()
+    assert "Traceback" not in err and "error" not in err

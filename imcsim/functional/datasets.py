@@ -6,9 +6,13 @@
   model never saw in training.
 - ``random``: seeded standard-normal inputs of the model's own shapes (integer inputs:
   uniform in [0, 2)), for models without a data set; accuracy is then agreement with float.
+- a path (.npz, .npy, a folder of images): the user's own data, read by
+  :mod:`imcsim.functional.userdata`.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -75,43 +79,10 @@ def load(name: str, inputs: dict[str, tuple[int, ...]], dtypes: dict[str, np.dty
             else:
                 feeds[k] = rng.integers(0, 2, full).astype(dtypes[k])
         return feeds, None
-    if name.endswith(".npz"):
-        return _npz(name, inputs, samples), None
-    raise ImcsimError(f"{option} {name}: unknown data set; choose one of {', '.join(DATASETS)} "
-                      "or an .npz file of model inputs")
+    if name.endswith((".npz", ".npy")) or os.path.isdir(name):
+        from imcsim.functional import userdata
 
-
-def _npz(path: str, inputs: dict[str, tuple[int, ...]], samples: int) -> dict[str, np.ndarray]:
-    """Model inputs from an .npz file: one array per model input, named like it, batch first."""
-    import zipfile
-
-    from compiler.sparse.io import memory_budget
-
-    try:
-        with zipfile.ZipFile(path) as z:  # a zip bomb is refused by its declared sizes
-            unpacked = sum(i.file_size for i in z.infolist())
-        if unpacked > memory_budget():
-            raise ImcsimError(f"{path}: unpacks to {unpacked / 2**30:.3g} GiB, over the memory "
-                              f"budget of {memory_budget() / 2**30:.3g} GiB (imcsim --max-memory "
-                              "SIZE changes it)")
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-        raise ImcsimError(f"{path}: cannot read as .npz ({e}); save the inputs with "
-                          "numpy.savez(path, <input name>=array)") from None
-    feeds = {}
-    for name, shape in inputs.items():
-        if name not in arrays:
-            raise ImcsimError(f"{path}: no array named '{name}' (has: {', '.join(arrays) or 'none'});"
-                              " name each array after a model input")
-        a = arrays[name]
-        if a.ndim != len(shape) or tuple(a.shape[1:]) != tuple(shape[1:]):
-            raise ImcsimError(f"{path}: '{name}' has shape {a.shape}, the model expects "
-                              f"(N, {', '.join(map(str, shape[1:]))})")
-        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
-            raise ImcsimError(f"{path}: '{name}' holds NaN or infinite values")
-        if len(a) < samples:
-            raise ImcsimError(f"{path}: '{name}' holds {len(a)} samples, fewer than --samples "
-                              f"{samples}")
-        feeds[name] = a[:samples]
-    return feeds
+        data = userdata.load(name, inputs, dtypes, None, samples, seed)
+        return data.feeds, data.labels
+    raise ImcsimError(f"{option} {name}: unknown data set; choose one of {', '.join(DATASETS)}, "
+                      "an .npz or .npy file of model inputs, or a folder of images")

@@ -161,20 +161,8 @@ def _schema() -> list[tuple[str, type, dict[str, typing.Any]]]:
     """(key, type, bounds) of every scalar config field, from the config's own metadata."""
     from imcsim import config
 
-    rows: list[tuple[str, type, dict[str, typing.Any]]] = []
-
-    def walk(cls: typing.Any, prefix: str) -> None:
-        hints = typing.get_type_hints(cls)
-        for f in dataclasses.fields(cls):
-            tp = hints[f.name]
-            if dataclasses.is_dataclass(tp):
-                walk(tp, f"{prefix}{f.name}.")
-            elif tp in (int, float):
-                bounds = {k: f.metadata.get(k) for k in ("gt", "ge", "le")}
-                rows.append((prefix + f.name, tp, bounds))
-
-    walk(config.Arch, "")
-    return rows
+    return [(key, tp, {k: meta.get(k) for k in ("gt", "ge", "le")})
+            for key, tp, meta in config.numeric_fields()]
 
 
 def _edge_values(tp: type, bounds: dict[str, typing.Any]) -> list[tuple[str, str]]:
