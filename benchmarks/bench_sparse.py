@@ -27,7 +27,7 @@ def _best(fn, repeat=3) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     from compiler.sparse import STRATEGIES, load_matrix, map_matrix
     from imcsim.config import load_arch
-    from imcsim.sparse import HardwareSpMV, evaluate_strategy, sparse_spec
+    from imcsim.spmv import HardwareSpMV, evaluate_strategy, sparse_spec
 
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     t0 = time.perf_counter()

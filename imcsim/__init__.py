@@ -7,12 +7,23 @@ The Python API (:mod:`imcsim.api`; heavy modules load on first use)::
     rep = imcsim.compile("models/resnet18.onnx", arch)
     rep.energy.tops_per_w
     imcsim.accuracy("models/digits_cnn.onnx", arch, data="mine.npz").accuracy.hw_top1
+    imcsim.sparse("m.mtx", arch).strategies;  imcsim.solve("m.mtx", None, arch).x
 """
 
 __version__ = "0.1.0"
 
-from imcsim.api import Report, accuracy, compile, load_arch, load_model, peak  # noqa: E402
+from imcsim.api import (  # noqa: E402
+    Report,
+    accuracy,
+    compile,
+    load_arch,
+    load_model,
+    pagerank,
+    peak,
+    solve,
+    sparse,
+)
 from imcsim.sweep import sweep  # noqa: E402  (imcsim.sweep(...): the Python sweep API)
 
-__all__ = ["Report", "__version__", "accuracy", "compile", "load_arch", "load_model", "peak",
-           "sweep"]
+__all__ = ["Report", "__version__", "accuracy", "compile", "load_arch", "load_model", "pagerank",
+           "peak", "solve", "sparse", "sweep"]

@@ -8,8 +8,11 @@
     imcsim.peak(arch).performance.peak_tops
     imcsim.accuracy(net, arch, data=(x, y)).accuracy.hw_top1
 
-The CLI's ``compile``, ``arch`` and ``accuracy`` commands are these functions plus
-printing: one code path. A report is a read-only mapping of the JSON report's sections
+    imcsim.sparse("m.mtx", arch, strategy="all").strategies
+    imcsim.solve(A, b, arch, method="refine").x;  imcsim.pagerank(G, arch).x
+
+The CLI's ``compile``, ``arch``, ``accuracy``, ``sparse``, ``solve`` and ``pagerank``
+commands are these functions plus printing: one code path. A report is a read-only mapping of the JSON report's sections
 (attribute access for sections, ``rep["energy"]["total_j"]`` as well); it prints as the
 CLI's tables in a terminal and as HTML in Jupyter. Errors are
 :class:`imcsim.errors.ImcsimError` (one line). Heavy modules (onnx, networkx, scipy,
@@ -357,3 +360,158 @@ def _arch_file(arch: Any) -> str | None:
         return None
     path = config.resolve(arch)[1]
     return str(path) if path is not None else None
+
+
+# ---------------------------------------------------------------- sparse matrices
+
+
+def _matrix(matrix: Any) -> tuple[Any, str, str | None]:
+    """(CSR matrix, name for the report, file read or None)."""
+    from compiler.sparse import load_matrix
+    from compiler.sparse.io import as_csr
+
+    if isinstance(matrix, str | os.PathLike):
+        return load_matrix(matrix), os.path.splitext(os.path.basename(matrix))[0], str(matrix)
+    return as_csr(matrix), "matrix", None
+
+
+def sparse(matrix: Any, arch: str | os.PathLike[str] | Arch = "rram_128", *,
+           set: Overrides = None, strategy: str = "all", seed: int = 0,
+           error: bool = True) -> Report:
+    """Map a sparse matrix (a Matrix Market/.npz/.npy path, a scipy.sparse matrix or a 2-D
+    array) with one strategy or ``"all"`` (``imcsim sparse``): per strategy the arrays,
+    utilisation, SpMV energy and latency, and (``error``) the SpMV error on the simulated
+    hardware."""
+    from compiler.sparse import STRATEGIES
+    from imcsim.progress import Steps
+    from imcsim.report import provenance
+    from imcsim.spmv import evaluate_strategy, render_sparse, sparse_report
+
+    names = list(STRATEGIES) if strategy == "all" else [strategy]
+    if any(n not in STRATEGIES for n in names):
+        raise ImcsimError(f"--strategy {strategy}: choose one of {', '.join(STRATEGIES)} or all")
+    arch_obj = load_arch(arch, set)
+    a, name, path = _matrix(matrix)
+    results = []
+    with Steps("sparse", total=len(names), unit="strategies") as bar:
+        for n in names:
+            results.append(evaluate_strategy(a, arch_obj, n, seed, error=error))
+            bar.advance(1, n)
+    data = sparse_report(name, a, arch_obj, results, seed)
+    files = (path, _arch_file(arch))
+    data["imcsim"] = provenance(arch_obj, files, seed)
+    return Report("sparse", data, lambda console, **kw: render_sparse(data, console), (), files)
+
+
+class SolveReport(Report):
+    """The report of :func:`solve` or :func:`pagerank`, plus the solution ``x`` (NumPy;
+    None for ``bitslice``) and ``converged``."""
+
+    __slots__ = ("x",)
+
+    def __init__(self, kind: str, data: dict[str, Any], warnings: Sequence[str],
+                 inputs: Sequence[str | None], x: Any) -> None:
+        from imcsim.solve_report import render_solve
+
+        super().__init__(kind, data, lambda console, **kw: render_solve(data, console),
+                         warnings, inputs)
+        self.x = x
+
+    @property
+    def ok(self) -> bool:
+        """Converged (a bitslice sweep always is): the CLI's exit code 0."""
+        return bool(self._data.get("converged", True))
+
+
+METHODS = ("refine", "gmres-ir", "one-step", "bitslice")
+MAX_ITER = 100_000  # each outer step costs an inner Krylov solve: bounded, plus --time-limit
+MAX_INNER = 1_000  # GMRES keeps this many vectors of the matrix size
+
+
+def solve(matrix: Any, b: Any = None, arch: str | os.PathLike[str] | Arch = "rram_128", *,
+          set: Overrides = None, method: str = "refine", tol: float = 1e-6,
+          max_iter: int = 100, inner: int = 20, time_limit_s: float = 600.0,
+          scale: bool = True, slices: int | None = None, seed: int = 0) -> SolveReport:
+    """Solve A·x = b on analog crossbars (``imcsim solve``). ``b``: a vector, a .npy path,
+    or None for A·1 (exact solution 1). ``method``: refine (mixed-precision refinement),
+    gmres-ir, one-step (the feedback circuit) or bitslice (the SpMV error against the
+    number of slices, up to ``slices``). The report's ``x`` is the solution."""
+    import numpy as np
+
+    from imcsim import solvers
+    from imcsim.progress import Steps
+    from imcsim.report import provenance
+    from imcsim.solve_report import bitslice_report, check_rhs, load_rhs
+
+    if method not in METHODS:
+        raise ImcsimError(f"--method {method}: choose refine, gmres-ir, one-step or bitslice")
+    arch_obj = load_arch(arch, set)
+    max_slices = -(-32 // arch_obj.array.cell_bits)  # 32-bit values: more slices add nothing
+    if slices is not None and method != "bitslice":
+        raise ImcsimError(f"--slices applies to --method bitslice only, not {method}")
+    slices = min(8, max_slices) if slices is None else slices
+    for option, value, most in (("--max-iter", max_iter, MAX_ITER), ("--inner", inner, MAX_INNER),
+                                ("--slices", slices, max_slices)):
+        if not 1 <= value <= most:
+            raise ImcsimError(f"{option} {value}: must be in 1–{most:,}"
+                              + (f" (32-bit values of {arch_obj.array.cell_bits}-bit cells)"
+                                 if option == "--slices" else ""))
+    if not 0 < tol < 1:
+        raise ImcsimError(f"--tol {tol}: must be in (0, 1)")
+    if not 0 < time_limit_s <= 1e6:
+        raise ImcsimError(f"--time-limit {time_limit_s}: must be in (0, 1e6] seconds")
+    a, name, path = _matrix(matrix)
+    rhs_file = str(b) if isinstance(b, str | os.PathLike) else None
+    files = (path, _arch_file(arch), rhs_file)
+    if method == "bitslice":
+        rows = solvers.slice_sweep(a, arch_obj, slices, seed=seed)
+        data = bitslice_report(name, a, arch_obj, rows)
+        data["imcsim"] = provenance(arch_obj, files, seed)
+        return SolveReport("solve", data, (), files, None)
+    from compiler.sparse import require_square
+
+    require_square(a, name, f"--method {method}")
+    if rhs_file is not None:
+        vec, rhs_note = load_rhs(rhs_file, a.shape[0]), f"b from {rhs_file}"
+    elif b is not None:
+        vec, rhs_note = check_rhs(b, a.shape[0]), "b given"
+    else:
+        vec, rhs_note = a @ np.ones(a.shape[1]), "b = A·1 (exact solution x = 1)"
+    if method in ("refine", "gmres-ir"):
+        run = solvers.refine if method == "refine" else solvers.gmres_ir
+        with Steps(method, total=max_iter, unit="steps") as bar:
+            result = run(a, vec, arch_obj, tol=tol, max_iter=max_iter, inner=inner, seed=seed,
+                         scale=scale, time_limit_s=time_limit_s,
+                         on_step=lambda k, r: bar.advance(1 if k else 0, f"residual {r:.2e}"))
+    else:
+        result = solvers.one_step(a, vec, arch_obj, seed=seed, scale=scale, tol=tol)
+    return _solved("solve", name, a, arch_obj, result, rhs_note, seed, files)
+
+
+def pagerank(matrix: Any, arch: str | os.PathLike[str] | Arch = "rram_128", *,
+             set: Overrides = None, damping: float = 0.85, tol: float = 1e-6,
+             seed: int = 0) -> SolveReport:
+    """PageRank of a graph (adjacency matrix: A[i, j] ≠ 0 is an edge i → j) on the one-step
+    analog circuit (``imcsim pagerank``); ``x`` is the PageRank vector."""
+    from imcsim import solvers
+
+    if not 0 < damping < 1:
+        raise ImcsimError(f"--damping {damping}: must be in (0, 1)")
+    if not 0 < tol < 1:
+        raise ImcsimError(f"--tol {tol}: must be in (0, 1)")
+    arch_obj = load_arch(arch, set)
+    a, name, path = _matrix(matrix)
+    result = solvers.pagerank(a, arch_obj, damping=damping, seed=seed, tol=tol)
+    return _solved("pagerank", name, a, arch_obj, result,
+                   "PageRank: (I − d·P)·x = (1 − d)/n·1", seed, (path, _arch_file(arch)))
+
+
+def _solved(kind: str, name: str, a: Any, arch: Arch, result: Any, rhs_note: str, seed: int,
+            files: Sequence[str | None]) -> SolveReport:
+    from imcsim.report import provenance
+    from imcsim.solve_report import solve_report
+
+    data = solve_report(name, a, arch, result, rhs_note, seed)
+    data["imcsim"] = provenance(arch, files, seed)
+    warnings = [f"did not converge: {result.reason}"] if result.reason else []
+    return SolveReport(kind, data, warnings, files, result.x)

@@ -14,6 +14,7 @@ import time
 import typing
 from collections.abc import Sequence
 
+from imcsim.api import MAX_INNER, MAX_ITER  # the iterative solvers' bounds
 from imcsim.argtypes import numbers, seed
 from imcsim.errors import ImcsimError
 
@@ -28,11 +29,6 @@ class _Parser(argparse.ArgumentParser):
                   "--help')\n")
 
 
-# Bounds of the iterative solvers' options: each outer step costs an inner Krylov solve
-# (GMRES keeps ``--inner`` vectors of the matrix size), so both are finite; a wall-clock
-# guard (--time-limit) ends whatever they allow.
-MAX_ITER = 100_000
-MAX_INNER = 1_000
 
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -407,194 +403,33 @@ def _accuracy(args: argparse.Namespace) -> int:
 
 
 def _sparse(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from imcsim import api
 
-    from compiler.sparse import STRATEGIES, load_matrix
-    from imcsim import config
-    from imcsim.report import provenance, write_json
-    from imcsim.sparse import evaluate_strategy, render_sparse, sparse_report
-
-    names = list(STRATEGIES) if args.strategy == "all" else [args.strategy]
-    if any(n not in STRATEGIES for n in names):
-        raise ImcsimError(f"--strategy {args.strategy}: choose one of {', '.join(STRATEGIES)} or all")
-    arch = config.load_arch(args.arch, args.overrides)
-    a = load_matrix(args.matrix)
-    from imcsim.progress import Steps
-
-    results = []
-    with Steps("sparse", total=len(names), unit="strategies") as bar:
-        for n in names:
-            results.append(evaluate_strategy(a, arch, n, args.seed, error=not args.no_error))
-            bar.advance(1, n)
-    report = sparse_report(Path(args.matrix).stem, a, arch, results, args.seed)
-    if args.json:
-        report["imcsim"] = provenance(arch, (args.matrix, args.arch), args.seed, _command())
-        write_json(report, args.json)
-    if args.json != "-":
-        render_sparse(report, _console(False))
+    report = api.sparse(args.matrix, args.arch, set=args.overrides, strategy=args.strategy,
+                        seed=args.seed, error=not args.no_error)
+    _emit(report, args.json)
     return 0
 
 
 def _solve(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from compiler.sparse import load_matrix
-    from imcsim import config, solvers
-    from imcsim.report import atomic_write, check_json_target, provenance, write_json
+    from imcsim import api
+    from imcsim.report import atomic_write, check_json_target
 
     if args.x_out:
         check_json_target(args.x_out, "--x-out")
-    arch = config.load_arch(args.arch, args.overrides)
-    a = load_matrix(args.matrix)
     if args.command == "pagerank":
-        if not 0 < args.damping < 1:
-            raise ImcsimError(f"--damping {args.damping}: must be in (0, 1)")
-        if not 0 < args.tol < 1:
-            raise ImcsimError(f"--tol {args.tol}: must be in (0, 1)")
-        result = solvers.pagerank(a, arch, damping=args.damping, seed=args.seed, tol=args.tol)
-        rhs_note = "PageRank: (I − d·P)·x = (1 − d)/n·1"
+        report = api.pagerank(args.matrix, args.arch, set=args.overrides, damping=args.damping,
+                              tol=args.tol, seed=args.seed)
     else:
-        if args.method not in ("refine", "gmres-ir", "one-step", "bitslice"):
-            raise ImcsimError(f"--method {args.method}: choose refine, gmres-ir, one-step or "
-                              "bitslice")
-        max_slices = -(-32 // arch.array.cell_bits)  # 32-bit values: more slices add nothing
-        if args.slices is not None and args.method != "bitslice":
-            raise ImcsimError(f"--slices applies to --method bitslice only, not {args.method}")
-        if args.slices is None:
-            args.slices = min(8, max_slices)
-        for option, value, most in (("--max-iter", args.max_iter, MAX_ITER),
-                                    ("--inner", args.inner, MAX_INNER),
-                                    ("--slices", args.slices, max_slices)):
-            if not 1 <= value <= most:
-                raise ImcsimError(f"{option} {value}: must be in 1–{most:,}"
-                                  + (f" (32-bit values of {arch.array.cell_bits}-bit cells)"
-                                     if option == "--slices" else ""))
-        if not 0 < args.tol < 1:
-            raise ImcsimError(f"--tol {args.tol}: must be in (0, 1)")
-        if not 0 < args.time_limit <= 1e6:
-            raise ImcsimError(f"--time-limit {args.time_limit}: must be in (0, 1e6] seconds")
-        if args.method == "bitslice":
-            return _bitslice(args, a, arch)
-        if args.rhs:
-            b = _load_rhs(args.rhs, a.shape[0])
-            rhs_note = f"b from {args.rhs}"
-        else:
-            b, rhs_note = a @ np.ones(a.shape[1]), "b = A·1 (exact solution x = 1)"
-        if args.method in ("refine", "gmres-ir"):
-            from imcsim.progress import Steps
+        report = api.solve(args.matrix, args.rhs, args.arch, set=args.overrides,
+                           method=args.method, tol=args.tol, max_iter=args.max_iter,
+                           inner=args.inner, time_limit_s=args.time_limit,
+                           scale=not args.no_scaling, slices=args.slices, seed=args.seed)
+    if args.x_out and report.x is not None:
+        import numpy as np
 
-            solve = solvers.refine if args.method == "refine" else solvers.gmres_ir
-            with Steps(args.method, total=args.max_iter, unit="steps") as bar:
-                result = solve(a, b, arch, tol=args.tol, max_iter=args.max_iter,
-                               inner=args.inner, seed=args.seed, scale=not args.no_scaling,
-                               time_limit_s=args.time_limit,
-                               on_step=lambda k, r: bar.advance(1 if k else 0,
-                                                                f"residual {r:.2e}"))
-        else:
-            result = solvers.one_step(a, b, arch, seed=args.seed, scale=not args.no_scaling,
-                                      tol=args.tol)
-    report = {
-        "matrix": {"name": _stem(args.matrix), "rows": a.shape[0], "nnz": int(a.nnz)},
-        "arch": {"name": arch.name, "source": arch.source, "cell_bits": arch.array.cell_bits,
-                 "value_bits": arch.precision.weight_bits, "adc_bits": arch.adc.bits,
-                 "adc_range": arch.adc.range.value},
-        "method": result.method, "rhs": rhs_note, "converged": result.converged,
-        "iterations": result.iterations, "rel_residual": result.rel_residual,
-        "rel_error": result.rel_error, "analog_mvms": result.analog_mvms,
-        "energy_j": result.energy_j, "time_s": result.time_s, "reason": result.reason,
-        "history": result.history, "details": result.details, "seed": args.seed,
-    }
-    if args.x_out:
-        atomic_write(args.x_out, lambda f: np.save(f, result.x), option="--x-out")
-    if args.json:
-        report["imcsim"] = provenance(arch, (args.matrix, args.arch, getattr(args, "rhs", None)),
-                                      args.seed, _command())
-        write_json(report, args.json)
-    if args.json != "-":
-        _render_solve(report)
-    return 0 if result.converged else 1
+        atomic_write(args.x_out, lambda f: np.save(f, report.x), option="--x-out")
+    _emit(report, args.json)
+    return 0 if report.ok else 1
 
 
-def _stem(path: str) -> str:
-    from pathlib import Path
-
-    return Path(path).stem
-
-
-def _load_rhs(path: str, n: int):  # type: ignore[no-untyped-def]
-    """A .npy vector of n numbers; its header is read and checked before the data, so a
-    file declaring a huge array allocates nothing."""
-    import math
-    from pathlib import Path
-
-    import numpy as np
-
-    from compiler.sparse.io import npy_header
-
-    if Path(path).exists() and not Path(path).is_file():
-        raise ImcsimError(f"--rhs {path}: is not a regular file (a folder, FIFO or device); "
-                          "give a .npy file")
-    try:
-        with open(path, "rb") as f:
-            if f.read(2) == b"PK":
-                raise ImcsimError(f"--rhs {path}: is an .npz archive; give a .npy file "
-                                  "holding one vector (np.save)")
-            f.seek(0)
-            shape, dtype = npy_header(f)
-            if dtype.kind not in "biuf":
-                raise ImcsimError(f"--rhs {path}: holds {dtype} values; give a vector of "
-                                  "real numbers")
-            if math.prod(shape) != n:
-                raise ImcsimError(f"--rhs {path}: has {math.prod(shape)} values, the matrix "
-                                  f"has {n} rows")
-            f.seek(0)
-            b = np.load(f, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
-        raise ImcsimError(f"--rhs {path}: cannot read a NumPy array "
-                          f"({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
-    b = np.asarray(b, dtype=np.float64).ravel()
-    if not np.all(np.isfinite(b)):
-        raise ImcsimError(f"--rhs {path}: contains NaN or infinite values")
-    return b
-
-
-def _bitslice(args: argparse.Namespace, a, arch) -> int:  # type: ignore[no-untyped-def]
-    from imcsim import solvers
-    from imcsim.report import provenance, write_json
-    from imcsim.tables import Table
-
-    rows = solvers.slice_sweep(a, arch, args.slices, seed=args.seed)
-    report = {"matrix": {"name": _stem(args.matrix), "rows": a.shape[0], "nnz": int(a.nnz)},
-              "method": "bitslice", "cell_bits": arch.array.cell_bits, "slices": rows}
-    if args.json:
-        report["imcsim"] = provenance(arch, (args.matrix, args.arch), args.seed, _command())
-        write_json(report, args.json)
-    if args.json != "-":
-        t = Table(title=f"SpMV error against bit slices of {arch.array.cell_bits}-bit cells")
-        for col in ("slices", "value bits", "cells", "SpMV rel. error"):
-            t.add_column(col, justify="right")
-        for r in rows:
-            t.add_row(str(r["slices"]), str(r["value_bits"]), f"{r['cells_programmed']:,}",
-                      f"{r['spmv_rel_error']:.3g}")
-        _console(False).print(t)
-    return 0
-
-
-def _render_solve(report) -> None:  # type: ignore[no-untyped-def]
-    from imcsim.report import _si, printable
-    from imcsim.tables import Table
-
-    report = printable(report)
-    t = Table(title=f"{report['method']} on {report['matrix']['name']} "
-                    f"({report['matrix']['rows']:,} unknowns)", show_header=False)
-    t.add_row("converged", "yes" if report["converged"] else "no")
-    t.add_row("iterations", str(report["iterations"]))
-    t.add_row("relative residual ‖b − Ax‖/‖b‖", f"{report['rel_residual']:.3g}")
-    if report["rel_error"] is not None:
-        t.add_row("error vs exact solution", f"{report['rel_error']:.3g}")
-    t.add_row("analog MVMs", f"{report['analog_mvms']:,}")
-    t.add_row("energy / time", f"{_si(report['energy_j'], 'J')} / {_si(report['time_s'], 's')}")
-    t.add_row("right-hand side", report["rhs"])
-    _console(False).print(t)
-    if report["reason"]:
-        _warn(f"did not converge: {report['reason']}")

@@ -12,8 +12,14 @@ from typing import Any
 _ENABLED = [True]  # the CLI's --quiet turns every bar off
 
 
-def set_enabled(enabled: bool) -> None:
-    _ENABLED[0] = enabled
+def enabled() -> bool:
+    return _ENABLED[0]
+
+
+def set_enabled(enabled: bool) -> bool:
+    """Turn every bar on or off; returns the previous setting."""
+    was, _ENABLED[0] = _ENABLED[0], enabled
+    return was
 
 
 class Steps:

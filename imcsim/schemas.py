@@ -9,7 +9,7 @@ a float that YAML 1.1 reads as text (``1e-8``) — the loader still checks or ac
 
 The output schemas (``compile``, ``arch``, ``accuracy``, ``sparse``, ``solve``,
 ``pagerank``) follow the documented reports (:mod:`imcsim.report`,
-:mod:`imcsim.accuracy_report`, :func:`imcsim.sparse.sparse_report`, the solve report of
+:mod:`imcsim.accuracy_report`, :func:`imcsim.spmv.sparse_report`, the solve report of
 :mod:`imcsim.cli`). Each holds the ``imcsim`` provenance block, whose ``config`` is the
 resolved configuration (the config schema with every key present), and reuses the config
 fields' schemas where a report repeats a config value. Every schema's ``$id`` carries

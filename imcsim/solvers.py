@@ -4,7 +4,7 @@
   Electronics 2018): the digital unit keeps x and r = b − A·x in float64; each outer step
   solves A·z = r inexactly with ``inner`` Krylov iterations (CG for symmetric positive
   definite A, GMRES otherwise) whose matrix-vector products run on the simulated
-  crossbars (:class:`imcsim.sparse.HardwareSpMV`, block mapping, configured
+  crossbars (:class:`imcsim.spmv.HardwareSpMV`, block mapping, configured
   non-idealities); x += ω·z with the minimal-residual ω = (r·Az)/(Az·Az), computed
   digitally with the same exact SpMV that updates r. A symmetric Jacobi scaling D^-1/2·A·D^-1/2 (digital, exact) is
   applied first by default, as badly scaled stiffness matrices otherwise waste the
@@ -47,7 +47,7 @@ from imcsim.cost import build_components
 from imcsim.errors import ConfigError
 from imcsim.functional import effects
 from imcsim.functional.crossbar import HwParams
-from imcsim.sparse import HardwareSpMV, sparse_spec, spmv_cost
+from imcsim.spmv import HardwareSpMV, sparse_spec, spmv_cost
 
 OPAMP_POWER_W = 1e-4  # per op-amp (one per row) of the one-step circuit, a typical CMOS figure
 SETTLING_READS = 10  # one-step circuit settles in about 10 array read times

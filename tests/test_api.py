@@ -124,3 +124,49 @@ def test_version_is_the_packages():
     r = subprocess.run([sys.executable, "-m", "imcsim", "--version"], capture_output=True,
                        text=True, check=True)
     assert r.stdout.strip() == f"imcsim {version}" and imcsim.__version__ == version
+
+
+NOS4 = REPO / "tests" / "fixtures" / "matrices" / "nos4.mtx"
+KARATE = REPO / "tests" / "fixtures" / "matrices" / "karate.mtx"
+
+
+def _cli_json(*argv: str) -> dict:
+    r = subprocess.run([sys.executable, "-m", "imcsim", *argv, "--json", "-"],
+                       capture_output=True, text=True)
+    data = json.loads(r.stdout)
+    data["imcsim"].pop("command")
+    return data
+
+
+def test_sparse_solve_pagerank_from_python_are_the_cli_reports():
+    """One code path: each function's report is the CLI's --json (less the command line)."""
+    cases = [
+        (imcsim.sparse(NOS4, "rram_22nm", strategy="block"),
+         ("sparse", str(NOS4), "--arch", "rram_22nm", "--strategy", "block")),
+        (imcsim.solve(NOS4, None, "rram_128", method="gmres-ir", set=["adc.range=calibrated"]),
+         ("solve", str(NOS4), "--method", "gmres-ir", "--set", "adc.range=calibrated")),
+        (imcsim.pagerank(KARATE, "rram_128", set={"array.cell_bits": 6}, tol=0.05),
+         ("pagerank", str(KARATE), "--set", "array.cell_bits=6", "--tol", "0.05")),
+    ]
+    for report, argv in cases:
+        assert report.to_dict() == _cli_json(*argv), argv
+
+
+def test_solve_takes_arrays_and_returns_x():
+    """A scipy matrix and a vector b in, x out: against SciPy's direct solution."""
+    import numpy as np
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    a = sp.diags([-1.0, 4.0, -1.0], [-1, 0, 1], (60, 60), format="csr")
+    b = np.random.default_rng(3).standard_normal(60)
+    rep = imcsim.solve(a, b, "rram_128", method="refine", tol=1e-8)
+    exact = spla.spsolve(a.tocsc(), b)
+    assert rep.ok and rep.converged and rep.rhs == "b given"
+    assert np.linalg.norm(rep.x - exact) / np.linalg.norm(exact) < 1e-6
+    with pytest.raises(ImcsimError, match="b: has 3 values, the matrix has 60 rows"):
+        imcsim.solve(a, np.ones(3), "rram_128")
+    with pytest.raises(ImcsimError, match="--method lu: choose"):
+        imcsim.solve(a, b, method="lu")
+    sweep = imcsim.solve(a, None, "rram_128", method="bitslice", slices=3)
+    assert sweep.x is None and [r["slices"] for r in sweep.slices][-1] == 3

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from compiler.errors import MatrixError
 from compiler.sparse import STRATEGIES, SparseSpec, load_matrix, map_matrix
 from imcsim.config import load_arch
-from imcsim.sparse import HardwareSpMV, evaluate_strategy, sparse_spec
+from imcsim.spmv import HardwareSpMV, evaluate_strategy, sparse_spec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "matrices"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "matrices"

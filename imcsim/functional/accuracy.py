@@ -16,6 +16,7 @@ from imcsim.functional import datasets
 from imcsim.functional.crossbar import ActivityStats
 from imcsim.functional.executor import Executor
 from imcsim.functional.userdata import Data
+from imcsim.progress import Steps
 
 TOP_K = 5  # the second accuracy figure: label among the K largest outputs
 
@@ -94,7 +95,8 @@ def hardware_warnings(arch: Arch) -> list[str]:
 
 def evaluate(net: Network, arch: Arch, dataset: str | Data, samples: int | None, seed: int, *,
              ideal: bool = False, hw_layers: Collection[str] | None = None,
-             record_activity: bool = False, option: str = "--dataset") -> AccuracyResult:
+             record_activity: bool = False, option: str = "--dataset",
+             label: str = "accuracy") -> AccuracyResult:
     """Run ``samples`` inputs of ``dataset`` (a name or path for :func:`datasets.load`, or
     data already loaded, whose own count then rules) through ``net`` (imported with its
     batch = the run's batch size, BatchNormalization folded, views kept) in batches of
@@ -116,22 +118,25 @@ def evaluate(net: Network, arch: Arch, dataset: str | Data, samples: int | None,
     sq_diff: dict[str, float] = {}
     sq_ref: dict[str, float] = {}
     meta: dict[str, tuple[str, bool]] = {}
-    for start in range(0, samples, batch):
-        stop = min(samples, start + batch)
-        chunk = {}
-        for k, v in feeds.items():
-            part = v[start:stop]
-            if len(part) < batch:  # pad the last batch; padded rows are dropped below
-                part = np.concatenate([part, np.repeat(part[-1:], batch - len(part), axis=0)])
-            chunk[k] = part
-        result = executor.run(chunk)
-        n = stop - start
-        hw_parts.append(np.asarray(result.hw[out_name])[:n])
-        fl_parts.append(np.asarray(result.float[out_name])[:n])
-        for e in result.layers:
-            sq_diff[e.name] = sq_diff.get(e.name, 0.0) + (e.rel_error * e.ref_norm) ** 2
-            sq_ref[e.name] = sq_ref.get(e.name, 0.0) + e.ref_norm**2
-            meta[e.name] = (e.op, e.on_hardware)
+    with Steps(label, total=samples, unit="inputs") as bar:  # stderr, on a terminal
+        for start in range(0, samples, batch):
+            bar.advance(0, f"batch {start // batch + 1} of {-(-samples // batch)}")
+            stop = min(samples, start + batch)
+            chunk = {}
+            for k, v in feeds.items():
+                part = v[start:stop]
+                if len(part) < batch:  # pad the last batch; padded rows are dropped below
+                    part = np.concatenate([part, np.repeat(part[-1:], batch - len(part), axis=0)])
+                chunk[k] = part
+            result = executor.run(chunk)
+            n = stop - start
+            hw_parts.append(np.asarray(result.hw[out_name])[:n])
+            fl_parts.append(np.asarray(result.float[out_name])[:n])
+            for e in result.layers:
+                sq_diff[e.name] = sq_diff.get(e.name, 0.0) + (e.rel_error * e.ref_norm) ** 2
+                sq_ref[e.name] = sq_ref.get(e.name, 0.0) + e.ref_norm**2
+                meta[e.name] = (e.op, e.on_hardware)
+            bar.advance(n)
     hw = np.concatenate(hw_parts)
     fl = np.concatenate(fl_parts)
     hw2, fl2 = hw.reshape(samples, -1).astype(np.float64), fl.reshape(samples, -1).astype(np.float64)

@@ -42,6 +42,6 @@ def measure_activity(model: str | os.PathLike[str], arch: Arch, source: str, sam
         net = import_onnx(model, batch=min(batch_size, samples))
     net = canonicalize(net, drop_views=False)
     result = evaluate(net, arch, source, samples, seed, record_activity=True,
-                      option="--activity-from")
+                      option="--activity-from", label="activity")
     label = f"{os.path.basename(source)}, {samples} samples, seed {seed}"
     return {name: to_activity(stats, label) for name, stats in result.activity.items()}

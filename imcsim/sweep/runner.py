@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from imcsim import __version__
+from imcsim import progress as steps
 from imcsim.errors import ImcsimError
 from imcsim.sweep import backends
 from imcsim.sweep.arches import ArchBuilder
@@ -86,6 +87,7 @@ def run(sweep: Sweep, out: str | Path | None, *, workers: int | None = None,
         raise ImcsimError(f"--workers {workers}: must be ≥ 1")
     evaluator, definition = prepare(sweep)
     cluster = backends.Dask(evaluator, scheduler) if scheduler else None
+    was_enabled = steps.enabled()
     try:
         points = list(sweep.space.points())
         done = _finished(store, definition, points) if store is not None else {}
@@ -93,6 +95,8 @@ def run(sweep: Sweep, out: str | Path | None, *, workers: int | None = None,
         n_workers = workers or backends.default_workers()
         chunks = _chunks(pending, n_workers, sweep.accuracy is not None)
         stream: Iterable[backends.Records]
+        # the sweep's own bar only: the points' accuracy runs stay quiet (forked workers too)
+        was_enabled = steps.set_enabled(False)
         if cluster is not None:
             stream = cluster.run(chunks)
         elif n_workers > 1 and (len(pending) >= _SERIAL_BELOW or
@@ -117,6 +121,7 @@ def run(sweep: Sweep, out: str | Path | None, *, workers: int | None = None,
 
                 write_plots(records, store.out / PLOTS)
     finally:
+        steps.set_enabled(was_enabled)
         if cluster is not None:
             cluster.close()
         if store is not None:
