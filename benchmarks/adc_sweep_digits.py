@@ -14,8 +14,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    from compiler.frontend import import_onnx
-    from compiler.passes import canonicalize
+    from imcsim.compiler.frontend import import_onnx
+    from imcsim.compiler.passes import canonicalize
+
     from imcsim.config import load_arch
     from imcsim.functional.accuracy import evaluate
 

@@ -54,9 +54,10 @@ def import_time(repeat: int) -> list[float]:
 
 
 def phases(model: Path, arch_name: str, repeat: int) -> dict[str, float]:
-    from compiler.frontend import import_onnx
-    from compiler.mapping import map_network
-    from compiler.passes import canonicalize
+    from imcsim.compiler.frontend import import_onnx
+    from imcsim.compiler.mapping import map_network
+    from imcsim.compiler.passes import canonicalize
+
     from imcsim.config import load_arch
     from imcsim.report import compile_report
     from imcsim.sim import simulate

@@ -35,8 +35,9 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    from compiler.frontend import import_onnx
-    from compiler.passes import canonicalize
+    from imcsim.compiler.frontend import import_onnx
+    from imcsim.compiler.passes import canonicalize
+
     from imcsim.config import load_arch
     from imcsim.functional.crossbar import HwParams
     from imcsim.functional.executor import Executor

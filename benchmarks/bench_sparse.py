@@ -25,7 +25,8 @@ def _best(fn, repeat=3) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    from compiler.sparse import STRATEGIES, load_matrix, map_matrix
+    from imcsim.compiler.sparse import STRATEGIES, load_matrix, map_matrix
+
     from imcsim.config import load_arch
     from imcsim.spmv import HardwareSpMV, evaluate_strategy, sparse_spec
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from compiler.errors import ImcsimError
-from compiler.ir import DigitalKind, LayerKind, Network
+from imcsim.compiler.errors import ImcsimError
+from imcsim.compiler.ir import DigitalKind, LayerKind, Network
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from imcsim.errors import ImcsimError
 
 if TYPE_CHECKING:
-    from compiler.ir import Network
+    from imcsim.compiler.ir import Network
     from imcsim.config import Arch
 
 Overrides = Mapping[str, Any] | Sequence[str] | None
@@ -161,8 +161,8 @@ def load_arch(arch: str | os.PathLike[str] | Arch = "rram_128", set: Overrides =
 def load_model(path: str | os.PathLike[str], *, batch: int | None = None,
                allow_unknown_ops: bool = False) -> Network:
     """An ONNX file as imcsim's layer graph (validated, shapes fixed, canonicalised)."""
-    from compiler.frontend import import_onnx
-    from compiler.passes import canonicalize
+    from imcsim.compiler.frontend import import_onnx
+    from imcsim.compiler.passes import canonicalize
 
     if batch is not None and not 1 <= batch <= MAX_BATCH:
         raise ImcsimError(f"--batch {batch}: must be in 1–{MAX_BATCH:,}")
@@ -179,7 +179,7 @@ def compile(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[str
     """Map ``model`` onto ``arch`` and simulate its cost: the report ``imcsim compile``
     prints (``--json``'s sections). ``activity_from`` (digits | random | FILE.npz) measures
     the data's activity on ``samples`` inputs first."""
-    from compiler.mapping import map_network, parse_duplication
+    from imcsim.compiler.mapping import map_network, parse_duplication
     from imcsim.cost import build_components
     from imcsim.report import compile_report, provenance, render_compile
     from imcsim.sim import count_actions, simulate
@@ -294,9 +294,9 @@ def accuracy(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[st
     crossbar layers on hardware (names, or one comma-separated string). A network from
     :func:`load_model` is re-read from its file (the run sets its batch to ``batch_size``
     and keeps its views)."""
-    from compiler.frontend import import_onnx
-    from compiler.passes import canonicalize
     from imcsim.accuracy_report import accuracy_report, render_accuracy
+    from imcsim.compiler.frontend import import_onnx
+    from imcsim.compiler.passes import canonicalize
     from imcsim.functional import datasets, userdata
     from imcsim.functional.accuracy import evaluate, hardware_warnings, output_classes
     from imcsim.report import provenance
@@ -367,8 +367,8 @@ def _arch_file(arch: Any) -> str | None:
 
 def _matrix(matrix: Any) -> tuple[Any, str, str | None]:
     """(CSR matrix, name for the report, file read or None)."""
-    from compiler.sparse import load_matrix
-    from compiler.sparse.io import as_csr
+    from imcsim.compiler.sparse import load_matrix
+    from imcsim.compiler.sparse.io import as_csr
 
     if isinstance(matrix, str | os.PathLike):
         return load_matrix(matrix), os.path.splitext(os.path.basename(matrix))[0], str(matrix)
@@ -382,7 +382,7 @@ def sparse(matrix: Any, arch: str | os.PathLike[str] | Arch = "rram_128", *,
     array) with one strategy or ``"all"`` (``imcsim sparse``): per strategy the arrays,
     utilisation, SpMV energy and latency, and (``error``) the SpMV error on the simulated
     hardware."""
-    from compiler.sparse import STRATEGIES
+    from imcsim.compiler.sparse import STRATEGIES
     from imcsim.progress import Steps
     from imcsim.report import provenance
     from imcsim.spmv import evaluate_strategy, render_sparse, sparse_report
@@ -468,7 +468,7 @@ def solve(matrix: Any, b: Any = None, arch: str | os.PathLike[str] | Arch = "rra
         data = bitslice_report(name, a, arch_obj, rows)
         data["imcsim"] = provenance(arch_obj, files, seed)
         return SolveReport("solve", data, (), files, None)
-    from compiler.sparse import require_square
+    from imcsim.compiler.sparse import require_square
 
     require_square(a, name, f"--method {method}")
     if rhs_file is not None:

@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from compiler.mapping import ArraySpec, SignedScheme
 from imcsim import yamlsafe
+from imcsim.compiler.mapping import ArraySpec, SignedScheme
 from imcsim.errors import ConfigError
 
 DEFAULT_PRESET = "rram_128"

@@ -1,6 +1,6 @@
-"""imcsim's exception tree (the root lives in :mod:`compiler.errors`)."""
+"""imcsim's exception tree (the root lives in :mod:`imcsim.compiler.errors`)."""
 
-from compiler.errors import ImcsimError, MappingError, MatrixError, ModelError
+from imcsim.compiler.errors import ImcsimError, MappingError, MatrixError, ModelError
 
 
 class ConfigError(ImcsimError):

@@ -55,8 +55,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from compiler.ir import Network
-from compiler.mapping import Mapping
+from imcsim.compiler.ir import Network
+from imcsim.compiler.mapping import Mapping
 from imcsim.config import Arch
 from imcsim.cost import Level, adc_model_name
 from imcsim.cost.components import adcs_per_array

@@ -277,7 +277,7 @@ def _output(title: str, props: dict[str, Schema], seed: str, **extra: Any) -> Sc
 
 def _arch_summary() -> dict[str, Schema]:
     """The ``arch`` block of compile, arch and accuracy (``imcsim.report._arch_block``)."""
-    from compiler.mapping import SignedScheme
+    from imcsim.compiler.mapping import SignedScheme
 
     return {
         "name": _text("design name"), "source": _text("preset name or file"),
@@ -296,7 +296,7 @@ def _arch_summary() -> dict[str, Schema]:
 
 
 def _compile() -> Schema:
-    from compiler.ir import LayerKind
+    from imcsim.compiler.ir import LayerKind
 
     per_inf = "per inference"
     return _output("imcsim compile --json", {
@@ -420,8 +420,8 @@ def _matrix(cols: bool) -> Schema:
 
 
 def _sparse() -> Schema:
-    from compiler.mapping import SignedScheme
-    from compiler.sparse import STRATEGIES
+    from imcsim.compiler.mapping import SignedScheme
+    from imcsim.compiler.sparse import STRATEGIES
 
     return _output("imcsim sparse --json", {
         "matrix": _matrix(cols=True),
@@ -446,7 +446,7 @@ def _sparse() -> Schema:
 
 
 def _details(method: str) -> Schema:
-    from compiler.sparse import STRATEGIES
+    from imcsim.compiler.sparse import STRATEGIES
 
     krylov = {"inner_solver": _enum(["cg", "gmres"]),
               "inner_iterations": _int("Krylov steps per outer step", minimum=1),

@@ -17,7 +17,7 @@ from imcsim.errors import ImcsimError
 
 def load_rhs(path: str, n: int) -> np.ndarray:
     """A .npy vector of n finite numbers; a file declaring a huge array allocates nothing."""
-    from compiler.sparse.io import npy_header
+    from imcsim.compiler.sparse.io import npy_header
 
     if Path(path).exists() and not Path(path).is_file():
         raise ImcsimError(f"--rhs {path}: is not a regular file (a folder, FIFO or device); "

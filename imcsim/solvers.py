@@ -40,8 +40,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from compiler.errors import MatrixError
-from compiler.sparse import map_matrix, require_square
+from imcsim.compiler.errors import MatrixError
+from imcsim.compiler.sparse import map_matrix, require_square
 from imcsim.config import Arch
 from imcsim.cost import build_components
 from imcsim.errors import ConfigError

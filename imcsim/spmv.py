@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from compiler.sparse.strategies import SparseMapping, SparseSpec, map_matrix, segment_entries
+from imcsim.compiler.sparse.strategies import SparseMapping, SparseSpec, map_matrix, segment_entries
 from imcsim.config import AdcRange, Arch
 from imcsim.cost import build_components
 from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, input_scale

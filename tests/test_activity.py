@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.mapping import map_network
+from imcsim.compiler.passes import canonicalize
 from onnx import helper
 from onnx_builders import make_model, save
 
-from compiler.frontend import import_onnx
-from compiler.mapping import map_network
-from compiler.passes import canonicalize
 from imcsim.cli import main
 from imcsim.config import load_arch
 from imcsim.errors import ImcsimError

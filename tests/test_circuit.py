@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from imcsim.compiler.mapping import SignedScheme
 
-from compiler.mapping import SignedScheme
 from imcsim.config import AdcRange
 from imcsim.functional.circuit import effective_conductances
 from imcsim.functional.crossbar import HwParams, ProgrammedMatrix

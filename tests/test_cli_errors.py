@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from imcsim.compiler.errors import ModelError
+from imcsim.compiler.frontend.onnx_load import load
 from onnx import TensorProto, helper, numpy_helper
 
-from compiler.errors import ModelError
-from compiler.frontend.onnx_load import load
 from imcsim.cli import main
 
 TINY = Path(__file__).resolve().parents[1] / "models" / "tiny_cnn.onnx"

@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from imcsim.compiler.mapping import SignedScheme
 
-from compiler.mapping import SignedScheme
 from imcsim.config import AdcModel, load_arch, preset_names, schema_rows
 from imcsim.errors import ConfigError
 
@@ -99,8 +99,11 @@ def test_presets_work_from_an_installed_wheel(tmp_path):
                     "--no-build-isolation", "--target", str(target), str(REPO)],
                    check=True, capture_output=True)
     # every subpackage must be in the wheel: import the whole CLI path, not just the config
-    code = ("import imcsim.cli, imcsim.sim, imcsim.functional.executor, compiler.sparse; "
+    code = ("import imcsim.cli, imcsim.sim, imcsim.functional.executor, imcsim.compiler.sparse; "
             "from imcsim.config import load_arch; print(load_arch('isaac').name)")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, env={"PYTHONPATH": str(target)}, check=True)
     assert out.stdout.strip() == "ISAAC"
+    # one top-level package: the compiler is inside it, the shim replaced by the real code
+    assert sorted(p.name for p in target.iterdir() if (p / "__init__.py").exists()) == ["imcsim"]
+    assert "exec(" not in (target / "imcsim" / "compiler" / "__init__.py").read_text()

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from imcsim.compiler.errors import ModelError
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.passes import canonicalize
 from onnx_builders import TINY_CNN, run_ort
 
-from compiler.errors import ModelError
-from compiler.frontend import import_onnx
-from compiler.passes import canonicalize
 from imcsim.config import load_arch
 from imcsim.functional.executor import Executor
 

@@ -9,13 +9,12 @@ import sys
 import numpy as np
 import onnx
 import pytest
+from imcsim.compiler.errors import ModelError
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.ir import DigitalKind, LayerKind
+from imcsim.compiler.passes import canonicalize
 from onnx import helper
 from onnx_builders import REPO, TINY_CNN, make_model, rand, run_ort, save
-
-from compiler.errors import ModelError
-from compiler.frontend import import_onnx
-from compiler.ir import DigitalKind, LayerKind
-from compiler.passes import canonicalize
 
 sys.path.insert(0, str(REPO / "models"))
 import build_models  # noqa: E402

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from imcsim.compiler.mapping import SignedScheme
 from naive import crossbar_int
 from scipy import stats
 
-from compiler.mapping import SignedScheme
 from imcsim.config import AdcRange
 from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, quantize_inputs
 

@@ -4,10 +4,9 @@ against hand calculations written next to each assertion."""
 from __future__ import annotations
 
 import pytest
-
-from compiler.errors import MappingError
-from compiler.ir import CrossbarWork, Layer, LayerKind, Network
-from compiler.mapping import ArraySpec, SignedScheme, map_network, parse_duplication, tile
+from imcsim.compiler.errors import MappingError
+from imcsim.compiler.ir import CrossbarWork, Layer, LayerKind, Network
+from imcsim.compiler.mapping import ArraySpec, SignedScheme, map_network, parse_duplication, tile
 
 
 def spec(**kw) -> ArraySpec:

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from imcsim.compiler.errors import ModelError
+from imcsim.compiler.frontend import import_onnx
 from onnx import TensorProto, helper, numpy_helper
 from onnx_builders import make_model, rand, save
 
-from compiler.errors import ModelError
-from compiler.frontend import import_onnx
 from imcsim.cli import main
 
 

@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 import pytest
+from imcsim.compiler.errors import MappingError
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.mapping import SignedScheme, map_network
+from imcsim.compiler.passes import canonicalize
 from onnx import helper
 from onnx_builders import REPO, make_model, rand, save
 
-from compiler.errors import MappingError
-from compiler.frontend import import_onnx
-from compiler.mapping import SignedScheme, map_network
-from compiler.passes import canonicalize
 from imcsim.config import AdcRange, load_arch
 from imcsim.errors import ConfigError
 from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, adc_range, encode
@@ -266,8 +266,8 @@ def test_packed_groups_are_read_group_by_group_with_partial_activation():
     4 rows per read a group takes ceil(9 / 4) = 3 reads of its own rows (never two groups
     at once): 14 · 3 = 42 reads in turn per array, and 8 columns · 32 groups · 3 reads =
     768 conversions per input cycle."""
-    from compiler.ir import CrossbarWork
-    from compiler.mapping import tile
+    from imcsim.compiler.ir import CrossbarWork
+    from imcsim.compiler.mapping import tile
 
     spec = load_arch("rram_128", ["array.rows_per_read=4"]).array_spec()
     t = tile(CrossbarWork(rows=9, cols=1, groups=32, mvms=1, weight="w"), spec)

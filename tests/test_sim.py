@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.mapping import map_network
+from imcsim.compiler.passes import canonicalize
 from onnx import helper
 from onnx_builders import TINY_CNN, make_model, rand, run_ort, save
 
-from compiler.frontend import import_onnx
-from compiler.mapping import map_network
-from compiler.passes import canonicalize
 from imcsim.config import load_arch
 from imcsim.cost import build_components
 from imcsim.report import compile_report

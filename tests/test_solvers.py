@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from imcsim.compiler.errors import MatrixError
+from imcsim.compiler.sparse import load_matrix
 
-from compiler.errors import MatrixError
-from compiler.sparse import load_matrix
 from imcsim.config import load_arch
 from imcsim.errors import ConfigError
 from imcsim.solvers import gmres_ir, one_step, pagerank, refine, slice_sweep

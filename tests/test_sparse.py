@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import scipy.io
 import scipy.sparse as sp
+from imcsim.compiler.errors import MatrixError
+from imcsim.compiler.sparse import STRATEGIES, SparseSpec, load_matrix, map_matrix
 
-from compiler.errors import MatrixError
-from compiler.sparse import STRATEGIES, SparseSpec, load_matrix, map_matrix
 from imcsim.config import load_arch
 from imcsim.spmv import HardwareSpMV, evaluate_strategy, sparse_spec
 

@@ -258,3 +258,20 @@ def test_a_sweep_whose_every_point_is_invalid_exits_2(tmp_path, capsys):
     assert "array.cell_bits" in err[0]
     records = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
     assert [r["status"] for r in records] == ["invalid", "invalid"]
+
+
+def test_sweep_json_carries_the_provenance_every_output_does(tmp_path):
+    """Like every JSON output: version, schema version, command line, seed, input files
+    with their SHA-256 (computed here with hashlib), and the base config resolved after the
+    fixed keys; point = base + the point's values."""
+    import hashlib
+
+    out = tmp_path / "s"
+    argv = ["sweep", str(TINY_CNN), "--grid", "adc.bits=4,5", "--set", "array.rows=64",
+            "--out", str(out), "--quiet", "--no-plots"]
+    assert main(argv) == 0
+    prov = json.loads((out / "sweep.json").read_text())["provenance"]
+    assert prov["version"] == imcsim.__version__ and prov["command"] == ["imcsim", *argv]
+    assert prov["seed"] == 0 and prov["config"]["array"]["rows"] == 64
+    (model,) = prov["inputs"]
+    assert model["sha256"] == hashlib.sha256(TINY_CNN.read_bytes()).hexdigest()

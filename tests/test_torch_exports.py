@@ -15,10 +15,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-from compiler.frontend import import_onnx
-from compiler.ir import DigitalKind
-from compiler.passes import canonicalize
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.ir import DigitalKind
+from imcsim.compiler.passes import canonicalize
 
 FIXTURES = Path(__file__).parent / "fixtures" / "torch"
 COUNTS = json.loads((FIXTURES / "counts.json").read_text())

@@ -18,12 +18,12 @@ organisation (4 rows × 512 / weight-bit columns per read) and the published pul
 from __future__ import annotations
 
 import pytest
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.mapping import map_network
+from imcsim.compiler.passes import canonicalize
 from onnx import helper
 from onnx_builders import make_model, rand, save
 
-from compiler.frontend import import_onnx
-from compiler.mapping import map_network
-from compiler.passes import canonicalize
 from imcsim.config import load_arch
 from imcsim.cost import build_components
 from imcsim.cost.components import Level

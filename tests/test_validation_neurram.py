@@ -14,12 +14,12 @@ between settings within 20 % (issue #8).
 from __future__ import annotations
 
 import pytest
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.mapping import map_network
+from imcsim.compiler.passes import canonicalize
 from onnx import helper
 from onnx_builders import make_model, rand, save
 
-from compiler.frontend import import_onnx
-from compiler.mapping import map_network
-from compiler.passes import canonicalize
 from imcsim.config import load_arch
 from imcsim.sim import simulate
 

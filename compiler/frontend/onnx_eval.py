@@ -11,9 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import onnx
+from imcsim.compiler.errors import ModelError
 from onnx.reference import ReferenceEvaluator
-
-from compiler.errors import ModelError
 
 
 def evaluate(op: str, domain: str, attrs: dict[str, object], inputs: Sequence[np.ndarray | None],

@@ -2,7 +2,7 @@
 
 Crossbar layers: Conv, Gemm, MatMul with a constant operand, LSTM/GRU/RNN gate matrices.
 Every other supported op becomes a digital layer whose work is counted in unit actions
-(see :class:`compiler.ir.DigitalKind`).
+(see :class:`imcsim.compiler.ir.DigitalKind`).
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ import os
 from collections.abc import Callable
 
 import numpy as np
-
-from compiler.errors import ModelError
-from compiler.frontend.onnx_load import LoadedGraph, Node, load
-from compiler.frontend.onnx_validate import check_windows
-from compiler.ir import CrossbarWork, DigitalKind, DigitalWork, Layer, LayerKind, Network
+from imcsim.compiler.errors import ModelError
+from imcsim.compiler.frontend.onnx_load import LoadedGraph, Node, load
+from imcsim.compiler.frontend.onnx_validate import check_windows
+from imcsim.compiler.ir import CrossbarWork, DigitalKind, DigitalWork, Layer, LayerKind, Network
 
 _ELEMENTWISE = {
     "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "PRelu", "Clip", "Max", "Min", "Neg", "Abs",

@@ -1,7 +1,7 @@
 """Read an ONNX file as exporters write it: checks, batch fixing, shapes, constant folding.
 
-The only module (with :mod:`compiler.frontend.onnx_import` and its checks in
-:mod:`compiler.frontend.onnx_validate`) that touches protobuf. Its
+The only module (with :mod:`imcsim.compiler.frontend.onnx_import` and its checks in
+:mod:`imcsim.compiler.frontend.onnx_validate`) that touches protobuf. Its
 result, :class:`LoadedGraph`, is plain Python: nodes, static shapes and constants.
 
 Weights stay inside the ``ModelProto`` and are converted to NumPy only when a fold needs
@@ -19,16 +19,15 @@ from pathlib import Path
 import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
-from onnx import numpy_helper
-from onnx.external_data_helper import load_external_data_for_model, uses_external_data
-
-from compiler.errors import ModelError
-from compiler.frontend.onnx_validate import (
+from imcsim.compiler.errors import ModelError
+from imcsim.compiler.frontend.onnx_validate import (
     check_graph,
     check_initializers,
     external_location,
     nonfinite_count,
 )
+from onnx import numpy_helper
+from onnx.external_data_helper import load_external_data_for_model, uses_external_data
 
 # Ops never folded even when every input is constant (random, or side effects).
 _NEVER_FOLD = frozenset(

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from imcsim.compiler.errors import ModelError
 from onnx import TensorProto
-
-from compiler.errors import ModelError
 
 # Element types a model may hold in its initializers (everything numpy represents exactly).
 _SUPPORTED = {

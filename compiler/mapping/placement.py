@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
-
-from compiler.errors import MappingError
-from compiler.ir import Layer, Network
-from compiler.mapping.spec import ArraySpec
-from compiler.mapping.tiling import Tiling, tile
+from imcsim.compiler.errors import MappingError
+from imcsim.compiler.ir import Layer, Network
+from imcsim.compiler.mapping.spec import ArraySpec
+from imcsim.compiler.mapping.tiling import Tiling, tile
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from compiler.ir import CrossbarWork
-from compiler.mapping.spec import ArraySpec, SignedScheme
+from imcsim.compiler.ir import CrossbarWork
+from imcsim.compiler.mapping.spec import ArraySpec, SignedScheme
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,7 @@ from typing import BinaryIO
 import numpy as np
 import scipy.io
 import scipy.sparse as sp
-
-from compiler.errors import MatrixError
+from imcsim.compiler.errors import MatrixError
 
 # |a| up to 1e150 keeps A·x and squared norms of any realistic size inside float64 (1.8e308)
 MAX_MAGNITUDE = 1e150

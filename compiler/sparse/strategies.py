@@ -34,8 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-
-from compiler.errors import MappingError, MatrixError
+from imcsim.compiler.errors import MappingError, MatrixError
 
 STRATEGIES = ("dense", "matrix-slice", "csr", "csc", "block")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compiler.ir import Network
+from imcsim.compiler.ir import Network
 from imcsim.config import Arch
 from imcsim.errors import DataError
 from imcsim.functional import datasets

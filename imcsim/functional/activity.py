@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 
-from compiler.frontend import import_onnx
-from compiler.passes import canonicalize
+from imcsim.compiler.frontend import import_onnx
+from imcsim.compiler.passes import canonicalize
 from imcsim.config import Arch
 from imcsim.functional.accuracy import evaluate
 from imcsim.functional.crossbar import ActivityStats

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from compiler.mapping import SignedScheme
+from imcsim.compiler.mapping import SignedScheme
 from imcsim.config import (
     AdcRange,
     Arch,

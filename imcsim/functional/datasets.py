@@ -16,8 +16,8 @@ import os
 
 import numpy as np
 
-from compiler.errors import ImcsimError
-from compiler.sparse.io import memory_budget
+from imcsim.compiler.errors import ImcsimError
+from imcsim.compiler.sparse.io import memory_budget
 
 DATASETS = ("digits", "random")
 SPLIT_SEED = 0

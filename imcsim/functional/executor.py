@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compiler.errors import ModelError
-from compiler.frontend.onnx_eval import evaluate
-from compiler.ir import Layer, LayerKind, Network
+from imcsim.compiler.errors import ModelError
+from imcsim.compiler.frontend.onnx_eval import evaluate
+from imcsim.compiler.ir import Layer, LayerKind, Network
 from imcsim.config import AdcRange, Arch
 from imcsim.functional import ops
 from imcsim.functional.crossbar import ActivityStats, HwParams, ProgrammedMatrix, input_scale

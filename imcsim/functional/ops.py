@@ -1,6 +1,6 @@
 """NumPy implementations of the hot ONNX ops, with ONNX semantics (broadcasting, pads,
 ceil_mode, …). Everything else runs through ONNX's reference evaluator
-(:mod:`compiler.frontend.onnx_eval`)."""
+(:mod:`imcsim.compiler.frontend.onnx_eval`)."""
 
 from __future__ import annotations
 

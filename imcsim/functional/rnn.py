@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
-from compiler.errors import ModelError
+from imcsim.compiler.errors import ModelError
 
 MatMul = Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (x (B, K), w (K, N), slot) → (B, N)
 

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from compiler.sparse.io import memory_budget, npy_header
+from imcsim.compiler.sparse.io import memory_budget, npy_header
 from imcsim.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")

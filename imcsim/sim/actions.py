@@ -42,8 +42,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from compiler.ir import DigitalKind, Layer, Network
-from compiler.mapping import Mapping
+from imcsim.compiler.ir import DigitalKind, Layer, Network
+from imcsim.compiler.mapping import Mapping
 from imcsim.config import Arch, ReadoutStyle
 
 _UNIT_OF = {

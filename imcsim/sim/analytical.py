@@ -39,9 +39,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from compiler.errors import MappingError
-from compiler.ir import DigitalKind, Layer, LayerKind, Network
-from compiler.mapping import Mapping
+from imcsim.compiler.errors import MappingError
+from imcsim.compiler.ir import DigitalKind, Layer, LayerKind, Network
+from imcsim.compiler.mapping import Mapping
 from imcsim.config import Arch, ReadoutStyle
 from imcsim.cost import Component, Level, build_components
 from imcsim.sim.actions import (

@@ -85,8 +85,10 @@ def _sweep(args: argparse.Namespace) -> int:
         spec = definition.from_file(args.model)
     else:
         spec = _from_options(args)
+    from imcsim.cli import _command
+
     outcome = runner.run(spec, args.out, workers=args.workers, scheduler=args.scheduler,
-                         progress=not args.quiet, plots=not args.no_plots)
+                         progress=not args.quiet, plots=not args.no_plots, command=_command())
     if args.json:
         write_json(rows(outcome.records), args.json)  # type: ignore[arg-type]
     if not args.quiet:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.mapping import ArraySpec, Mapping, map_network, parse_duplication
+from imcsim.compiler.mapping import ArraySpec, Mapping, map_network, parse_duplication
 from imcsim.config import Arch
 from imcsim.errors import ImcsimError
 from imcsim.sweep.arches import ArchBuilder
@@ -109,8 +109,8 @@ class Evaluator:
     def _functional(self) -> Any:
         """The model with its weights, imported as ``imcsim accuracy`` imports it (once)."""
         if self._functional_net is None:
-            from compiler.frontend import import_onnx
-            from compiler.passes import canonicalize
+            from imcsim.compiler.frontend import import_onnx
+            from imcsim.compiler.passes import canonicalize
 
             assert self.accuracy is not None
             net = import_onnx(self.model_path)

@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from compiler.ir import Layer, Network
+from imcsim.compiler.ir import Layer, Network
 from imcsim.errors import ImcsimError
 
 
@@ -81,8 +81,8 @@ def freeze(net: Network) -> FrozenNetwork:
 
 def load_hardware_model(path: str) -> FrozenNetwork:
     """Parse and canonicalise the ONNX file as ``imcsim compile`` does, then freeze it."""
-    from compiler.frontend import import_onnx
-    from compiler.passes import canonicalize
+    from imcsim.compiler.frontend import import_onnx
+    from imcsim.compiler.passes import canonicalize
 
     return freeze(canonicalize(import_onnx(path)))
 

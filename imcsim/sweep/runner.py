@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from imcsim import __version__
 from imcsim import progress as steps
 from imcsim.errors import ImcsimError
+from imcsim.report import provenance
 from imcsim.sweep import backends
 from imcsim.sweep.arches import ArchBuilder
 from imcsim.sweep.definition import Sweep
@@ -44,9 +45,18 @@ class Outcome:
     out: Path | None
 
 
-def prepare(sweep: Sweep) -> tuple[Evaluator, dict[str, Any]]:
+def config_file(arch: str | None) -> str | None:
+    """The config file a sweep's ``arch`` names (None for a preset)."""
+    from imcsim.config import resolve
+
+    path = resolve(arch)[1]
+    return str(path) if path is not None else None
+
+
+def prepare(sweep: Sweep, command: Sequence[str] | None = None
+            ) -> tuple[Evaluator, dict[str, Any]]:
     """The evaluator and the definition record; raises one-line errors for bad input."""
-    from compiler.mapping import parse_duplication
+    from imcsim.compiler.mapping import parse_duplication
 
     arches = ArchBuilder(sweep.arch, sweep.fixed)
     for axis in sweep.space.axes:
@@ -72,20 +82,26 @@ def prepare(sweep: Sweep) -> tuple[Evaluator, dict[str, Any]]:
     identity = {"model_sha256": sha, "model_name": net.name, "arch": arches.label,
                 "arch_sha256": arches.text_sha256, "imcsim": __version__, **identity}
     definition = {"sweep": described, "identity": identity, "imcsim": __version__,
-                  "points": len(sweep.space.indices()), "grid_size": sweep.space.size}
+                  "points": len(sweep.space.indices()), "grid_size": sweep.space.size,
+                  # what every JSON output carries: version, schema, command, seed, input
+                  # hashes, and the base config resolved after the fixed keys (each point
+                  # is it plus its own values, in results.jsonl's `config`)
+                  "provenance": provenance(arches.base, (sweep.model, config_file(sweep.arch)),
+                                           sweep.space.seed, command)}
     evaluator = Evaluator(os.path.abspath(sweep.model), net, arches, sweep.duplication, sweep.accuracy,
                           sweep.space.seed)
     return evaluator, definition
 
 
 def run(sweep: Sweep, out: str | Path | None, *, workers: int | None = None,
-        scheduler: str | None = None, progress: bool = True, plots: bool = True) -> Outcome:
+        scheduler: str | None = None, progress: bool = True, plots: bool = True,
+        command: Sequence[str] | None = None) -> Outcome:
     store = ResultStore(out) if out is not None else None
     if store is not None:
         store.check_target()
     if workers is not None and workers < 1:
         raise ImcsimError(f"--workers {workers}: must be ≥ 1")
-    evaluator, definition = prepare(sweep)
+    evaluator, definition = prepare(sweep, command)
     cluster = backends.Dask(evaluator, scheduler) if scheduler else None
     was_enabled = steps.enabled()
     try:
