@@ -4,6 +4,7 @@
     res = imcsim.sweep("models/tiny_cnn.onnx", grid={"array.rows": [64, 128],
                        "adc.bits": "4..8"}, out="sweep1")
     res[0]["energy.total_j"]; res.df  # pandas, when installed
+    res.pareto(); res.best()  # judged by the sweep's objectives and constraints
 """
 
 from __future__ import annotations
@@ -11,23 +12,32 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imcsim.errors import ImcsimError
 from imcsim.sweep.space import Axis, Space, grid_axis, zip_axis
 
+if TYPE_CHECKING:
+    from imcsim.sweep.analysis import Analysed
+
 Values = Sequence[Any] | str | range | int | float
+Objectives = str | Sequence[str] | Mapping[str, str]  # "key:min,key:max", a list, {key: max}
+Constraints = str | Sequence[str]  # "key<=value", or a list of them
 
 
 class SweepResults(list[dict[str, Any]]):
-    """Flat rows (the CSV's columns: ``point``, ``id``, ``status``, ``reason``, the swept
-    keys, then ``section.key`` report values), sorted by point."""
+    """Flat rows (the CSV's columns: ``point``, ``id``, ``status``, ``reason``,
+    ``feasible``, ``pareto``, the swept keys, then ``section.key`` report values), sorted
+    by point."""
 
     def __init__(self, rows: list[dict[str, Any]], records: list[dict[str, Any]],
-                 out: Path | None) -> None:
+                 out: Path | None, analysed: Analysed | None = None,
+                 sweep: Mapping[str, Any] | None = None) -> None:
         super().__init__(rows)
         self.records = records  # as in results.jsonl (nested sections)
         self.out = out
+        self._sweep = dict(sweep or {})  # the definition in the sweep file's form
+        self._analysed = analysed
 
     @property
     def df(self) -> Any:
@@ -39,11 +49,50 @@ class SweepResults(list[dict[str, Any]]):
                               "the rows as a list of dicts") from None
         return pd.DataFrame(list(self))
 
-    def pareto(self) -> list[dict[str, Any]]:
-        """Valid rows on the Pareto front of energy per inference and area."""
-        from imcsim.sweep.plots import front_rows
+    @property
+    def objectives(self) -> list[str]:
+        """The sweep's objectives, ``KEY:min|max``."""
+        return self._judged().analysis.describe()["objectives"]
 
-        return front_rows([r for r in self if r["status"] == "ok"])
+    @property
+    def constraints(self) -> list[str]:
+        return self._judged().analysis.describe()["constraints"]
+
+    def pareto(self, objectives: Objectives | None = None,
+               constraints: Constraints | None = None) -> list[dict[str, Any]]:
+        """Rows on the Pareto front of the objectives among the valid rows that meet the
+        constraints, by the first objective (best first). ``objectives``/``constraints``
+        judge the same results another way (default: the sweep's own)."""
+        return self._judged(objectives, constraints).front
+
+    def best(self, objectives: Objectives | None = None,
+             constraints: Constraints | None = None) -> list[dict[str, Any]]:
+        """The best feasible point of each objective: ``objective``, ``direction``,
+        ``value``, ``point``, ``id``, ``config`` (its swept values) and ``command`` (the
+        ``imcsim compile …`` line that reproduces it; ``imcsim accuracy …`` for accuracy)."""
+        return [b.to_dict() for b in self._judged(objectives, constraints).best]
+
+    def _judged(self, objectives: Objectives | None = None,
+                constraints: Constraints | None = None) -> Analysed:
+        from imcsim.sweep.analysis import analyse, stored_analysis
+        from imcsim.sweep.objectives import (
+            check_keys,
+            numeric_swept_keys,
+            parse_constraints,
+            parse_objectives,
+        )
+
+        if self._analysed is not None and objectives is None and constraints is None:
+            return self._analysed
+        spec, dataset = stored_analysis(
+            {"sweep": self._sweep},
+            parse_objectives(objectives) if objectives is not None else None,
+            parse_constraints(constraints) if constraints is not None else None)
+        check_keys(spec, numeric_swept_keys(r.get("config", {}) for r in self.records), dataset)
+        judged = analyse(self.records, spec, self._sweep)
+        if objectives is None and constraints is None:
+            self._analysed = judged
+        return judged
 
 
 def _values(v: Values) -> Any:
@@ -57,7 +106,8 @@ def sweep(model: str | os.PathLike[str], *, grid: Mapping[str, Values] | None = 
           accuracy: bool | str | Mapping[str, Any] | None = None,
           out: str | os.PathLike[str] | None = None, workers: int | None = None,
           scheduler: str | None = None, progress: bool = False,
-          plots: bool = True) -> SweepResults:
+          plots: bool = True, objectives: Objectives | None = None,
+          constraints: Constraints | None = None) -> SweepResults:
     """Run a sweep and return its results (every point, finished earlier or now).
 
     ``model``: an ONNX file, or a sweep file (``.yaml``) holding the whole definition (then
@@ -70,9 +120,20 @@ def sweep(model: str | os.PathLike[str], *, grid: Mapping[str, Values] | None = 
     ``out``: the resumable sweep folder (results.jsonl, results.csv, plots/); without it
     results stay in memory. ``workers``: local processes (default one per core);
     ``scheduler``: a Dask scheduler address instead.
+    ``objectives``: what ``pareto()`` and ``best()`` optimise, numeric columns with a
+    direction (``"energy.tops_per_w:max,area.total_mm2:min"``, a list of such items or
+    ``{"energy.tops_per_w": "max"}``; default energy and area minimised, plus
+    ``accuracy.hw_top1`` maximised when accuracy is swept); ``constraints``: ``"KEY<=V"``
+    (also >=, <, >, ==) or a list of them. They replace a sweep file's own, and never
+    change which points run.
     """
+    import dataclasses
+
     from imcsim.sweep import definition, runner
-    from imcsim.sweep.store import rows
+    from imcsim.sweep.objectives import parse_constraints, parse_objectives
+
+    objs = parse_objectives(objectives) if objectives is not None else None
+    cons = parse_constraints(constraints) if constraints is not None else None
 
     if definition.is_sweep_file(str(model)):
         given = [n for n, v in (("grid", grid), ("zip", zip), ("arch", arch),
@@ -94,6 +155,11 @@ def sweep(model: str | os.PathLike[str], *, grid: Mapping[str, Values] | None = 
                                            cfg.get("batch_size", 32))
         spec = definition.Sweep(str(model), arch, tuple(overrides), str(duplication),
                                 Space(tuple(axes), samples, seed), acc)
+    if objs is not None:
+        spec = dataclasses.replace(spec, objectives=objs)
+    if cons is not None:
+        spec = dataclasses.replace(spec, constraints=cons)
     outcome = runner.run(spec, out, workers=workers, scheduler=scheduler, progress=progress,
                          plots=plots)
-    return SweepResults(rows(outcome.records), outcome.records, outcome.out)
+    return SweepResults(outcome.analysed.rows, outcome.records, outcome.out, outcome.analysed,
+                        spec.describe())

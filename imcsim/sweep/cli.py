@@ -57,12 +57,33 @@ def register(subparsers: Any, arch_options: Callable[[argparse.ArgumentParser], 
                    "tcp://127.0.0.1:8786 (workers need imcsim and the model path)")
     s.add_argument("--no-plots", action="store_true", help="skip the plots in OUT/plots")
     s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _analysis_options(s)
     arch_options(s)
 
-    r = subparsers.add_parser("report", help="CSV, plots and an HTML page of a sweep folder")
+    r = subparsers.add_parser("report", help="CSV, plots and an HTML page of a sweep folder",
+                              description="Re-analyse a sweep folder (nothing is evaluated "
+                              "again): results.csv, plots, the Pareto front and the best "
+                              "point per objective; --objectives/--constraint judge the "
+                              "same results another way.")
     r.add_argument("out", metavar="OUT", help="the --out folder of an imcsim sweep")
     r.add_argument("--html", metavar="FILE", help="write one self-contained HTML page")
     r.add_argument("--no-plots", action="store_true", help="skip the plots in OUT/plots")
+    r.add_argument("--json", metavar="PATH", help="write the analysis and every row as JSON "
+                   "('-' = stdout)")
+    _analysis_options(r, report=True)
+
+
+def _analysis_options(p: argparse.ArgumentParser, report: bool = False) -> None:
+    default = ("default: the sweep's own (sweep.json), else " if report else "default: ")
+    p.add_argument("--objectives", action="append", metavar="KEY:min|max,...",
+                   help="what the Pareto front and the best points optimise: numeric "
+                   "columns of results.csv, e.g. energy.tops_per_w:max,area.total_mm2:min "
+                   f"({default}energy.total_j:min,area.total_mm2:min, plus "
+                   "accuracy.hw_top1:max when accuracy is swept)")
+    p.add_argument("--constraint", action="append", metavar="EXPR",
+                   help="only points with KEY<=V, KEY>=V, KEY<V, KEY>V or KEY==V count "
+                   "(repeatable), e.g. --constraint 'area.total_mm2<=2'; the others are "
+                   "kept, marked feasible=false")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,11 +92,21 @@ def run(args: argparse.Namespace) -> int:
     return _sweep(args)
 
 
+def _parsed_analysis(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(objectives, constraints) given as options, parsed; None where not given."""
+    from imcsim.sweep.objectives import parse_constraints, parse_objectives
+
+    return (parse_objectives(args.objectives) if args.objectives else None,
+            parse_constraints(args.constraint) if args.constraint else None)
+
+
 def _sweep(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from imcsim.report import write_json
     from imcsim.sweep import definition, runner
-    from imcsim.sweep.store import rows
 
+    objectives, constraints = _parsed_analysis(args)
     if definition.is_sweep_file(args.model):
         given = [f"--{n.replace('_', '-')}".replace("--overrides", "--set")
                  for n in _DEFINING if getattr(args, n) not in (None, [], False)]
@@ -85,12 +116,19 @@ def _sweep(args: argparse.Namespace) -> int:
         spec = definition.from_file(args.model)
     else:
         spec = _from_options(args)
-    from imcsim.cli import _command
+    # the options' objectives and constraints replace a sweep file's
+    if objectives is not None:
+        spec = dataclasses.replace(spec, objectives=objectives)
+    if constraints is not None:
+        spec = dataclasses.replace(spec, constraints=constraints)
+    from imcsim.cli import _command, _console
 
     outcome = runner.run(spec, args.out, workers=args.workers, scheduler=args.scheduler,
                          progress=not args.quiet, plots=not args.no_plots, command=_command())
     if args.json:
-        write_json(rows(outcome.records), args.json)  # type: ignore[arg-type]
+        write_json(outcome.analysed.to_json(), args.json)
+    if args.json != "-":
+        _print_summary(outcome.analysed, len(outcome.records), _console(False))
     if not args.quiet:
         invalid = sum(1 for r in outcome.records if r["status"] != "ok")
         rate = outcome.new / outcome.seconds if outcome.seconds > 0 else 0.0
@@ -128,27 +166,42 @@ def _from_options(args: argparse.Namespace) -> Any:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from imcsim.report import atomic_write, check_json_target
+    from imcsim.report import atomic_write, check_json_target, write_json
+    from imcsim.sweep.analysis import analyse, stored_analysis
+    from imcsim.sweep.objectives import check_keys, numeric_swept_keys
     from imcsim.sweep.store import PLOTS, ResultStore
 
+    objectives, constraints = _parsed_analysis(args)
     if args.html:
         check_json_target(args.html, "--html")
     store = ResultStore(args.out)
     store.check_target()
     definition = store.definition()
     records = sorted(store.load(repair=False), key=lambda r: r["point"])
+    spec, dataset = stored_analysis(definition, objectives, constraints)
+    configs = [r["config"] for r in records if isinstance(r.get("config"), dict)]
+    check_keys(spec, numeric_swept_keys(configs), dataset)
+    sweep = definition.get("sweep") if isinstance(definition.get("sweep"), dict) else {}
     try:  # everything derived first: a record imcsim did not write changes no file
         from imcsim.sweep.plots import make_plots
-        from imcsim.sweep.store import to_csv
+        from imcsim.sweep.store import table_csv
 
-        csv_text = to_csv(records)
-        plots = [] if args.no_plots else make_plots(records)
+        analysed = analyse(records, spec, sweep)
+        csv_text = table_csv(analysed.rows)
+        plots = [] if args.no_plots else make_plots(records, analysed)
         html = None
         if args.html:
             from imcsim.sweep.html import page
 
-            html = page(definition, records)
-        _print_front(records, definition, dry=True)
+            html = page(definition, records, analysed)
+        import io
+
+        from rich.console import Console
+
+        # markup off: names from files are printed, never interpreted; to nowhere
+        _print_summary(analysed, definition.get("points", "?"),
+                       Console(markup=False, file=io.StringIO()))
+        data = analysed.to_json() if args.json else None
     except (TypeError, KeyError, ValueError, AttributeError, IndexError) as e:
         raise ImcsimError(f"{store.results}: holds a record imcsim did not write "
                           f"({type(e).__name__}: {str(e)[:100]}); delete that line (its point "
@@ -160,32 +213,71 @@ def _report(args: argparse.Namespace) -> int:
         write_plots(records, store.out / PLOTS, plots)
     if html is not None:
         atomic_write(args.html, lambda f: f.write(html.encode("utf-8")), "--html")
-    _print_front(records, definition)
+    if data is not None:
+        write_json(data, args.json)
+    if args.json != "-":
+        from imcsim.cli import _console
+
+        _print_summary(analysed, definition.get("points", "?"), _console(False))
     return 0
 
 
-def _print_front(records: list[dict[str, Any]], definition: dict[str, Any],
-                 dry: bool = False) -> None:
-    import io
+_SHOWN = 20  # rows of the Pareto front printed
+_LABELS = {"energy.total_j": "energy/inf J", "area.total_mm2": "area mm²",
+           "energy.tops_per_w": "TOPS/W"}
 
-    from rich.console import Console
 
-    from imcsim.cli import _console
-    from imcsim.sweep.plots import front_rows, valid_rows
+def _print_summary(analysed: Any, planned: Any, console: Any) -> None:
+    """The counts, the Pareto front (first rows) and the best point of each objective
+    with the command line that reproduces it."""
+    from imcsim.report import printable
     from imcsim.tables import Table
 
-    valid = valid_rows(records)
-    keys = list(dict.fromkeys(k for r in records for k in r.get("config", {})))
-    # markup off: names from files are printed, never interpreted; dry: to nowhere
-    console = Console(markup=False, file=io.StringIO()) if dry else _console(False)
-    console.print(f"{len(records)} of {definition.get('points', '?')} points finished, "
-                  f"{len(valid)} valid")
+    spec = analysed.analysis
+    keys = analysed.keys
+    valid = analysed.valid
+    line = f"{len(analysed.rows)} of {planned} points finished, {len(valid)} valid"
+    if spec.constraints:
+        k = len(analysed.feasible)
+        line += (f", {k} meet{'s' if k == 1 else ''} the constraints "
+                 f"({', '.join(str(c) for c in spec.constraints)})")
+    console.print(printable(line))
     if not valid:
         return
-    t = Table(title="Pareto front: energy per inference vs area")
-    for col in ("point", *keys, "energy/inf", "area mm²", "TOPS/W"):
+    if not analysed.front:
+        console.print("no valid point meets the constraints: no Pareto front, no best point")
+        return
+    metrics = list(dict.fromkeys([*(o.key for o in spec.objectives),
+                                  *(c.key for c in spec.constraints), *_LABELS]))
+    metrics = [k for k in metrics if k not in keys]
+    direction = {o.key: f" ({o.direction})" for o in spec.objectives}
+    objectives = ", ".join(f"{o.key} ({o.direction})" for o in spec.objectives)
+    more = len(analysed.front) - _SHOWN
+    n = len(analysed.front)
+    t = Table(title=f"Pareto front ({n} point{'s' if n != 1 else ''}): {objectives}"
+              + (f"; {more} more in results.csv (pareto column)" if more > 0 else ""))
+    for col in ("point", *keys, *(_LABELS.get(k, k) + direction.get(k, "") for k in metrics)):
         t.add_column(col, justify="right")
-    for r in front_rows(valid)[:20]:
-        t.add_row(str(r["point"]), *(str(r[k]) for k in keys), f"{r['energy.total_j']:.4g} J",
-                  f"{r['area.total_mm2']:.4g}", f"{r['energy.tops_per_w']:.4g}")
+    for r in analysed.front[:_SHOWN]:
+        t.add_row(str(r["point"]), *(str(r.get(k)) for k in keys),
+                  *(_number(r.get(k)) for k in metrics))
     console.print(t)
+    b = Table(title="Best point per objective"
+              + (" (under the constraints)" if spec.constraints else ""))
+    for col in ("objective", "best", "point", *keys):
+        b.add_column(col, justify="right")
+    for best in analysed.best:
+        b.add_row(f"{best.objective.key} ({best.objective.direction})", _number(best.value),
+                  str(best.row["point"]), *(str(best.config.get(k, "")) for k in keys))
+    console.print(b)
+    commands: dict[tuple[Any, str], list[str]] = {}
+    for best in analysed.best:  # one line per point and command
+        commands.setdefault((best.row["point"], best.command), []).append(best.objective.key)
+    for (point, command), names in commands.items():
+        # one line, whatever a path in sweep.json holds (control characters escaped)
+        console.print(printable(f"reproduce point {point} (best {', '.join(names)}): "
+                                f"{command}", limit=4000), soft_wrap=True)
+
+
+def _number(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

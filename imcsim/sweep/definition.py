@@ -15,6 +15,8 @@ file's folder)::
     samples: 20                          # random points of the space (default: all)
     seed: 0                              # of the random sample and of accuracy runs
     accuracy: {dataset: digits, samples: 64, batch_size: 32}
+    objectives: [energy.total_j:min, area.total_mm2:min]   # or {energy.total_j: min, …}
+    constraints: [area.total_mm2<=2]
 
 Grid axes come first, in order, then zipped groups; the first axis varies slowest.
 """
@@ -32,9 +34,18 @@ import yaml
 from imcsim import yamlsafe
 from imcsim.errors import ImcsimError
 from imcsim.sweep.evaluate import AccuracySpec
+from imcsim.sweep.objectives import (
+    Analysis,
+    Constraint,
+    Objective,
+    default_objectives,
+    parse_constraints,
+    parse_objectives,
+)
 from imcsim.sweep.space import Axis, Space, grid_axis, split_assignment, zip_axis
 
-FILE_KEYS = ("model", "arch", "set", "duplication", "grid", "zip", "samples", "seed", "accuracy")
+FILE_KEYS = ("model", "arch", "set", "duplication", "grid", "zip", "samples", "seed", "accuracy",
+             "objectives", "constraints")
 DEFAULT_ACCURACY_SAMPLES = {"random": 16}  # digits: its whole test split
 
 
@@ -46,6 +57,15 @@ class Sweep:
     duplication: str  # weight duplication of every point unless swept: auto | none | N
     space: Space
     accuracy: AccuracySpec | None = None
+    # analysis, not evaluation (never part of the folder's identity): None = the defaults
+    objectives: tuple[Objective, ...] | None = None
+    constraints: tuple[Constraint, ...] = ()
+
+    @property
+    def analysis(self) -> Analysis:
+        objectives = self.objectives or default_objectives(
+            self.accuracy.dataset if self.accuracy is not None else None)
+        return Analysis(objectives, self.constraints)
 
     def describe(self) -> dict[str, Any]:
         """The definition in the sweep file's form (what ``sweep.json`` and reports show)."""
@@ -55,6 +75,7 @@ class Sweep:
         if self.accuracy is not None:
             out["accuracy"] = {"dataset": self.accuracy.dataset, "samples": self.accuracy.samples,
                                "batch_size": self.accuracy.batch_size}
+        out.update(self.analysis.describe())
         return out
 
 
@@ -76,13 +97,17 @@ def accuracy_spec(dataset: str, samples: int | None, batch_size: int) -> Accurac
 def from_options(model: str, *, arch: str | None = None, fixed: Sequence[str] = (),
                  duplication: str = "auto", grid: Sequence[str] = (), zipped: Sequence[str] = (),
                  samples: int | None = None, seed: int = 0,
-                 accuracy: AccuracySpec | None = None) -> Sweep:
-    """From ``--grid key=v1,v2`` / ``--zip key=v1,v2`` strings (all ``--zip`` form one group)."""
+                 accuracy: AccuracySpec | None = None, objectives: Any = None,
+                 constraints: Any = None) -> Sweep:
+    """From ``--grid key=v1,v2`` / ``--zip key=v1,v2`` strings (all ``--zip`` form one group);
+    ``objectives``/``constraints`` as :mod:`imcsim.sweep.objectives` reads them."""
     axes: list[Axis] = [grid_axis(*split_assignment(g, "--grid")) for g in grid]
     if zipped:
         axes.append(zip_axis([split_assignment(z, "--zip") for z in zipped]))
     return Sweep(model, arch, tuple(fixed), str(duplication),
-                 Space(tuple(axes), samples, seed), accuracy)
+                 Space(tuple(axes), samples, seed), accuracy,
+                 parse_objectives(objectives) if objectives is not None else None,
+                 parse_constraints(constraints) if constraints is not None else ())
 
 
 def from_file(path: str) -> Sweep:
@@ -168,11 +193,23 @@ def from_file(path: str) -> Sweep:
                                          acc.get("batch_size", 32))
             except ImcsimError as e:
                 errors.append(f"accuracy: {e}")
+    objectives: tuple[Objective, ...] | None = None
+    constraints: tuple[Constraint, ...] = ()
+    try:
+        if raw.get("objectives") is not None:
+            objectives = parse_objectives(raw["objectives"])
+    except ImcsimError as e:
+        errors.append(f"objectives: {e}")
+    try:
+        if raw.get("constraints") is not None:
+            constraints = parse_constraints(raw["constraints"])
+    except ImcsimError as e:
+        errors.append(f"constraints: {e}")
     if errors:
         raise ImcsimError(f"{path}: {len(errors)} problem(s): " + "; ".join(errors))
     space = Space(tuple(axes), samples, seed)
     return Sweep(local(raw["model"]), arch, tuple(fixed), str(raw.get("duplication", "auto")),
-                 space, accuracy)
+                 space, accuracy, objectives, constraints)
 
 
 def is_sweep_file(path: str) -> bool:

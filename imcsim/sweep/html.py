@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 
 from imcsim import __version__
-from imcsim.sweep.plots import front_rows, make_plots, render, valid_rows
-from imcsim.sweep.store import rows as flat_rows
+from imcsim.sweep.analysis import Analysed, analyse, stored_analysis
+from imcsim.sweep.plots import make_plots, render
 
 METRICS = (
     ("energy.total_j", "energy/inf (J)"), ("area.total_mm2", "area (mm²)"),
@@ -35,7 +35,8 @@ th{background:#f0f2f5;cursor:pointer;user-select:none}
 th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
 td.text{text-align:left}figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 pre{background:#f6f8fa;padding:1em;overflow:auto}.meta td{text-align:left}
-.scroll{max-height:36em;overflow:auto}
+.scroll{max-height:36em;overflow:auto}tr.infeasible td{color:#9aa0a6}
+code{font-size:.85em;white-space:pre-wrap}
 """
 
 _JS = """
@@ -75,7 +76,9 @@ def _fmt(v: Any) -> tuple[str, str]:
     return str(v), str(v)
 
 
-def _table(table_id: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> str:
+def _table(table_id: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]],
+           grey: bool = False) -> str:
+    """A sortable table; ``grey``: rows outside the constraints (``feasible`` false) greyed."""
     head = "".join(f'<th data-key="{html.escape(k)}">{html.escape(label)}</th>'
                    for k, label in columns)
     body = []
@@ -85,7 +88,9 @@ def _table(table_id: str, columns: list[tuple[str, str]], rows: list[dict[str, A
             text, sort = _fmt(r.get(k))
             cls = "" if isinstance(r.get(k), int | float) else ' class="text"'
             cells.append(f'<td{cls} data-v="{html.escape(sort)}">{html.escape(text)}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        infeasible = grey and not r.get("feasible")
+        body.append(('<tr class="infeasible">' if infeasible else "<tr>") + "".join(cells)
+                    + "</tr>")
     return (f'<div class="scroll"><table class="sortable" id="{table_id}"><thead><tr>{head}'
             f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
@@ -95,28 +100,48 @@ def _svg(plot: Any) -> str:
     return text[text.index("<svg"):]  # drop the XML prologue and DOCTYPE
 
 
-def page(definition: dict[str, Any], records: list[dict[str, Any]]) -> str:
+def page(definition: dict[str, Any], records: list[dict[str, Any]],
+         analysed: Analysed | None = None) -> str:
+    """The page; ``analysed``: the records judged by the objectives and constraints
+    (default: those sweep.json keeps, else the default ones)."""
     sweep = definition.get("sweep") if isinstance(definition.get("sweep"), dict) else {}
-    keys = list(dict.fromkeys(k for r in records for k in r.get("config", {})))
-    valid = valid_rows(records)
-    invalid = [r for r in flat_rows(records) if r["status"] != "ok"]
+    if analysed is None:
+        analysed = analyse(records, stored_analysis(definition)[0], sweep)
+    spec = analysed.analysis
+    keys = analysed.keys
+    valid = analysed.valid
+    invalid = [r for r in analysed.rows if r["status"] != "ok"]
+    shown = [o.key for o in spec.objectives] + [c.key for c in spec.constraints]
+    labels = dict(METRICS)
     present = [(k, label) for k, label in METRICS if any(r.get(k) is not None for r in valid)]
+    present = [(k, f"{labels.get(k, k)} ({_direction(spec, k)})") for k in dict.fromkeys(shown)
+               if k not in keys] + [m for m in present if m[0] not in shown]
     columns = [("point", "point"), *[(k, k) for k in keys], *present]
-    plots = make_plots(records)
+    plots = make_plots(records, analysed)
     figures = "".join(
         f'<figure id="plot-{p.name}">{_svg(p)}<figcaption><b>{html.escape(p.title)}.</b> '
         f"{html.escape(p.caption)}</figcaption></figure>" for p in plots)
+    feasible = len(analysed.feasible)
     meta = [
         ("model", f"{sweep.get('model')} ({definition.get('identity', {}).get('model_name')})"),
         ("architecture", str(sweep.get("arch"))),
         ("points", f"{len(records)} of {definition.get('points', len(records))} finished; "
-                   f"{len(valid)} valid, {len(invalid)} invalid"),
+                   f"{len(valid)} valid, {len(invalid)} invalid"
+                   + (f"; {feasible} meet the constraints" if spec.constraints else "")),
+        ("objectives", ", ".join(f"{o.key} ({o.direction})" for o in spec.objectives)),
+        ("constraints", ", ".join(str(c) for c in spec.constraints) or "none"),
         ("seed", str(sweep.get("seed"))),
         ("imcsim", f"{__version__} (report); sweep run with {definition.get('imcsim')}"),
     ]
     meta_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                         for k, v in meta)
     text = yaml.safe_dump(sweep, sort_keys=False, allow_unicode=True, width=100)
+    best = [{"objective": f"{b.objective.key} ({b.objective.direction})", "best": b.value,
+             "point": b.row["point"], **b.config, "command": b.command} for b in analysed.best]
+    best_columns = [("objective", "objective"), ("best", "best"), ("point", "point"),
+                    *[(k, k) for k in keys], ("command", "reproduce")]
+    nothing = ("<p>No valid point.</p>" if not valid else
+               "<p>No valid point meets the constraints.</p>")
     parts = [
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         f"<title>imcsim sweep: {html.escape(str(sweep.get('model')))}</title>",
@@ -124,9 +149,12 @@ def page(definition: dict[str, Any], records: list[dict[str, Any]]) -> str:
         f"<h1>Design-space sweep of {html.escape(str(sweep.get('model')))}</h1>",
         f'<table class="meta">{meta_rows}</table>',
         "<h2>Plots</h2>", figures or "<p>No valid point yet.</p>",
-        "<h2>Pareto front (energy per inference, area)</h2>",
-        _table("pareto", columns, front_rows(valid)) if valid else "<p>No valid point.</p>",
-        "<h2>All valid points</h2>", _table("results", columns, valid),
+        "<h2>Best point per objective</h2>",
+        _table("best", best_columns, best) if best else nothing,
+        f"<h2>Pareto front ({html.escape(', '.join(str(o) for o in spec.objectives))})</h2>",
+        _table("pareto", columns, analysed.front) if analysed.front else nothing,
+        "<h2>All valid points</h2>",
+        _table("results", [*columns, ("feasible", "feasible")], valid, grey=True),
     ]
     if invalid:
         parts += ["<h2>Invalid points</h2>",
@@ -135,3 +163,10 @@ def page(definition: dict[str, Any], records: list[dict[str, Any]]) -> str:
     parts += ["<h2>Sweep definition</h2>", f"<pre>{html.escape(text)}</pre>",
               f"<script>{_JS}</script></body></html>\n"]
     return "".join(parts)
+
+
+def _direction(spec: Any, key: str) -> str:
+    for o in spec.objectives:
+        if o.key == key:
+            return o.direction
+    return "constrained"

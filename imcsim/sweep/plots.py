@@ -1,13 +1,14 @@
 """Plots of a sweep (matplotlib, no pyplot state; PNG and SVG).
 
-- ``pareto``: energy per inference vs area, every valid point, the Pareto front (both
-  minimised) highlighted;
+- ``pareto``: energy per inference vs area, every valid point (greyed when it fails a
+  constraint), the energy–area front of the feasible points as a line and, when the
+  objectives are others, the points of their Pareto front ringed;
 - ``tops_per_w``: TOPS/W vs ADC bits, one line per array size (the best point of each
   ADC resolution over the other swept keys; at most 8 sizes, evenly spread);
 - ``adc_share``: the ADC's share of energy and of area vs ADC bits, per array size (mean
   over the other swept keys);
 - ``breakdown``: energy and area by component of the best points (up to 8 points of the
-  Pareto front, evenly spread along it);
+  Pareto front of the objectives, evenly spread along it);
 - ``accuracy`` (when accuracy was swept): hardware top-1 (or top-1 agreement with float
   for unlabelled data) vs ADC bits per array size (mean), float top-1 dashed.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from imcsim.sweep.analysis import Analysed
 from imcsim.sweep.pareto import pareto_front, spread
 from imcsim.sweep.store import rows as flat_rows
 
@@ -41,24 +43,34 @@ def valid_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def front_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The Pareto front (energy/inference, area), by ascending area."""
+    """The two-objective Pareto front (energy/inference, area), by ascending area."""
     idx = pareto_front([r[_A] for r in rows], [r[_E] for r in rows])
     return [rows[i] for i in idx]
 
 
-def make_plots(records: list[dict[str, Any]]) -> list[Plot]:
-    rows = valid_rows(records)
+def _default(records: list[dict[str, Any]]) -> Analysed:
+    from imcsim.sweep.analysis import analyse
+    from imcsim.sweep.objectives import Analysis, default_objectives
+
+    return analyse(records, Analysis(default_objectives(None)))
+
+
+def make_plots(records: list[dict[str, Any]], analysed: Analysed | None = None) -> list[Plot]:
+    """The plots of ``records`` as ``analysed`` judges them (default: energy and area,
+    both minimised, no constraints)."""
+    judged = analysed if analysed is not None else _default(records)
+    rows = judged.valid
     if not rows:
         return []
-    makers: list[Callable[[list[dict[str, Any]]], Plot | None]] = [
+    makers: list[Callable[[list[dict[str, Any]], Analysed], Plot | None]] = [
         _pareto, _tops_per_w, _adc_share, _breakdown, _accuracy]
-    return [p for p in (m(rows) for m in makers) if p is not None]
+    return [p for p in (m(rows, judged) for m in makers) if p is not None]
 
 
-def write_plots(records: list[dict[str, Any]], folder: Path,
-                plots: list[Any] | None = None) -> list[Path]:
-    """Every plot (``plots``, else made from ``records``) as ``folder/NAME.png`` and
-    ``folder/NAME.svg``."""
+def write_plots(records: list[dict[str, Any]], folder: Path, plots: list[Any] | None = None,
+                analysed: Analysed | None = None) -> list[Path]:
+    """Every plot (``plots``, else made from ``records`` and ``analysed``) as
+    ``folder/NAME.png`` and ``folder/NAME.svg``."""
     from imcsim.errors import ImcsimError
     from imcsim.report import atomic_write
 
@@ -67,7 +79,7 @@ def write_plots(records: list[dict[str, Any]], folder: Path,
                           "remove it and rerun (or pass --no-plots)")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for plot in make_plots(records) if plots is None else plots:
+    for plot in make_plots(records, analysed) if plots is None else plots:
         for fmt in ("png", "svg"):
             path = folder / f"{plot.name}.{fmt}"
             data = render(plot, fmt)
@@ -127,24 +139,40 @@ def _log_if_wide(ax: Any, xs: list[float], ys: list[float]) -> None:
         ax.set_yscale("log")
 
 
-def _pareto(rows: list[dict[str, Any]]) -> Plot:
+def _pareto(rows: list[dict[str, Any]], judged: Analysed) -> Plot:
     fig, (ax,) = _figure()
     xs, ys = [r[_A] for r in rows], [r[_E] * 1e6 for r in rows]
-    ax.scatter(xs, ys, s=12, color="#9aa7b8", label=f"design points ({len(rows)})")
-    front = front_rows(rows)
+    feasible = [r for r in rows if r["feasible"]]
+    outside = [r for r in rows if not r["feasible"]]
+    ax.scatter([r[_A] for r in feasible], [r[_E] * 1e6 for r in feasible], s=12,
+               color="#9aa7b8", label=f"design points ({len(feasible)})")
+    if outside:
+        ax.scatter([r[_A] for r in outside], [r[_E] * 1e6 for r in outside], s=12,
+                   marker="x", color="#d5d9df", label=f"outside the constraints ({len(outside)})")
+    plain = {(o.key, o.maximise) for o in judged.analysis.objectives} == {(_E, False),
+                                                                           (_A, False)}
+    front = front_rows(feasible) if feasible else []
     ax.plot([r[_A] for r in front], [r[_E] * 1e6 for r in front], "o-", color="#d1495b",
-            ms=5, label=f"Pareto front ({len(front)})")
+            ms=5, label=f"{'Pareto' if plain else 'energy–area'} front ({len(front)})")
+    if not plain and judged.front:
+        ax.scatter([r[_A] for r in judged.front], [r[_E] * 1e6 for r in judged.front], s=60,
+                   facecolors="none", edgecolors="#222", linewidths=1,
+                   label=f"Pareto front of the objectives ({len(judged.front)})")
     _log_if_wide(ax, xs, ys)
     ax.set_xlabel("area (mm²)")
     ax.set_ylabel("energy per inference (µJ)")
     ax.set_title("Energy per inference vs area")
     ax.legend()
-    return Plot("pareto", "Energy per inference vs area",
-                "Every valid design point; the red line joins the Pareto front (no other "
-                "point has both less energy and less area).", fig)
+    caption = ("Every valid design point; the red line joins the front of energy and area "
+               "(no other feasible point has both less energy and less area)")
+    if outside:
+        caption += "; grey crosses fail a constraint"
+    if not plain:
+        caption += "; ringed: the Pareto front of the objectives"
+    return Plot("pareto", "Energy per inference vs area", caption + ".", fig)
 
 
-def _tops_per_w(rows: list[dict[str, Any]]) -> Plot:
+def _tops_per_w(rows: list[dict[str, Any]], judged: Analysed) -> Plot:
     fig, (ax,) = _figure()
     for size, group in _by_size(rows).items():
         bits, best = _per_bits(group, "energy.tops_per_w", max)
@@ -158,7 +186,7 @@ def _tops_per_w(rows: list[dict[str, Any]]) -> Plot:
                 "the best point at that ADC resolution.", fig)
 
 
-def _adc_share(rows: list[dict[str, Any]]) -> Plot:
+def _adc_share(rows: list[dict[str, Any]], judged: Analysed) -> Plot:
     fig, axes = _figure(2, width=9.6)
     for size, group in _by_size(rows).items():
         for ax, key in zip(axes, ("adc.energy_fraction", "adc.area_fraction"), strict=True):
@@ -174,8 +202,10 @@ def _adc_share(rows: list[dict[str, Any]]) -> Plot:
                 "other swept keys, per array size.", fig)
 
 
-def _breakdown(rows: list[dict[str, Any]]) -> Plot:
-    best = spread(front_rows(rows), BEST_POINTS)
+def _breakdown(rows: list[dict[str, Any]], judged: Analysed) -> Plot | None:
+    best = spread(judged.front, BEST_POINTS)
+    if not best:
+        return None
     fig, axes = _figure(2, width=10.5)
     labels = [f"#{r['point']}" for r in best]
     names = sorted({k.split(".", 2)[2] for r in best for k in r
@@ -195,10 +225,11 @@ def _breakdown(rows: list[dict[str, Any]]) -> Plot:
         ax.set_xlabel(unit)
         ax.set_title("energy by component" if prefix.startswith("energy") else "area by component")
         ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    first = judged.analysis.objectives[0]
     return Plot("breakdown", "Energy and area breakdowns of the best points",
-                f"Up to {BEST_POINTS} points of the Pareto front, from the smallest area "
-                "(top) to the lowest energy (bottom); labels are point numbers (see the "
-                "Pareto table).", fig)
+                f"Up to {BEST_POINTS} points of the Pareto front, from the best {first.key} "
+                f"({first.direction}) at the top; labels are point numbers (see the Pareto "
+                "table).", fig)
 
 
 def _colors(n: int) -> list[Any]:
@@ -208,7 +239,7 @@ def _colors(n: int) -> list[Any]:
     return [cmap(i % 20) for i in range(n)]
 
 
-def _accuracy(rows: list[dict[str, Any]]) -> Plot | None:
+def _accuracy(rows: list[dict[str, Any]], judged: Analysed) -> Plot | None:
     if not any("accuracy.top1_agreement" in r for r in rows):
         return None
     labelled = any(r.get("accuracy.hw_top1") is not None for r in rows)

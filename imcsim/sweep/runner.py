@@ -1,8 +1,9 @@
 """Running a sweep: check everything first, then stream results into the store.
 
-Order of work: validate the definition, the base config, every swept key and the model
-(one-line errors, nothing written yet); open (or resume) the sweep folder; evaluate the
-points not yet in it on the chosen backend, appending each finished chunk; then write the
+Order of work: validate the definition, the base config, every swept key, the objective
+and constraint keys and the model (one-line errors, nothing written yet); open (or resume)
+the sweep folder; evaluate the points not yet in it on the chosen backend, appending each
+finished chunk; then judge the results by the objectives and constraints and write the
 CSV summary and the plots.
 """
 
@@ -21,13 +22,15 @@ from imcsim import progress as steps
 from imcsim.errors import ImcsimError
 from imcsim.report import provenance
 from imcsim.sweep import backends
+from imcsim.sweep.analysis import Analysed, analyse
 from imcsim.sweep.arches import ArchBuilder
 from imcsim.sweep.definition import Sweep
 from imcsim.sweep.evaluate import Evaluator
 from imcsim.sweep.model import file_sha256, load_hardware_model
+from imcsim.sweep.objectives import check_keys, is_number
 from imcsim.sweep.progress import ProgressBar
 from imcsim.sweep.space import DUPLICATION_KEY, Scalar, point_id
-from imcsim.sweep.store import PLOTS, ResultStore
+from imcsim.sweep.store import ANALYSIS_KEYS, PLOTS, ResultStore, table_csv
 
 # Keys whose values change the mapping: points sharing them reuse one cached mapping, so
 # chunks are cut from points sorted by them.
@@ -43,6 +46,7 @@ class Outcome:
     resumed: int  # points found already finished
     seconds: float  # time spent evaluating the new points
     out: Path | None
+    analysed: Analysed  # the records judged by the sweep's objectives and constraints
 
 
 def config_file(arch: str | None) -> str | None:
@@ -66,6 +70,10 @@ def prepare(sweep: Sweep, command: Sequence[str] | None = None
                 for v in axis.columns[axis.keys.index(key)]:
                     parse_duplication(v if isinstance(v, int) else str(v))
     parse_duplication(sweep.duplication)
+    swept = {k for a in sweep.space.axes for k, col in zip(a.keys, a.columns, strict=True)
+             if any(is_number(v) for v in col)}
+    check_keys(sweep.analysis, swept,
+               sweep.accuracy.dataset if sweep.accuracy is not None else None)
     if not Path(sweep.model).is_file():
         raise ImcsimError(f"{sweep.model}: no such model file; give the path of an ONNX file")
     sha = file_sha256(sweep.model)
@@ -77,7 +85,9 @@ def prepare(sweep: Sweep, command: Sequence[str] | None = None
         if sweep.accuracy.samples is not None:  # before the folder is written
             datasets.check_samples(net.inputs, sweep.accuracy.samples)
     described = sweep.describe()
-    identity = {k: v for k, v in described.items() if k not in ("model", "arch")}
+    # objectives and constraints judge the results, they do not make them: not identity
+    identity = {k: v for k, v in described.items()
+                if k not in ("model", "arch", *ANALYSIS_KEYS)}
     # the imcsim version is part of the identity: results of two versions never mix
     identity = {"model_sha256": sha, "model_name": net.name, "arch": arches.label,
                 "arch_sha256": arches.text_sha256, "imcsim": __version__, **identity}
@@ -130,19 +140,21 @@ def run(sweep: Sweep, out: str | Path | None, *, workers: int | None = None,
                 bar.advance(records)
         seconds = time.perf_counter() - t0
         records = sorted(new, key=lambda r: r["point"])
+        analysed = analyse(records, sweep.analysis, definition["sweep"])
         if store is not None:
-            store.write_csv(records)
+            store.write_csv(records, table_csv(analysed.rows))
             if plots:
                 from imcsim.sweep.plots import write_plots
 
-                write_plots(records, store.out / PLOTS)
+                write_plots(records, store.out / PLOTS, analysed=analysed)
     finally:
         steps.set_enabled(was_enabled)
         if cluster is not None:
             cluster.close()
         if store is not None:
             store.close()
-    return Outcome(records, len(pending), len(done), seconds, store.out if store else None)
+    return Outcome(records, len(pending), len(done), seconds, store.out if store else None,
+                   analysed)
 
 
 def _finished(store: ResultStore, definition: dict[str, Any],

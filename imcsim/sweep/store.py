@@ -9,7 +9,10 @@ values): a resumed sweep skips every id already in the file.
 
 A folder that holds a different sweep is refused: ``identity`` (the model's bytes and
 name, the config's bytes and label, and everything that decides the points and their
-results) must match exactly.
+results) must match exactly. The objectives and constraints are not part of it (they judge
+results, they do not make them): a resumed sweep that gives other ones keeps every
+finished point and uses them for its CSV, plots and summary, while ``sweep.json`` keeps
+those the folder was created with (the default of ``imcsim report``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ SUMMARY = "results.csv"
 PLOTS = "plots"
 LOCK = ".lock"  # held (flock) by the sweep writing the folder
 _HEAD = ("point", "id", "status", "reason")
+ANALYSIS_KEYS = ("objectives", "constraints")  # of the definition: not in its identity
 
 
 class ResultStore:
@@ -172,7 +176,8 @@ class ResultStore:
             os.close(fd)
 
     def write_csv(self, records: Iterable[dict[str, Any]], text: str | None = None) -> Path:
-        """OUT/results.csv of ``records`` (``text``: their CSV, when already made)."""
+        """OUT/results.csv of ``records`` (``text``: their CSV, when already made — with the
+        ``feasible`` and ``pareto`` columns of :func:`imcsim.sweep.analysis.analyse`)."""
         path = self.out / SUMMARY
         text = to_csv(records) if text is None else text
         atomic_write(str(path), lambda f: f.write(text.encode()), "--out")
@@ -216,7 +221,11 @@ def rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def to_csv(records: Iterable[dict[str, Any]]) -> str:
-    table = rows(records)
+    return table_csv(rows(records))
+
+
+def table_csv(table: list[dict[str, Any]]) -> str:
+    """Flat rows as CSV: every column any row has, in first-seen order."""
     columns = list(dict.fromkeys(k for row in table for k in row))
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=columns, restval="", lineterminator="\n")
