@@ -14,5 +14,5 @@ def test_example_01_sweep(tmp_path):
                          capture_output=True, text=True, timeout=120, check=True)
     assert "15 points, 15 valid" in run.stdout  # 5 ADC resolutions × 3 square array sizes
     assert "Pareto front" in run.stdout and "best TOPS/W per ADC resolution: 4 b:" in run.stdout
-    for name in ("results.jsonl", "results.csv", "report.html", "plots/pareto.svg"):
+    for name in ("results.jsonl", "results.csv", "report.html", "plots/pareto.png"):
         assert (out / name).is_file(), name

@@ -28,12 +28,20 @@ def swept(tmp_path_factory):
     return out, records
 
 
-def test_sweep_writes_png_and_svg_plots(swept):
+def test_sweep_writes_png_plots_and_svg_when_asked(swept, tmp_path):
     out, _ = swept
     for name in PLOTS:
         assert (out / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert "<svg" in (out / "plots" / f"{name}.svg").read_text()
+        assert not (out / "plots" / f"{name}.svg").exists()  # PNG only by default
     assert not (out / "plots" / "accuracy.png").exists()  # accuracy was not swept
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    html_file = tmp_path / "report.html"
+    assert main(["report", str(copy), "--svg", "--html", str(html_file)]) == 0
+    text = html_file.read_text()
+    for name in PLOTS:
+        assert "<svg" in (copy / "plots" / f"{name}.svg").read_text()
+        assert f'<figure id="plot-{name}"><svg' in text  # inline vector plots
 
 
 def test_accuracy_plot_when_accuracy_is_swept(tmp_path):
@@ -67,7 +75,7 @@ def test_html_is_self_contained_with_plots_and_tables(swept, tmp_path, capsys):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)  # no network
     assert "<link" not in text and "<script src" not in text and "@import" not in text
     for name in PLOTS:
-        assert f'<figure id="plot-{name}"><svg' in text
+        assert f'<figure id="plot-{name}"><img src="data:image/png;base64,' in text
     valid = [r for r in records if r["status"] == "ok"]
     assert len(valid) == 12
     assert sorted(_table_points(text, "results")) == sorted(r["point"] for r in valid)
@@ -101,8 +109,8 @@ def test_html_renders_in_headless_chromium(swept, tmp_path):
          f"{html_file.as_uri()}#sort=-energy.tops_per_w"],
         capture_output=True, text=True, timeout=120, check=True).stdout
     assert 'data-ready="1"' in dom  # the script ran to its end
-    assert len(re.findall(r"<svg[ >]", dom)) >= len(PLOTS)
-    assert dom.count("<figure") == len(PLOTS)
+    figures = re.findall(r'<figure id="plot-([^"]+)"><img src="data:image/png;base64,', dom)
+    assert set(PLOTS) <= set(figures) and dom.count("<figure") == len(figures)
     for table in ("pareto", "results", "invalid"):
         assert f'id="{table}"' in dom
     valid = [r for r in records if r["status"] == "ok"]

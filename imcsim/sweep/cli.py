@@ -68,6 +68,8 @@ def register(subparsers: Any, arch_options: Callable[[argparse.ArgumentParser], 
     r.add_argument("out", metavar="OUT", help="the --out folder of an imcsim sweep")
     r.add_argument("--html", metavar="FILE", help="write one self-contained HTML page")
     r.add_argument("--no-plots", action="store_true", help="skip the plots in OUT/plots")
+    r.add_argument("--svg", action="store_true", help="also write the plots as SVG (and "
+                   "inline them as SVG in the --html page; default: PNG only)")
     r.add_argument("--json", metavar="PATH", help="write the analysis and every row as JSON "
                    "('-' = stdout)")
     _analysis_options(r, report=True)
@@ -183,17 +185,19 @@ def _report(args: argparse.Namespace) -> int:
     check_keys(spec, numeric_swept_keys(configs), dataset)
     sweep = definition.get("sweep") if isinstance(definition.get("sweep"), dict) else {}
     try:  # everything derived first: a record imcsim did not write changes no file
-        from imcsim.sweep.plots import make_plots
+        from imcsim.sweep.plots import make_plots, render_plots
         from imcsim.sweep.store import table_csv
 
         analysed = analyse(records, spec, sweep)
         csv_text = table_csv(analysed.rows)
-        plots = [] if args.no_plots else make_plots(records, analysed)
+        drawn = not args.no_plots or args.html
+        plots = make_plots(records, analysed) if drawn else []
+        images = render_plots(plots, svg=args.svg)
         html = None
         if args.html:
             from imcsim.sweep.html import page
 
-            html = page(definition, records, analysed)
+            html = page(definition, records, analysed, plots, images)
         import io
 
         from rich.console import Console
@@ -210,7 +214,7 @@ def _report(args: argparse.Namespace) -> int:
     if not args.no_plots:
         from imcsim.sweep.plots import write_plots
 
-        write_plots(records, store.out / PLOTS, plots)
+        write_plots(records, store.out / PLOTS, images=images)
     if html is not None:
         atomic_write(args.html, lambda f: f.write(html.encode("utf-8")), "--html")
     if data is not None:

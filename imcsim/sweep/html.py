@@ -1,5 +1,6 @@
-"""One self-contained HTML page for a sweep: plots inline (SVG), sortable tables, the
-definition, the software version and seed. No external resource: it opens offline.
+"""One self-contained HTML page for a sweep: plots inline (PNG as ``data:`` URIs, or SVG
+when they were rendered as SVG too), sortable tables, the definition, the software
+version and seed. No external resource: it opens offline.
 
 Tables sort by a click on a header (numbers numerically, text alphabetically; again for
 descending). A URL fragment ``#sort=COLUMN`` (``#sort=-COLUMN`` descending) sorts the
@@ -8,14 +9,16 @@ results table on load, which is how a headless browser can check the script.
 
 from __future__ import annotations
 
+import base64
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
 
 from imcsim import __version__
 from imcsim.sweep.analysis import Analysed, analyse, stored_analysis
-from imcsim.sweep.plots import make_plots, render
+from imcsim.sweep.plots import Images, Plot, make_plots, render_plots
 
 METRICS = (
     ("energy.total_j", "energy/inf (J)"), ("area.total_mm2", "area (mm²)"),
@@ -34,6 +37,7 @@ th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right}
 th{background:#f0f2f5;cursor:pointer;user-select:none}
 th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
 td.text{text-align:left}figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
+figure img{max-width:100%}
 pre{background:#f6f8fa;padding:1em;overflow:auto}.meta td{text-align:left}
 .scroll{max-height:36em;overflow:auto}tr.infeasible td{color:#9aa0a6}
 code{font-size:.85em;white-space:pre-wrap}
@@ -95,15 +99,21 @@ def _table(table_id: str, columns: list[tuple[str, str]], rows: list[dict[str, A
             f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
-def _svg(plot: Any) -> str:
-    text = render(plot, "svg").decode("utf-8")
-    return text[text.index("<svg"):]  # drop the XML prologue and DOCTYPE
+def _image(plot: Plot, files: dict[str, bytes]) -> str:
+    """The plot inline: its SVG when rendered, else its PNG as a ``data:`` URI."""
+    if "svg" in files:
+        text = files["svg"].decode("utf-8")
+        return text[text.index("<svg"):]  # drop the XML prologue and DOCTYPE
+    data = base64.b64encode(files["png"]).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(plot.title)}">'
 
 
 def page(definition: dict[str, Any], records: list[dict[str, Any]],
-         analysed: Analysed | None = None) -> str:
+         analysed: Analysed | None = None, plots: Sequence[Plot] | None = None,
+         images: Images | None = None) -> str:
     """The page; ``analysed``: the records judged by the objectives and constraints
-    (default: those sweep.json keeps, else the default ones)."""
+    (default: those sweep.json keeps, else the default ones); ``plots`` and their
+    rendered ``images`` (default: made here, PNG)."""
     sweep = definition.get("sweep") if isinstance(definition.get("sweep"), dict) else {}
     if analysed is None:
         analysed = analyse(records, stored_analysis(definition)[0], sweep)
@@ -117,9 +127,12 @@ def page(definition: dict[str, Any], records: list[dict[str, Any]],
     present = [(k, f"{labels.get(k, k)} ({_direction(spec, k)})") for k in dict.fromkeys(shown)
                if k not in keys] + [m for m in present if m[0] not in shown]
     columns = [("point", "point"), *[(k, k) for k in keys], *present]
-    plots = make_plots(records, analysed)
+    if plots is None:
+        plots = make_plots(records, analysed)
+    if images is None:
+        images = render_plots(plots)
     figures = "".join(
-        f'<figure id="plot-{p.name}">{_svg(p)}<figcaption><b>{html.escape(p.title)}.</b> '
+        f'<figure id="plot-{p.name}">{_image(p, images[p.name])}<figcaption><b>{html.escape(p.title)}.</b> '
         f"{html.escape(p.caption)}</figcaption></figure>" for p in plots)
     feasible = len(analysed.feasible)
     meta = [
