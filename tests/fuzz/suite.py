@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import functools
 
-from fuzz import gen_hypothesis, gen_matrix, gen_onnx, gen_options, gen_outputs, gen_sweep, gen_yaml
+from fuzz import (
+    gen_data,
+    gen_hypothesis,
+    gen_matrix,
+    gen_onnx,
+    gen_options,
+    gen_outputs,
+    gen_sweep,
+    gen_yaml,
+)
 from fuzz.cases import Case
 
-GENERATORS = (gen_onnx, gen_yaml, gen_matrix, gen_options, gen_outputs, gen_sweep,
+GENERATORS = (gen_onnx, gen_yaml, gen_matrix, gen_options, gen_outputs, gen_sweep, gen_data,
               gen_hypothesis)
 
 
