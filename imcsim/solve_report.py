@@ -52,14 +52,14 @@ def check_rhs(b: Any, n: int, what: str = "b") -> np.ndarray:
     return b
 
 
-def _matrix(name: str, a: sp.csr_matrix) -> dict[str, Any]:
+def _matrix_block(name: str, a: sp.csr_matrix) -> dict[str, Any]:
     return {"name": name, "rows": a.shape[0], "nnz": int(a.nnz)}
 
 
 def solve_report(name: str, a: sp.csr_matrix, arch: Arch, result: Any, rhs_note: str,
                  seed: int) -> dict[str, Any]:
     return {
-        "matrix": _matrix(name, a),
+        "matrix": _matrix_block(name, a),
         "arch": {"name": arch.name, "source": arch.source, "cell_bits": arch.array.cell_bits,
                  "value_bits": arch.precision.weight_bits, "adc_bits": arch.adc.bits,
                  "adc_range": arch.adc.range.value},
@@ -73,7 +73,7 @@ def solve_report(name: str, a: sp.csr_matrix, arch: Arch, result: Any, rhs_note:
 
 def bitslice_report(name: str, a: sp.csr_matrix, arch: Arch,
                     rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"matrix": _matrix(name, a), "method": "bitslice",
+    return {"matrix": _matrix_block(name, a), "method": "bitslice",
             "cell_bits": arch.array.cell_bits, "slices": rows}
 
 

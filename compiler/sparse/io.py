@@ -109,6 +109,19 @@ def npy_header(f: BinaryIO) -> tuple[tuple[int, ...], np.dtype]:
     return shape, dtype
 
 
+def npz_headers(z: zipfile.ZipFile) -> dict[str, tuple[tuple[int, ...], np.dtype] | None]:
+    """Each member of an .npz archive → its array's (shape, dtype) from the member's own
+    .npy header (None for a member that is not .npy), decompressing nothing else."""
+    headers: dict[str, tuple[tuple[int, ...], np.dtype] | None] = {}
+    for info in z.infolist():
+        if not info.filename.endswith(".npy"):
+            headers[info.filename] = None
+            continue
+        with z.open(info) as f:
+            headers[info.filename] = npy_header(f)
+    return headers
+
+
 def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
     p = Path(path)
     if not p.is_file():
@@ -122,11 +135,10 @@ def load_matrix(path: str | os.PathLike[str]) -> sp.csr_matrix:
         elif suffix == ".npz":
             with zipfile.ZipFile(p) as z:  # a zip bomb is refused by its declared sizes
                 _check_size(p, "unpacking", sum(i.file_size for i in z.infolist()))
-                for info in z.infolist():  # …and a member by what its own header claims
-                    if info.filename.endswith(".npy"):
-                        with z.open(info) as f:
-                            shape, dtype = npy_header(f)
-                        _check_size(p, f"member {info.filename[:40]}",
+                for name, header in npz_headers(z).items():  # …and each by its own header
+                    if header is not None:
+                        shape, dtype = header
+                        _check_size(p, f"member {name[:40]}",
                                     int(np.prod(shape, dtype=object)) * max(8, dtype.itemsize))
             matrix = sp.load_npz(str(p))
             if sp.issparse(matrix) and matrix.format in ("csr", "csc", "coo"):

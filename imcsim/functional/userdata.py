@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from imcsim.compiler.sparse.io import memory_budget, npy_header
+from imcsim.compiler.sparse.io import memory_budget, npy_header, npz_headers
 from imcsim.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -262,16 +262,14 @@ def _from_npz(path: Path, model: _Model, samples: int | None, seed: int) -> Data
             unpacked = sum(i.file_size for i in z.infolist())
             if unpacked > memory_budget():
                 raise _budget_error(src, "unpacks to", unpacked)
-            for info in z.infolist():
-                if not info.filename.endswith(".npy"):
-                    raise DataError(f"{src}: member '{info.filename[:60]}' is not a NumPy "
-                                    f"array; {how}")
-                with z.open(info) as f:  # …and each array by what its own header claims
-                    shape, dtype = npy_header(f)
+            for member, header in npz_headers(z).items():  # …and each by its own header
+                if header is None:
+                    raise DataError(f"{src}: member '{member[:60]}' is not a NumPy array; {how}")
+                shape, dtype = header
                 nbytes = math.prod(shape) * dtype.itemsize
                 if nbytes > memory_budget():
-                    raise _budget_error(src, f"array '{info.filename[:-4][:40]}' needs", nbytes)
-                headers[info.filename[:-4]] = (tuple(shape), dtype)
+                    raise _budget_error(src, f"array '{member[:-4][:40]}' needs", nbytes)
+                headers[member[:-4]] = (tuple(shape), dtype)
     except DataError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
