@@ -8,6 +8,7 @@ The Python API (:mod:`imcsim.api`; heavy modules load on first use)::
     rep.energy.tops_per_w
     imcsim.accuracy("models/digits_cnn.onnx", arch, data="mine.npz").accuracy.hw_top1
     imcsim.sparse("m.mtx", arch).strategies;  imcsim.solve("m.mtx", None, arch).x
+    imcsim.compare(["a.onnx", "b.onnx"], ["isaac", arch]).metrics  # models × architectures
 """
 
 __version__ = "0.1.0"
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 from imcsim.api import (  # noqa: E402
     Report,
     accuracy,
+    compare,
     compile,
     load_arch,
     load_model,
@@ -25,5 +27,5 @@ from imcsim.api import (  # noqa: E402
 )
 from imcsim.sweep import sweep  # noqa: E402  (imcsim.sweep(...): the Python sweep API)
 
-__all__ = ["Report", "__version__", "accuracy", "compile", "load_arch", "load_model", "pagerank",
-           "peak", "solve", "sparse", "sweep"]
+__all__ = ["Report", "__version__", "accuracy", "compare", "compile", "load_arch", "load_model",
+           "pagerank", "peak", "solve", "sparse", "sweep"]

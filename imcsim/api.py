@@ -10,9 +10,10 @@
 
     imcsim.sparse("m.mtx", arch, strategy="all").strategies
     imcsim.solve(A, b, arch, method="refine").x;  imcsim.pagerank(G, arch).x
+    imcsim.compare([net, "models/tiny_cnn.onnx"], ["isaac", arch]).metrics
 
-The CLI's ``compile``, ``arch``, ``accuracy``, ``sparse``, ``solve`` and ``pagerank``
-commands are these functions plus printing: one code path. A report is a read-only mapping of the JSON report's sections
+The CLI's ``compile``, ``arch``, ``accuracy``, ``sparse``, ``solve``, ``pagerank`` and
+``compare`` commands are these functions plus printing: one code path. A report is a read-only mapping of the JSON report's sections
 (attribute access for sections, ``rep["energy"]["total_j"]`` as well); it prints as the
 CLI's tables in a terminal and as HTML in Jupyter. Errors are
 :class:`imcsim.errors.ImcsimError` (one line). Heavy modules (onnx, networkx, scipy,
@@ -25,7 +26,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from imcsim.errors import ImcsimError
 
@@ -515,3 +516,152 @@ def _solved(kind: str, name: str, a: Any, arch: Arch, result: Any, rhs_note: str
     data["imcsim"] = provenance(arch, files, seed)
     warnings = [f"did not converge: {result.reason}"] if result.reason else []
     return SolveReport(kind, data, warnings, files, result.x)
+
+
+# ---------------------------------------------------------------- comparison
+
+
+class CompareReport(Report):
+    """The report of :func:`compare`, plus :meth:`to_html` (the CLI's ``--html``)."""
+
+    __slots__ = ()
+
+    def __init__(self, data: dict[str, Any], warnings: Sequence[str],
+                 inputs: Sequence[str | None]) -> None:
+        from imcsim.comparison.table import render_compare
+
+        super().__init__("compare", data, lambda console, **kw: render_compare(data, console),
+                         warnings, inputs)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None,
+                command: Sequence[str] | None = None) -> str:
+        """One self-contained page (opens offline): the table with the best of each row
+        highlighted, and per model the crossbar layers' energy on each architecture. Also
+        written to ``path`` (atomically, never onto a file the report was made from)."""
+        from imcsim.comparison.html import page
+        from imcsim.report import atomic_write, check_json_target
+
+        text = page(self._data, command)
+
+        def write(f: BinaryIO) -> None:
+            f.write(text.encode("utf-8"))
+
+        if path is not None:
+            check_json_target(str(path), "to_html", inputs=self.inputs)
+            atomic_write(str(path), write, "to_html")
+        return text
+
+    def to_dataframe(self) -> Any:
+        """The table as a pandas DataFrame: one row per metric (its key), one column per
+        model × architecture; pandas is optional."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImcsimError("pandas is not installed: pip install 'imcsim[pandas]', or use "
+                              "report.metrics (a list of dicts)") from None
+        columns = [c["label"] for c in self._data["columns"]]
+        return pd.DataFrame([m["values"] for m in self._data["metrics"]], columns=columns,
+                            index=[m["key"] for m in self._data["metrics"]])
+
+
+def compare(models: str | os.PathLike[str] | Network | Sequence[str | os.PathLike[str] | Network],
+            archs: str | os.PathLike[str] | Arch | Sequence[str | os.PathLike[str] | Arch] =
+            "rram_128", *, set: Overrides = None, duplication: str | int = "auto",
+            batch: int | None = None, allow_unknown_ops: bool = False,
+            accuracy: bool | Mapping[str, Any] | None = None) -> CompareReport:
+    """Every model on every architecture, side by side (``imcsim compare``): one column per
+    combination, one row per metric, the best of each row named. Each model is loaded
+    once and each architecture once with the overrides ``set`` (applied to every one);
+    each combination is :func:`compile` (and, with ``accuracy``, :func:`accuracy`: True
+    for its defaults, or a mapping of ``dataset``, ``samples``, ``seed``, ``batch_size``),
+    so its values are those ``imcsim compile`` reports. A combination that cannot be
+    computed (an architecture lacking a unit the model needs) is a column of missing
+    values with its reason, not an error."""
+    from imcsim.comparison import inputs as given
+    from imcsim.comparison.table import MISSING, compare_data, failures
+    from imcsim.compiler.mapping import parse_duplication
+    from imcsim.progress import Steps
+    from imcsim.report import config_dict, provenance
+
+    model_list, arch_list = given.as_list(models, "model"), given.as_list(archs, "arch")
+    given.check_count(len(model_list), len(arch_list))
+    parse_duplication(str(duplication))
+    options = given.accuracy_options(accuracy)
+    arch_labels = given.labels([_arch_label(a, i) for i, a in enumerate(arch_list)], "--arch")
+    arch_objs = [load_arch(a, set) for a in arch_list]  # every config checked before a model
+    nets = []
+    for m in model_list:
+        if isinstance(m, str | os.PathLike):
+            nets.append(load_model(m, batch=batch, allow_unknown_ops=allow_unknown_ops))
+        elif batch is not None or allow_unknown_ops:
+            raise ImcsimError("compare: batch and allow_unknown_ops apply when loading; pass "
+                              "them to load_model")
+        else:
+            nets.append(m)
+    model_labels = given.labels([(n.name, n.source or n.name,
+                                  given.file_identity(n.source, f"model #{i}"))
+                                 for i, n in enumerate(nets)], "model")
+    columns = []
+    with Steps("compare", total=len(nets) * len(arch_objs), unit="combinations") as bar:
+        for net, model in zip(nets, model_labels, strict=True):
+            for arch_obj, label in zip(arch_objs, arch_labels, strict=True):
+                columns.append(_combination(net, model, arch_obj, label, duplication, options))
+                bar.advance(1, columns[-1].label)
+    overrides = ([f"{k}={v}" for k, v in set.items()] if isinstance(set, Mapping)
+                 else [str(s) for s in set or ()])
+    data = compare_data(
+        [{"name": label, "path": n.source, "batch": n.batch}
+         for n, label in zip(nets, model_labels, strict=True)],
+        [{"label": label, "name": a.name, "source": a.source, "config": config_dict(a)}
+         for a, label in zip(arch_objs, arch_labels, strict=True)],
+        columns, overrides, str(duplication), options.to_json() if options else None)
+    dataset = options.dataset if options else None
+    files = [*(n.source for n in nets), *(_arch_file(a) for a in arch_list),
+             dataset if dataset and dataset.endswith(".npz") else None]
+    data["imcsim"] = provenance(None, files, options.seed if options else None)
+    warnings = [w for c in columns for w in c.warnings] + [
+        line.removeprefix(f"{MISSING} ") for line in failures(data)]
+    return CompareReport(data, list(dict.fromkeys(warnings)), files)
+
+
+def _arch_label(arch: Any, index: int) -> tuple[str, str, str]:
+    """(short label, full label, identity) of an architecture given to :func:`compare`:
+    a preset's name, a file's stem (its path where stems clash; one file given twice is
+    refused), a built Arch's name."""
+    from imcsim import config
+    from imcsim.comparison.inputs import file_identity
+
+    if isinstance(arch, config.Arch):
+        return arch.name, arch.name, f"arch #{index}"
+    name, path = config.resolve(arch)
+    if path is None:
+        return name, name, name
+    return path.stem, name, file_identity(str(path), name)
+
+
+def _combination(net: Network, model: str, arch: Arch, label: str, duplication: str | int,
+                 options: Any) -> Any:
+    """One column: :func:`compile` (and :func:`accuracy`) of ``net`` on ``arch``, or the
+    one-line reason it could not be computed."""
+    from imcsim.comparison.table import Column
+
+    def failed(e: Exception) -> str:
+        if isinstance(e, ArithmeticError):  # as the CLI words it
+            return (f"arithmetic failed ({e.__class__.__name__}: {e}); a config value or --set "
+                    "is probably extreme, use realistic values")
+        return str(e)
+
+    try:
+        compiled = compile(net, arch, duplication=duplication)
+    except (ImcsimError, ArithmeticError) as e:
+        return Column(model, label, None, reason=failed(e))
+    warnings = [f"{model} @ {label}: {w}" for w in compiled.warnings]
+    if options is None:
+        return Column(model, label, compiled._data, warnings=tuple(warnings))
+    try:
+        measured = accuracy(net, arch, dataset=options.dataset, samples=options.samples,
+                            seed=options.seed, batch_size=options.batch_size)
+    except (ImcsimError, ArithmeticError) as e:
+        return Column(model, label, compiled._data, reason=failed(e), warnings=tuple(warnings))
+    warnings += [f"{model} @ {label}: {w}" for w in measured.warnings]
+    return Column(model, label, compiled._data, measured._data, warnings=tuple(warnings))

@@ -167,6 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     from imcsim.sweep.cli import register as register_sweep
 
     register_sweep(sub, arch_options)  # sweep, report
+    from imcsim.comparison.cli import register as register_compare
+
+    register_compare(sub, arch_options)
 
     from imcsim.schemas import NAMES as SCHEMA_NAMES
 
@@ -346,6 +349,10 @@ def _run(args: argparse.Namespace) -> int:
         from imcsim.sweep.cli import run as run_sweep
 
         return run_sweep(args)
+    if args.command == "compare":
+        from imcsim.comparison.cli import run as run_compare
+
+        return run_compare(args)
     if args.command == "accuracy":
         return _accuracy(args)
     if args.command == "sparse":

@@ -8,10 +8,11 @@ most the weight bits and the other relations between fields (``config.cross_chec
 a float that YAML 1.1 reads as text (``1e-8``) — the loader still checks or accepts.
 
 The output schemas (``compile``, ``arch``, ``accuracy``, ``sparse``, ``solve``,
-``pagerank``) follow the documented reports (:mod:`imcsim.report`,
+``pagerank``, ``compare``) follow the documented reports (:mod:`imcsim.report`,
 :mod:`imcsim.accuracy_report`, :func:`imcsim.spmv.sparse_report`, the solve report of
-:mod:`imcsim.cli`). Each holds the ``imcsim`` provenance block, whose ``config`` is the
-resolved configuration (the config schema with every key present), and reuses the config
+:mod:`imcsim.cli`, :mod:`imcsim.comparison`). Each holds the ``imcsim`` provenance block,
+whose ``config`` is the resolved configuration (the config schema with every key present;
+``compare`` has one per architecture, in ``archs``), and reuses the config
 fields' schemas where a report repeats a config value. Every schema's ``$id`` carries
 :data:`imcsim.report.SCHEMA_VERSION`, and every output's ``imcsim.schema_version`` must
 equal it.
@@ -27,7 +28,7 @@ import typing
 from enum import Enum
 from typing import Any
 
-NAMES = ("config", "compile", "arch", "accuracy", "sparse", "solve", "pagerank")
+NAMES = ("config", "compile", "arch", "accuracy", "sparse", "solve", "pagerank", "compare")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 Schema = dict[str, Any]
@@ -42,7 +43,7 @@ def schema_id(name: str) -> str:
 def schema(name: str) -> Schema:
     """The JSON Schema of the config (``config``) or of a command's JSON output."""
     builders = {"config": _config, "compile": _compile, "arch": _arch, "accuracy": _accuracy,
-                "sparse": _sparse, "solve": _solve, "pagerank": _pagerank}
+                "sparse": _sparse, "solve": _solve, "pagerank": _pagerank, "compare": _compare}
     if name not in builders:
         raise ValueError(f"no JSON Schema named {name!r}; choose one of {', '.join(NAMES)}")
     body = builders[name]()
@@ -518,3 +519,57 @@ def _solve() -> Schema:
 def _pagerank() -> Schema:
     return {"title": "imcsim pagerank --json", **_solution(["pagerank"]),
             "$defs": _config_defs(resolved=True)}
+
+
+def _compare() -> Schema:
+    """The report of :mod:`imcsim.comparison`: its provenance holds no single config; each
+    architecture's resolved config is in ``archs``."""
+    from imcsim.comparison.table import METRICS
+
+    provenance = _provenance("either")
+    del provenance["properties"]["config"]
+    provenance["required"].remove("config")
+    nullable_int = {"type": ["integer", "null"], "minimum": 1}
+    return {"title": "imcsim compare --json", **_obj({
+        "models": _array(_obj({
+            "name": _text("label: the file stem, or the path where two stems clash"),
+            "path": {"type": ["string", "null"], "description": "null: built in memory"},
+            "batch": _int("inferences per run", minimum=1),
+        }), min_items=1),
+        "archs": _array(_obj({
+            "label": _text("the preset name or file stem given (the path where two clash)"),
+            "name": _text("the config's name"), "source": _text("preset name or file"),
+            "config": {"$ref": "#/$defs/Arch",
+                       "description": "the configuration resolved after every --set"},
+        }), min_items=1),
+        "set": _array(_text(), "overrides applied on top of every architecture (key=value)"),
+        "duplication": _text("auto, none or N"),
+        "accuracy": {"anyOf": [{"type": "null"}, _obj({
+            "dataset": {"type": ["string", "null"],
+                        "description": "digits, random or FILE.npz; null: random"},
+            "samples": nullable_int | {"description": "null: accuracy's default"},
+            "seed": _int(maximum=2**63 - 1), "batch_size": _int(minimum=1),
+        })], "description": "null: accuracy not simulated"},
+        "columns": _array(_obj({
+            "label": _text("MODEL @ ARCH"), "model": _text("a models[].name"),
+            "arch": _text("an archs[].label"),
+            "status": _enum(["ok", "failed", "accuracy failed"],
+                            "failed: nothing computed; accuracy failed: the hardware "
+                            "figures were"),
+            "reason": {"type": ["string", "null"], "description": "the one-line error"},
+            "warnings": _array(_text()),
+            "layers": _array(_obj({"name": _text(), "op": _text(),
+                                   "energy_j": _num("per inference [J]")}),
+                             "crossbar layers; empty when failed"),
+        }), "models × architectures, models outermost", min_items=2),
+        "metrics": _array(_obj({
+            "key": _enum([m.key for m in METRICS], "key path in the compile (or accuracy) "
+                         "report"),
+            "label": _text(), "unit": _text("'' for counts and fractions"),
+            "direction": _enum(["min", "max"], "which value is best"),
+            "values": _array(_num(minimum=None, null=True), "one per column; null: missing"),
+            "best": _array(_text(), "labels of the columns holding the best value; empty "
+                           "when fewer than two have a value or all are equal"),
+        }), "one per row of the table", min_items=1),
+        "imcsim": provenance,
+    }), "$defs": _config_defs(resolved=True)}

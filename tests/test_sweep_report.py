@@ -1,5 +1,7 @@
 """Sweep pictures and the HTML report: plot files, a self-contained page, and the page as
-headless Chromium renders it (plots present, tables filled, sorting script working)."""
+headless Chromium renders it (plots present, tables filled, sorting script working); the
+scatter plots of the page are SVG whose points name themselves on hover (a <title> per
+point), the Pareto front highlighted — checked against a brute-force front here."""
 
 from __future__ import annotations
 
@@ -8,13 +10,18 @@ import os
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 from onnx_builders import REPO, TINY_CNN
 
 from imcsim.cli import main
 
-PLOTS = ("pareto", "tops_per_w", "adc_share", "breakdown")
+SWEPT = ("objectives_vs_array.rows", "objectives_vs_adc.bits")  # cell_bits 9: all invalid
+IMAGES = ("adc", "breakdown", *SWEPT)  # matplotlib's, inline as PNG (or SVG with --svg)
+PLOTS = ("pareto", *IMAGES)
+NS = "{http://www.w3.org/2000/svg}"
+E, A, ACC = ("energy", "total_j"), ("area", "total_mm2"), ("accuracy", "hw_top1")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +40,7 @@ def test_sweep_writes_png_plots_and_svg_when_asked(swept, tmp_path):
     for name in PLOTS:
         assert (out / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert not (out / "plots" / f"{name}.svg").exists()  # PNG only by default
-    assert not (out / "plots" / "accuracy.png").exists()  # accuracy was not swept
+    assert sorted(p.stem for p in (out / "plots").iterdir()) == sorted(PLOTS)
     copy = tmp_path / "copy"
     shutil.copytree(out, copy)
     html_file = tmp_path / "report.html"
@@ -41,23 +48,62 @@ def test_sweep_writes_png_plots_and_svg_when_asked(swept, tmp_path):
     text = html_file.read_text()
     for name in PLOTS:
         assert "<svg" in (copy / "plots" / f"{name}.svg").read_text()
+    for name in IMAGES:
         assert f'<figure id="plot-{name}"><svg' in text  # inline vector plots
+    assert '<figure id="plot-pareto"><div class="panels"><svg' in text  # the hover view
 
 
-def test_accuracy_plot_when_accuracy_is_swept(tmp_path):
+def _brute_front(rows, objectives=((E, 1), (A, 1))):
+    """Point numbers of the rows no other row dominates: (section, name) of each
+    objective with its sign (1: minimised, -1: maximised)."""
+    def v(r):
+        return [sign * r[section][name] for (section, name), sign in objectives]
+
+    return sorted(r["point"] for r in rows if not any(
+        all(a <= b for a, b in zip(v(q), v(r), strict=True)) and v(q) != v(r) for q in rows))
+
+
+def _scatters(text):
+    """Each <svg class="scatter"> of a page, parsed as XML."""
+    return [ET.fromstring(m) for m in re.findall(r'<svg[^>]*class="scatter".*?</svg>', text,
+                                                 re.S)]
+
+
+def _points(svg):
+    """{point number: (class, title)} of the circles with a <title>."""
+    out = {}
+    for c in svg.iter(f"{NS}circle"):
+        title = c.find(f"{NS}title")
+        if title is not None:
+            number = int(re.match(r"point (\d+)", title.text).group(1))
+            assert int(c.get("data-point")) == number
+            out[number] = (c.get("class"), title.text)
+    return out
+
+
+def test_accuracy_plots_when_accuracy_is_swept(tmp_path):
+    """Hardware top-1 is an objective by default (labelled data): a panel against the
+    ADC bits, the adc figure's accuracy panel, and energy vs accuracy in the page with
+    the three-objective front highlighted."""
     out = tmp_path / "out"
     assert main(["sweep", str(REPO / "models" / "digits_cnn.onnx"), "--grid", "adc.bits=3,6",
-                 "--accuracy", "--dataset", "digits", "--samples", "8", "--workers", "1",
-                 "--out", str(out), "--quiet"]) == 0
-    assert (out / "plots" / "accuracy.png").stat().st_size > 0
-
-
-def _brute_front(rows):
-    return sorted(r["point"] for r in rows if not any(
-        q["area"]["total_mm2"] <= r["area"]["total_mm2"] and q["energy"]["total_j"] <=
-        r["energy"]["total_j"] and (q["area"]["total_mm2"] < r["area"]["total_mm2"] or
-                                    q["energy"]["total_j"] < r["energy"]["total_j"])
-        for q in rows))
+                 "--grid", "array.rows=64,128", "--accuracy", "--dataset", "digits",
+                 "--samples", "8", "--workers", "1", "--out", str(out), "--quiet"]) == 0
+    assert (out / "plots" / "adc.png").stat().st_size > 0
+    assert (out / "plots" / "objectives_vs_adc.bits.png").stat().st_size > 0
+    html_file = tmp_path / "report.html"
+    assert main(["report", str(out), "--html", str(html_file), "--no-plots"]) == 0
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    valid = [r for r in records if r["status"] == "ok"]
+    front = _brute_front(valid, ((E, 1), (A, 1), (ACC, -1)))
+    svgs = _scatters(html_file.read_text())
+    labels = [s.get("aria-label") for s in svgs]
+    assert labels == ["energy.total_j vs area.total_mm2", "energy.total_j vs accuracy.hw_top1",
+                      "area.total_mm2 vs accuracy.hw_top1"]
+    for svg in svgs:
+        points = _points(svg)
+        assert sorted(points) == sorted(r["point"] for r in valid)
+        assert sorted(p for p, (cls, _) in points.items() if cls == "front") == front
 
 
 def _table_points(text, table_id):
@@ -74,12 +120,55 @@ def test_html_is_self_contained_with_plots_and_tables(swept, tmp_path, capsys):
     text = html_file.read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)  # no network
     assert "<link" not in text and "<script src" not in text and "@import" not in text
-    for name in PLOTS:
+    for name in IMAGES:
         assert f'<figure id="plot-{name}"><img src="data:image/png;base64,' in text
     valid = [r for r in records if r["status"] == "ok"]
     assert len(valid) == 12
     assert sorted(_table_points(text, "results")) == sorted(r["point"] for r in valid)
     assert sorted(_table_points(text, "pareto")) == _brute_front(valid)
+
+
+def test_html_scatter_names_every_valid_point_and_highlights_the_front(swept, tmp_path):
+    """The pairwise scatter (energy vs area, the default objectives): one circle with a
+    <title> per valid point, those of the Pareto front (brute force here) class
+    "front", the others not; each title names the point, its swept values and both
+    values."""
+    out, records = swept
+    html_file = tmp_path / "report.html"
+    assert main(["report", str(out), "--html", str(html_file), "--no-plots"]) == 0
+    svgs = _scatters(html_file.read_text())
+    assert len(svgs) == 1
+    points = _points(svgs[0])
+    valid = {r["point"]: r for r in records if r["status"] == "ok"}
+    assert sorted(points) == sorted(valid)
+    front = _brute_front(list(valid.values()))
+    assert sorted(p for p, (cls, _) in points.items() if cls == "front") == front
+    assert {cls for p, (cls, _) in points.items() if p not in front} == {"feasible"}
+    r = valid[front[0]]
+    title = points[front[0]][1]
+    assert title.startswith(f"point {front[0]} (Pareto front)")
+    assert f"array.rows={r['config']['array.rows']}, adc.bits={r['config']['adc.bits']}" in title
+    assert f"energy.total_j={r['energy']['total_j']:.4g}" in title
+
+
+def test_html_custom_plot_and_constraints(swept, tmp_path):
+    """--x/--y/--color/--facet: one panel per array size in the page, every valid point
+    once; with a constraint the points failing it are class "outside"."""
+    out, records = swept
+    html_file = tmp_path / "report.html"
+    assert main(["report", str(out), "--html", str(html_file), "--no-plots", "--x",
+                 "adc.bits", "--y", "energy.total_j", "--color", "adc.bits", "--facet",
+                 "array.rows", "--constraint", "area.total_mm2<=60"]) == 0
+    text = html_file.read_text()
+    assert '<figure id="plot-custom_energy.total_j_vs_adc.bits_by_adc.bits_per_array.rows">' in text
+    valid = [r for r in records if r["status"] == "ok"]
+    custom = _scatters(text)[1:]
+    assert [s.findtext(f"{NS}text") for s in custom] == [f"array.rows={n}" for n in (16, 64, 128)]
+    seen = {p: cls for s in custom for p, (cls, _) in _points(s).items()}
+    assert sorted(seen) == sorted(r["point"] for r in valid)
+    assert {p for p, cls in seen.items() if cls == "outside"} == {
+        r["point"] for r in valid if r["area"]["total_mm2"] > 60}
+    assert not (out / "plots" / "custom_energy.total_j_vs_adc.bits.png").exists()
     assert len(_table_points(text, "invalid")) == 12  # cell_bits 9 > 8 bits of weight
     assert "array.cell_bits" in text and "adc.bits:" in text  # the definition (YAML)
     assert "0.1.0" in text and "<th>seed</th><td>0</td>" in text
@@ -110,7 +199,9 @@ def test_html_renders_in_headless_chromium(swept, tmp_path):
         capture_output=True, text=True, timeout=120, check=True).stdout
     assert 'data-ready="1"' in dom  # the script ran to its end
     figures = re.findall(r'<figure id="plot-([^"]+)"><img src="data:image/png;base64,', dom)
-    assert set(PLOTS) <= set(figures) and dom.count("<figure") == len(figures)
+    assert set(IMAGES) <= set(figures) and dom.count("<figure") == len(figures) + 1
+    svg = re.search(r'<figure id="plot-pareto"><div class="panels">(<svg.*?</svg>)', dom, re.S)
+    assert len(_points(ET.fromstring(svg.group(1)))) == 12  # the DOM kept every titled point
     for table in ("pareto", "results", "invalid"):
         assert f'id="{table}"' in dom
     valid = [r for r in records if r["status"] == "ok"]

@@ -7,7 +7,8 @@ nondominated`: equal points never dominate each other, so duplicates of a front 
 are all on it) and the best point per objective, each with the one command line that
 reproduces it (``imcsim compile …``, or ``imcsim accuracy …`` for an accuracy objective).
 
-The front is listed by its first objective, best first, then by the next ones, then by
+Several models (a ``model`` axis) are judged each on its own: a front and best points per
+model. The front is listed by its first objective, best first, then by the next ones, then by
 point number. The best point of an objective has its best value; points that tie on it
 are told apart by the other objectives in their order, then by the lowest point number —
 so a best point is always on the front.
@@ -27,7 +28,7 @@ from imcsim.errors import ImcsimError
 from imcsim.sweep import objectives as obj
 from imcsim.sweep.objectives import Analysis, Objective
 from imcsim.sweep.pareto import nondominated
-from imcsim.sweep.space import DUPLICATION_KEY, parse_value
+from imcsim.sweep.space import ARCH_KEY, DUPLICATION_KEY, MODEL_KEY, PSEUDO_KEYS, parse_value
 from imcsim.sweep.store import DEFINITION, flatten
 
 HEAD = ("point", "id", "status", "reason")
@@ -80,29 +81,48 @@ class Analysed:
 def analyse(records: Iterable[dict[str, Any]], spec: Analysis,
             sweep: Mapping[str, Any] | None = None) -> Analysed:
     """Judge ``records`` (as in results.jsonl); ``sweep``: the definition in the sweep
-    file's form (model, arch, set, …), which the reproduce commands are made from."""
+    file's form (model, arch, set, …), which the reproduce commands are made from.
+
+    When the sweep has several models (its ``model`` axis), each model is judged on its
+    own: one Pareto front and one best point per objective per model, listed in the
+    order the models first appear (comparing one network's energy with another's would
+    put the smallest network on every front)."""
     ordered = sorted(records, key=lambda r: r["point"])
     configs = [r.get("config") if isinstance(r.get("config"), dict) else {} for r in ordered]
     flat = [flatten(r) for r in ordered]
     ok = [i for i, r in enumerate(flat) if r["status"] == "ok" and _meets(r, spec)]
-    f = np.array([[o.sign * float(flat[i][o.key]) for o in spec.objectives] for i in ok],
-                 dtype=np.float64).reshape(len(ok), len(spec.objectives))
-    points = np.array([flat[i]["point"] for i in ok], dtype=np.int64)
+    groups: dict[Any, list[int]] = {}
+    for i in ok:
+        groups.setdefault(json.dumps(configs[i].get(MODEL_KEY)), []).append(i)
+    front: list[int] = []
+    best: list[Best] = []
+    for members in groups.values():
+        on_front, winners = _judge([flat[i] for i in members], spec)
+        front += [members[k] for k in on_front]
+        for o, k in zip(spec.objectives, winners, strict=True):
+            i = members[k]
+            best.append(Best(o, flat[i], configs[i], reproduce(sweep or {}, configs[i],
+                                                               o.key.startswith("accuracy."))))
+    feasible, pareto = set(ok), set(front)
+    rows = [_with_flags(r, i in feasible, i in pareto) for i, r in enumerate(flat)]
+    keys = list(dict.fromkeys(k for c in configs for k in c))
+    return Analysed(spec, rows, [rows[i] for i in front], tuple(best), keys)
+
+
+def _judge(rows: list[dict[str, Any]], spec: Analysis) -> tuple[list[int], list[int]]:
+    """Positions in ``rows`` (feasible) of the Pareto front, in the listed order, and of
+    the best row of each objective."""
+    f = np.array([[o.sign * float(r[o.key]) for o in spec.objectives] for r in rows],
+                 dtype=np.float64).reshape(len(rows), len(spec.objectives))
+    points = np.array([r["point"] for r in rows], dtype=np.int64)
     on_front = nondominated(f)
     cols = [f[:, j] for j in range(f.shape[1])]
     front = on_front[np.lexsort((points[on_front], *(c[on_front] for c in reversed(cols))))]
-    best = []
-    for j, o in enumerate(spec.objectives):
-        if not ok:
-            break
+    winners = []
+    for j in range(len(spec.objectives)):
         others = [c for k, c in enumerate(cols) if k != j]
-        i = ok[int(np.lexsort((points, *reversed(others), cols[j]))[0])]
-        best.append(Best(o, flat[i], configs[i], reproduce(sweep or {}, configs[i],
-                                                           o.key.startswith("accuracy."))))
-    feasible, pareto = set(ok), {ok[k] for k in front.tolist()}
-    rows = [_with_flags(r, i in feasible, i in pareto) for i, r in enumerate(flat)]
-    keys = list(dict.fromkeys(k for c in configs for k in c))
-    return Analysed(spec, rows, [rows[ok[k]] for k in front.tolist()], tuple(best), keys)
+        winners.append(int(np.lexsort((points, *reversed(others), cols[j]))[0]))
+    return front.tolist(), winners
 
 
 def _meets(row: dict[str, Any], spec: Analysis) -> bool:
@@ -123,13 +143,14 @@ def reproduce(sweep: Mapping[str, Any], config: Mapping[str, Any], accuracy: boo
     def text(v: Any) -> str:
         return str(v) if isinstance(v, str | int) and not isinstance(v, bool) else "?"
 
-    words = ["imcsim", "accuracy" if accuracy else "compile", text(sweep.get("model", "MODEL")),
-             "--arch", text(sweep.get("arch") or "rram_128")]
+    model = config.get(MODEL_KEY, sweep.get("model") or "MODEL")
+    words = ["imcsim", "accuracy" if accuracy else "compile", text(model),
+             "--arch", text(config.get(ARCH_KEY, sweep.get("arch") or "rram_128"))]
     fixed = sweep.get("set")
     for item in fixed if isinstance(fixed, list) else []:
         words += ["--set", text(item)]
     for key, value in config.items():
-        if key != DUPLICATION_KEY:
+        if key not in PSEUDO_KEYS:
             words += ["--set", f"{key}={_value_text(value)}"]
     if accuracy:
         acc = sweep.get("accuracy") if isinstance(sweep.get("accuracy"), dict) else {}

@@ -99,9 +99,10 @@ def _values(v: Values) -> Any:
     return list(v) if isinstance(v, range) else v
 
 
-def sweep(model: str | os.PathLike[str], *, grid: Mapping[str, Values] | None = None,
+def sweep(model: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
+          grid: Mapping[str, Values] | None = None,
           zip: Mapping[str, Values] | Sequence[Mapping[str, Values]] | None = None,
-          arch: str | None = None, overrides: Sequence[str] = (), duplication: str = "auto",
+          arch: str | Sequence[str] | None = None, overrides: Sequence[str] = (), duplication: str = "auto",
           samples: int | None = None, seed: int = 0,
           accuracy: bool | str | Mapping[str, Any] | None = None,
           out: str | os.PathLike[str] | None = None, workers: int | None = None,
@@ -110,8 +111,10 @@ def sweep(model: str | os.PathLike[str], *, grid: Mapping[str, Values] | None = 
           constraints: Constraints | None = None) -> SweepResults:
     """Run a sweep and return its results (every point, finished earlier or now).
 
-    ``model``: an ONNX file, or a sweep file (``.yaml``) holding the whole definition (then
-    give only ``out``, ``workers``, ``scheduler``, ``progress``, ``plots``).
+    ``model``: an ONNX file, a list of them (an axis ``model``, the first), or a sweep file
+    (``.yaml``) holding the whole definition (then give only ``out``, ``workers``,
+    ``scheduler``, ``progress``, ``plots``). ``arch``: a preset or config file, or a list of
+    them (an axis ``arch``, after the models; also ``grid={"arch": [...]}``).
     ``grid``: key → values (a list, ``range``, ``"64,128"`` or ``"4..10"``), one axis per
     key in order; ``zip``: keys that move together (one mapping, or a list of them);
     ``overrides``: fixed ``key.path=value`` for every point; ``samples``: a random sample of
@@ -135,7 +138,7 @@ def sweep(model: str | os.PathLike[str], *, grid: Mapping[str, Values] | None = 
     objs = parse_objectives(objectives) if objectives is not None else None
     cons = parse_constraints(constraints) if constraints is not None else None
 
-    if definition.is_sweep_file(str(model)):
+    if isinstance(model, str | os.PathLike) and definition.is_sweep_file(os.fspath(model)):
         given = [n for n, v in (("grid", grid), ("zip", zip), ("arch", arch),
                                 ("overrides", overrides), ("samples", samples),
                                 ("accuracy", accuracy)) if v]
@@ -153,8 +156,11 @@ def sweep(model: str | os.PathLike[str], *, grid: Mapping[str, Values] | None = 
                                    else dict(accuracy) if isinstance(accuracy, Mapping) else {})
             acc = definition.accuracy_spec(cfg.get("dataset", "random"), cfg.get("samples"),
                                            cfg.get("batch_size", 32))
-        spec = definition.Sweep(str(model), arch, tuple(overrides), str(duplication),
-                                Space(tuple(axes), samples, seed), acc)
+        one_model, one_arch, listed = definition.listed(
+            [os.fspath(m) for m in model] if isinstance(model, list | tuple) else os.fspath(model),
+            list(arch) if isinstance(arch, list | tuple) else arch, ("model", "arch"))
+        spec = definition.Sweep(one_model, one_arch, tuple(overrides), str(duplication),
+                                Space(tuple(listed + axes), samples, seed), acc)
     if objs is not None:
         spec = dataclasses.replace(spec, objectives=objs)
     if cons is not None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from imcsim import config, yamlsafe
 from imcsim.errors import ConfigError, ImcsimError
-from imcsim.sweep.space import DUPLICATION_KEY, Scalar
+from imcsim.sweep.space import PSEUDO_KEYS, Scalar
 
 _SECTION_CACHE = 4096  # built sections kept (a few hundred bytes each)
 
@@ -56,7 +56,7 @@ class ArchBuilder:
 
     def check_key(self, key: str, option: str) -> None:
         """Fail (one line) when ``key`` is not a config value key or is fixed by ``--set``."""
-        if key == DUPLICATION_KEY:
+        if key in PSEUDO_KEYS:
             return
         errors: list[str] = []
         config.apply_override({}, f"{key}=0", errors)
@@ -68,10 +68,11 @@ class ArchBuilder:
                               "not both")
 
     def build(self, values: Mapping[str, Scalar]) -> config.Arch:
-        """The point's Arch (``duplication`` is skipped: it is not a config key)."""
+        """The point's Arch (``duplication``, ``arch`` and ``model`` are skipped: they are not
+        config keys)."""
         groups: dict[str, list[tuple[str, Scalar]]] = {}
         for key, value in values.items():
-            if key != DUPLICATION_KEY:
+            if key not in PSEUDO_KEYS:
                 groups.setdefault(key.split(".", 1)[0], []).append((key, value))
         if not all(s in self._sections for s in groups):
             return self._build_whole(values)
@@ -111,7 +112,7 @@ class ArchBuilder:
         raw = copy.deepcopy(self._raw)
         errors: list[str] = []
         for key, value in values.items():
-            if key != DUPLICATION_KEY:
+            if key not in PSEUDO_KEYS:
                 config.apply_override(raw, _override(key, value), errors)
         arch = config.build_section(config.Arch, raw, "", errors)
         if not errors:

@@ -11,7 +11,7 @@ from imcsim.argtypes import seed
 from imcsim.errors import ImcsimError
 
 # options that define a sweep; a sweep file replaces them all
-_DEFINING = ("arch", "grid", "zip", "overrides", "duplication", "samples", "points", "seed",
+_DEFINING = ("models", "arch", "grid", "zip", "overrides", "duplication", "samples", "points", "seed",
              "accuracy", "dataset", "batch_size")
 
 
@@ -22,9 +22,15 @@ def register(subparsers: Any, arch_options: Callable[[argparse.ArgumentParser], 
         "settings. Results stream into OUT/results.jsonl as points finish; rerunning the "
         "same command resumes. Grid axes vary in the order given, the first slowest; "
         "--zip keys move together (one group).")
-    s.add_argument("model", help="ONNX file, or a sweep file (.yaml) holding the whole "
-                   "definition (see README 'Sweeps')")
-    s.add_argument("--arch", help="base config file or preset (default: rram_128)")
+    s.add_argument("model", nargs="?", help="ONNX file, or a sweep file (.yaml) holding the "
+                   "whole definition (see README 'Sweeps')")
+    s.add_argument("--model", dest="models", action="append", default=[], metavar="ONNX",
+                   help="another model (repeatable): the models are the sweep's first axis, "
+                   "'model' (also --grid model=a.onnx,b.onnx)")
+    s.add_argument("--arch", action="append", metavar="PRESET|FILE",
+                   help="base config file or preset (default: rram_128); repeat it to sweep "
+                   "architectures (an axis 'arch', also --grid arch=isaac,rram_128); --set "
+                   "applies on top of each")
     s.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2|A..B",
                    help="one axis: values (YAML, as --set reads them) or integer ranges a..b "
                    "(repeatable), e.g. --grid adc.bits=4..10 --grid array.rows=64,128; "
@@ -72,6 +78,16 @@ def register(subparsers: Any, arch_options: Callable[[argparse.ArgumentParser], 
                    "inline them as SVG in the --html page; default: PNG only)")
     r.add_argument("--json", metavar="PATH", help="write the analysis and every row as JSON "
                    "('-' = stdout)")
+    r.add_argument("--x", metavar="KEY", help="with --y: also plot any two numeric columns of "
+                   "results.csv (swept keys or report values) as "
+                   "plots/custom_Y_vs_X[_by_COLOR][_per_FACET].png, e.g. --x area.total_mm2 "
+                   "--y energy.total_j (in the --html page with values on hover)")
+    r.add_argument("--y", metavar="KEY", help="the y column of the --x plot")
+    r.add_argument("--color", metavar="KEY", help="with --x/--y: one colour per value of this "
+                   "column (a colour scale for a numeric one with more than 10 values), "
+                   "e.g. arch or adc.bits")
+    r.add_argument("--facet", metavar="KEY", help="with --x/--y: one panel per value of this "
+                   "column (at most 12)")
     _analysis_options(r, report=True)
 
 
@@ -109,7 +125,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from imcsim.sweep import definition, runner
 
     objectives, constraints = _parsed_analysis(args)
-    if definition.is_sweep_file(args.model):
+    if args.model is not None and definition.is_sweep_file(args.model):
         given = [f"--{n.replace('_', '-')}".replace("--overrides", "--set")
                  for n in _DEFINING if getattr(args, n) not in (None, [], False)]
         if given:
@@ -161,8 +177,11 @@ def _from_options(args: argparse.Namespace) -> Any:
                 raise ImcsimError(f"{opt}: only with --accuracy")
         if samples is not None and points is not None:
             raise ImcsimError("--samples and --points both sample points; give one")
+    models = [*([args.model] if args.model is not None else []), *args.models]
+    if not models and not any(g.split("=", 1)[0].strip() == "model" for g in args.grid):
+        raise ImcsimError("no model: give an ONNX file (several with --model) or a sweep file")
     return definition.from_options(
-        args.model, arch=args.arch, fixed=args.overrides, duplication=args.duplication or "auto",
+        models or None, arch=args.arch, fixed=args.overrides, duplication=args.duplication or "auto",
         grid=args.grid, zipped=args.zip, samples=points if points is not None else samples,
         seed=args.seed or 0, accuracy=accuracy)
 
@@ -174,6 +193,13 @@ def _report(args: argparse.Namespace) -> int:
     from imcsim.sweep.store import PLOTS, ResultStore
 
     objectives, constraints = _parsed_analysis(args)
+    if (args.x is None) != (args.y is None):
+        raise ImcsimError("--x and --y go together: give both, e.g. --x area.total_mm2 "
+                          "--y energy.total_j")
+    for option, value in (("--color", args.color), ("--facet", args.facet)):
+        if value is not None and args.x is None:
+            raise ImcsimError(f"{option}: only with --x and --y (the plot it colours or "
+                              "splits)")
     if args.html:
         check_json_target(args.html, "--html")
     store = ResultStore(args.out)
@@ -192,7 +218,14 @@ def _report(args: argparse.Namespace) -> int:
         csv_text = table_csv(analysed.rows)
         drawn = not args.no_plots or args.html
         plots = make_plots(records, analysed) if drawn else []
-        images = render_plots(plots, svg=args.svg)
+        if args.x is not None:  # checked even when nothing is drawn
+            from imcsim.sweep.scatter import custom_plot
+
+            custom = custom_plot(analysed, args.x, args.y, args.color, args.facet)
+            plots += [custom] if drawn else []
+        # the page draws its scatter plots itself: matplotlib only for what is written
+        images = render_plots([p for p in plots if not args.no_plots or p.scatter is None],
+                              svg=args.svg)
         html = None
         if args.html:
             from imcsim.sweep.html import page

@@ -3,8 +3,8 @@
 Sweep file (YAML, the same content as the options; relative paths are relative to the
 file's folder)::
 
-    model: resnet50.onnx
-    arch: arch_configs/rram_128.yaml     # file or preset (default rram_128)
+    model: resnet50.onnx                 # or a list of models: one more axis, the first
+    arch: arch_configs/rram_128.yaml     # file or preset (default rram_128); a list: an axis
     set: [adc.model=sar]                 # fixed overrides (or a mapping key: value)
     duplication: auto                    # auto | none | N (may also be swept)
     grid:                                # one axis per key, in this order
@@ -18,7 +18,10 @@ file's folder)::
     objectives: [energy.total_j:min, area.total_mm2:min]   # or {energy.total_j: min, …}
     constraints: [area.total_mm2<=2]
 
-Grid axes come first, in order, then zipped groups; the first axis varies slowest.
+Grid axes come first, in order, then zipped groups; the first axis varies slowest. A list
+of models (``model:`` or ``models:``) or of architectures (``arch:``) is an axis of its own,
+put first (models, then architectures); ``grid: {model: …, arch: …}`` places them
+elsewhere. Fixed ``set:`` overrides apply on top of every architecture.
 """
 
 from __future__ import annotations
@@ -42,17 +45,25 @@ from imcsim.sweep.objectives import (
     parse_constraints,
     parse_objectives,
 )
-from imcsim.sweep.space import Axis, Space, grid_axis, split_assignment, zip_axis
+from imcsim.sweep.space import (
+    ARCH_KEY,
+    MODEL_KEY,
+    Axis,
+    Space,
+    grid_axis,
+    split_assignment,
+    zip_axis,
+)
 
-FILE_KEYS = ("model", "arch", "set", "duplication", "grid", "zip", "samples", "seed", "accuracy",
+FILE_KEYS = ("model", "models", "arch", "set", "duplication", "grid", "zip", "samples", "seed", "accuracy",
              "objectives", "constraints")
 DEFAULT_ACCURACY_SAMPLES = {"random": 16}  # digits: its whole test split
 
 
 @dataclass(frozen=True, slots=True)
 class Sweep:
-    model: str  # ONNX file
-    arch: str | None  # config file or preset (None: the default preset)
+    model: str | None  # ONNX file (None: the ``model`` axis names them)
+    arch: str | None  # config file or preset (None: the default preset, or the ``arch`` axis)
     fixed: tuple[str, ...]  # key.path=value overrides applied to every point
     duplication: str  # weight duplication of every point unless swept: auto | none | N
     space: Space
@@ -60,6 +71,39 @@ class Sweep:
     # analysis, not evaluation (never part of the folder's identity): None = the defaults
     objectives: tuple[Objective, ...] | None = None
     constraints: tuple[Constraint, ...] = ()
+
+    def __post_init__(self) -> None:
+        for key, fixed in ((MODEL_KEY, self.model), (ARCH_KEY, self.arch)):
+            axis = self._axis(key)
+            if axis is None:
+                continue
+            if fixed is not None:
+                what = "model" if key == MODEL_KEY else "--arch"
+                raise ImcsimError(f"{key} is swept (--grid {key}=…) and also given as {what} "
+                                  f"{fixed}; give the {key}s one way")
+            bad = next((v for v in axis if not isinstance(v, str) or not v.strip()), None)
+            if bad is not None:
+                raise ImcsimError(f"--grid {key}: {bad!r} is not a "
+                                  f"{'model file' if key == MODEL_KEY else 'preset or config file'}")
+        if self.model is None and self._axis(MODEL_KEY) is None:
+            raise ImcsimError("no model: give an ONNX file (or several with --model)")
+
+    def _axis(self, key: str) -> tuple[Any, ...] | None:
+        """The values of a swept pseudo-key (``model``, ``arch``), None when not swept."""
+        for axis in self.space.axes:
+            if key in axis.keys:
+                return axis.columns[axis.keys.index(key)]
+        return None
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Every model of the sweep, as given (the one, or the ``model`` axis)."""
+        return self._axis(MODEL_KEY) or (str(self.model),)
+
+    @property
+    def arches(self) -> tuple[str | None, ...]:
+        """Every base architecture, as given (None: the default preset)."""
+        return self._axis(ARCH_KEY) or (self.arch,)
 
     @property
     def analysis(self) -> Analysis:
@@ -69,7 +113,9 @@ class Sweep:
 
     def describe(self) -> dict[str, Any]:
         """The definition in the sweep file's form (what ``sweep.json`` and reports show)."""
-        out: dict[str, Any] = {"model": self.model, "arch": self.arch or "rram_128",
+        swept = self._axis(ARCH_KEY) is not None
+        out: dict[str, Any] = {"model": self.model,
+                               "arch": None if swept else self.arch or "rram_128",
                                "set": list(self.fixed), "duplication": self.duplication}
         out.update(self.space.describe())
         if self.accuracy is not None:
@@ -94,14 +140,38 @@ def accuracy_spec(dataset: str, samples: int | None, batch_size: int) -> Accurac
     return AccuracySpec(dataset, samples, batch_size)
 
 
-def from_options(model: str, *, arch: str | None = None, fixed: Sequence[str] = (),
-                 duplication: str = "auto", grid: Sequence[str] = (), zipped: Sequence[str] = (),
+def listed(model: str | Sequence[str] | None, arch: str | Sequence[str] | None,
+           where: tuple[str, str] = ("--model", "--arch")
+           ) -> tuple[str | None, str | None, list[Axis]]:
+    """A model and an architecture, or lists of them: (the model, the architecture, the
+    axes of those given as a list of several, models first)."""
+    out: list[str | None] = []
+    axes: list[Axis] = []
+    for key, value, option in ((MODEL_KEY, model, where[0]), (ARCH_KEY, arch, where[1])):
+        if value is None or isinstance(value, str):
+            out.append(value)
+            continue
+        values = list(value)
+        if len(values) == 1:
+            out.append(values[0])
+            continue
+        out.append(None)
+        if values:
+            axes.append(grid_axis(key, values, option))
+    return out[0], out[1], axes
+
+
+def from_options(model: str | Sequence[str] | None, *, arch: str | Sequence[str] | None = None,
+                 fixed: Sequence[str] = (), duplication: str = "auto",
+                 grid: Sequence[str] = (), zipped: Sequence[str] = (),
                  samples: int | None = None, seed: int = 0,
                  accuracy: AccuracySpec | None = None, objectives: Any = None,
                  constraints: Any = None) -> Sweep:
     """From ``--grid key=v1,v2`` / ``--zip key=v1,v2`` strings (all ``--zip`` form one group);
+    several models or architectures (lists) are axes of their own, first;
     ``objectives``/``constraints`` as :mod:`imcsim.sweep.objectives` reads them."""
-    axes: list[Axis] = [grid_axis(*split_assignment(g, "--grid")) for g in grid]
+    model, arch, axes = listed(model, arch)
+    axes += [grid_axis(*split_assignment(g, "--grid")) for g in grid]
     if zipped:
         axes.append(zip_axis([split_assignment(z, "--zip") for z in zipped]))
     return Sweep(model, arch, tuple(fixed), str(duplication),
@@ -132,19 +202,38 @@ def from_file(path: str) -> Sweep:
         raise ImcsimError(f"{path}: expected a mapping with keys {', '.join(FILE_KEYS)}")
     errors = [f"{k}: unknown key (valid: {', '.join(FILE_KEYS)})" for k in raw
               if k not in FILE_KEYS]
-    if "model" not in raw or not isinstance(raw.get("model"), str):
-        errors.append("model: missing (an ONNX file path)")
     folder = Path(path).parent
 
-    def local(p: str) -> str:
-        return os.path.normpath(folder / p) if not Path(p).is_absolute() else p
+    def local(p: Any) -> Any:
+        """A model or config path relative to the sweep file (a preset name stays)."""
+        if not isinstance(p, str) or Path(p).is_absolute():
+            return p
+        return os.path.normpath(folder / p)
 
+    def local_arch(a: Any) -> Any:
+        return local(a) if isinstance(a, str) and (a.endswith((".yaml", ".yml")) or "/" in a) else a
+
+    if "model" in raw and "models" in raw:
+        errors.append("models: give model or models, not both")
+    models = raw.get("models", raw.get("model"))
+    grid = raw.get("grid") or {}
+    if models is None and not (isinstance(grid, dict) and MODEL_KEY in grid):
+        errors.append("model: missing (an ONNX file path, or a list of them)")
+    elif models is not None and not _names(models):
+        errors.append("model: expected an ONNX file path or a list of them")
+        models = None
     arch = raw.get("arch")
-    if arch is not None and not isinstance(arch, str):
-        errors.append("arch: expected a file path or preset name")
+    if arch is not None and not _names(arch):
+        errors.append("arch: expected a file path or preset name, or a list of them")
         arch = None
-    if isinstance(arch, str) and (arch.endswith((".yaml", ".yml")) or "/" in arch):
-        arch = local(arch)
+    try:
+        model, arch, axes = listed(
+            [local(m) for m in models] if isinstance(models, list) else local(models),
+            [local_arch(a) for a in arch] if isinstance(arch, list) else local_arch(arch),
+            ("model", "arch"))
+    except ImcsimError as e:
+        errors.append(str(e))
+        model, arch, axes = None, None, []
     fixed = raw.get("set") or []
     if isinstance(fixed, dict):
         fixed = [f"{k}={v}" for k, v in fixed.items()]
@@ -153,16 +242,18 @@ def from_file(path: str) -> Sweep:
         fixed = []
     fixed = [f"{s.split('=', 1)[0].strip()}={s.split('=', 1)[1].strip()}" if "=" in s else s
              for s in fixed]
-    axes: list[Axis] = []
-    grid = raw.get("grid") or {}
     if not isinstance(grid, dict):
         errors.append("grid: expected a mapping key.path: values")
         grid = {}
     for key, values in grid.items():
         try:
-            axes.append(grid_axis(str(key), values, "grid"))
+            axis = grid_axis(str(key), values, "grid")
         except ImcsimError as e:
             errors.append(str(e))
+            continue
+        where = {MODEL_KEY: local, ARCH_KEY: local_arch}.get(axis.keys[0])
+        axes.append(axis if where is None else
+                    Axis(axis.keys, (tuple(where(v) for v in axis.columns[0]),)))
     groups = raw.get("zip") or []
     if isinstance(groups, dict):
         groups = [groups]
@@ -207,9 +298,17 @@ def from_file(path: str) -> Sweep:
         errors.append(f"constraints: {e}")
     if errors:
         raise ImcsimError(f"{path}: {len(errors)} problem(s): " + "; ".join(errors))
-    space = Space(tuple(axes), samples, seed)
-    return Sweep(local(raw["model"]), arch, tuple(fixed), str(raw.get("duplication", "auto")),
-                 space, accuracy, objectives, constraints)
+    try:
+        return Sweep(model, arch, tuple(fixed), str(raw.get("duplication", "auto")),
+                     Space(tuple(axes), samples, seed), accuracy, objectives, constraints)
+    except ImcsimError as e:
+        raise ImcsimError(f"{path}: {e}") from None
+
+
+def _names(value: Any) -> bool:
+    """A non-empty text, or a non-empty list of them."""
+    items = value if isinstance(value, list) else [value]
+    return bool(items) and all(isinstance(v, str) and v.strip() for v in items)
 
 
 def is_sweep_file(path: str) -> bool:

@@ -1,9 +1,11 @@
 """One design point → one result record, reusing everything that does not change.
 
-An :class:`Evaluator` holds the frozen model and the base config; it is shipped once to
-each worker (process or Dask worker) and evaluates chunks of points there. Mappings are
-cached by the array facts that determine them (``arch.array_spec()`` and the duplication
-mode), so a grid over ADC bits or energies maps the model once per array shape.
+An :class:`Evaluator` holds the frozen models and the base configs (one of each, or one
+per value of the sweep's ``model`` and ``arch`` axes, each parsed once); it is shipped once
+to each worker (process or Dask worker) and evaluates chunks of points there. Mappings are
+cached by the model and the array facts that determine them (``arch.array_spec()`` and the
+duplication mode), so a grid over ADC bits, energies or architectures with the same arrays
+maps each model once per array shape.
 
 A record is ``{"point", "id", "status", "config", ...}``: ``status`` is ``ok`` with the
 sections of the compile report (``model``, ``arch``, ``mapping``, ``performance``,
@@ -15,6 +17,7 @@ with ``reason``, the one-line error the same settings give ``imcsim compile``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping as Map
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +27,7 @@ from imcsim.config import Arch
 from imcsim.errors import ImcsimError
 from imcsim.sweep.arches import ArchBuilder
 from imcsim.sweep.model import FrozenNetwork
-from imcsim.sweep.space import DUPLICATION_KEY, Scalar, point_id
+from imcsim.sweep.space import ARCH_KEY, DUPLICATION_KEY, MODEL_KEY, Scalar, point_id
 
 REPORT_SECTIONS = ("model", "arch", "mapping", "performance", "energy", "area", "adc")
 _MAPPING_CACHE = 256  # mappings kept per worker (ResNet-50: ~100 kB each)
@@ -40,21 +43,27 @@ class AccuracySpec:
 
 
 class Evaluator:
-    def __init__(self, model_path: str, net: FrozenNetwork, arches: ArchBuilder,
-                 duplication: str, accuracy: AccuracySpec | None, seed: int) -> None:
-        self.model_path = model_path
-        self.net = net
-        self.arches = arches
+    """Evaluates points of a sweep whose models and base architectures are known by the
+    values the sweep names them with (its ``model`` and ``arch`` axes, or the one of each)."""
+
+    def __init__(self, models: Map[str, tuple[str, FrozenNetwork]],
+                 arches: Map[str, ArchBuilder], duplication: str,
+                 accuracy: AccuracySpec | None, seed: int) -> None:
+        # name (as the sweep gives it) -> (absolute path, hardware model parsed once)
+        self.models = dict(models)
+        self.arches = dict(arches)  # name (preset or file as given) -> its builder
+        self.model = next(iter(self.models))  # of points that do not sweep the model
+        self.arch = next(iter(self.arches))
         self.duplication = duplication
         self.accuracy = accuracy
         self.seed = seed
-        self._mappings: dict[tuple[ArraySpec, str | int], Mapping] = {}
-        self._functional_net: Any = None
+        self._mappings: dict[tuple[str, ArraySpec, str | int], Mapping] = {}
+        self._functional: dict[str, Any] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_mappings"] = {}  # caches are rebuilt where the evaluator runs
-        state["_functional_net"] = None
+        state["_functional"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -65,11 +74,12 @@ class Evaluator:
 
     def evaluate(self, index: int, values: dict[str, Scalar]) -> dict[str, Any]:
         head: dict[str, Any] = {"point": index, "id": point_id(values)}
+        model = str(values.get(MODEL_KEY, self.model))
         try:
-            arch = self.arches.build(values)
-            body = self._hardware(arch, values.get(DUPLICATION_KEY, self.duplication))
+            arch = self.arches[str(values.get(ARCH_KEY, self.arch))].build(values)
+            body = self._hardware(model, arch, values.get(DUPLICATION_KEY, self.duplication))
             if self.accuracy is not None:
-                body["accuracy"] = self._accuracy(arch)
+                body["accuracy"] = self._accuracy(model, arch)
         except ImcsimError as e:
             return {**head, "status": "invalid", "reason": str(e), "config": values}
         except ArithmeticError as e:
@@ -78,47 +88,49 @@ class Evaluator:
                     "or --set is probably extreme, use realistic values"}  # as compile says
         return {**head, "status": "ok", "config": values, **body}
 
-    def mapping(self, arch: Arch, duplication: Any) -> Mapping:
+    def mapping(self, model: str, arch: Arch, duplication: Any) -> Mapping:
         dup = parse_duplication(duplication if isinstance(duplication, int) else str(duplication))
-        key = (arch.array_spec(), dup)
+        key = (model, arch.array_spec(), dup)
         m = self._mappings.get(key)
         if m is None:
             if len(self._mappings) >= _MAPPING_CACHE:
                 self._mappings.pop(next(iter(self._mappings)))
-            m = self._mappings[key] = map_network(self.net, key[0], dup)
+            m = self._mappings[key] = map_network(self.models[model][1], key[1], dup)
         return m
 
-    def _hardware(self, arch: Arch, duplication: Any) -> dict[str, Any]:
+    def _hardware(self, model: str, arch: Arch, duplication: Any) -> dict[str, Any]:
         from imcsim.report import compile_report
         from imcsim.sim import simulate
 
-        mapping = self.mapping(arch, duplication)
-        report = compile_report(self.net, mapping, simulate(self.net, mapping, arch), arch)
+        net = self.models[model][1]
+        mapping = self.mapping(model, arch, duplication)
+        report = compile_report(net, mapping, simulate(net, mapping, arch), arch)
         return {k: _finite(report[k]) for k in REPORT_SECTIONS}
 
-    def _accuracy(self, arch: Arch) -> dict[str, Any]:
+    def _accuracy(self, model: str, arch: Arch) -> dict[str, Any]:
         from imcsim.accuracy_report import accuracy_report
         from imcsim.functional.accuracy import evaluate
 
         assert self.accuracy is not None
-        net = self._functional()
+        net = self._functional_model(model)
         result = evaluate(net, arch, self.accuracy.dataset, self.accuracy.samples, self.seed)
         report = accuracy_report(net.name, net.batch, arch, result, self.accuracy.dataset, False)
         return _finite(report["accuracy"])
 
-    def _functional(self) -> Any:
+    def _functional_model(self, model: str) -> Any:
         """The model with its weights, imported as ``imcsim accuracy`` imports it (once)."""
-        if self._functional_net is None:
+        net = self._functional.get(model)
+        if net is None:
             from imcsim.compiler.frontend import import_onnx
             from imcsim.compiler.passes import canonicalize
 
             assert self.accuracy is not None
-            net = import_onnx(self.model_path)
+            path = self.models[model][0]
+            net = import_onnx(path)
             if net.batch_symbolic:
-                net = import_onnx(self.model_path,
-                                  batch=min(self.accuracy.batch_size, self.accuracy.samples))
-            self._functional_net = canonicalize(net, drop_views=False)
-        return self._functional_net
+                net = import_onnx(path, batch=min(self.accuracy.batch_size, self.accuracy.samples))
+            net = self._functional[model] = canonicalize(net, drop_views=False)
+        return net
 
 
 def _finite(value: Any) -> Any:

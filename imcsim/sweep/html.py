@@ -1,6 +1,7 @@
 """One self-contained HTML page for a sweep: plots inline (PNG as ``data:`` URIs, or SVG
-when they were rendered as SVG too), sortable tables, the definition, the software
-version and seed. No external resource: it opens offline.
+when they were rendered as SVG too; scatter plots — the objectives pairwise, custom
+plots — as SVG drawn here whose points name themselves on hover), sortable tables, the
+definition, the software version and seed. No external resource: it opens offline.
 
 Tables sort by a click on a header (numbers numerically, text alphabetically; again for
 descending). A URL fragment ``#sort=COLUMN`` (``#sort=-COLUMN`` descending) sorts the
@@ -19,6 +20,8 @@ import yaml
 from imcsim import __version__
 from imcsim.sweep.analysis import Analysed, analyse, stored_analysis
 from imcsim.sweep.plots import Images, Plot, make_plots, render_plots
+from imcsim.sweep.svg import CSS as _SCATTER_CSS
+from imcsim.sweep.svg import scatter_html
 
 METRICS = (
     ("energy.total_j", "energy/inf (J)"), ("area.total_mm2", "area (mm²)"),
@@ -41,7 +44,7 @@ figure img{max-width:100%}
 pre{background:#f6f8fa;padding:1em;overflow:auto}.meta td{text-align:left}
 .scroll{max-height:36em;overflow:auto}tr.infeasible td{color:#9aa0a6}
 code{font-size:.85em;white-space:pre-wrap}
-"""
+""" + _SCATTER_CSS
 
 _JS = """
 (function(){
@@ -99,8 +102,13 @@ def _table(table_id: str, columns: list[tuple[str, str]], rows: list[dict[str, A
             f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
-def _image(plot: Plot, files: dict[str, bytes]) -> str:
-    """The plot inline: its SVG when rendered, else its PNG as a ``data:`` URI."""
+def _image(plot: Plot, files: dict[str, bytes] | None) -> str:
+    """The plot inline: a scatter as SVG with hover titles; else its SVG when rendered,
+    else its PNG as a ``data:`` URI."""
+    if plot.scatter is not None:
+        return scatter_html(plot.scatter)
+    if files is None:
+        files = render_plots([plot])[plot.name]
     if "svg" in files:
         text = files["svg"].decode("utf-8")
         return text[text.index("<svg"):]  # drop the XML prologue and DOCTYPE
@@ -113,7 +121,8 @@ def page(definition: dict[str, Any], records: list[dict[str, Any]],
          images: Images | None = None) -> str:
     """The page; ``analysed``: the records judged by the objectives and constraints
     (default: those sweep.json keeps, else the default ones); ``plots`` and their
-    rendered ``images`` (default: made here, PNG)."""
+    rendered ``images`` (default: drawn here, PNG; scatter plots are never drawn by
+    matplotlib for the page)."""
     sweep = definition.get("sweep") if isinstance(definition.get("sweep"), dict) else {}
     if analysed is None:
         analysed = analyse(records, stored_analysis(definition)[0], sweep)
@@ -130,10 +139,11 @@ def page(definition: dict[str, Any], records: list[dict[str, Any]],
     if plots is None:
         plots = make_plots(records, analysed)
     if images is None:
-        images = render_plots(plots)
+        images = render_plots([p for p in plots if p.scatter is None])
     figures = "".join(
-        f'<figure id="plot-{p.name}">{_image(p, images[p.name])}<figcaption><b>{html.escape(p.title)}.</b> '
-        f"{html.escape(p.caption)}</figcaption></figure>" for p in plots)
+        f'<figure id="plot-{html.escape(p.name)}">{_image(p, images.get(p.name))}<figcaption>'
+        f"<b>{html.escape(p.title)}.</b> {html.escape(p.caption)}</figcaption></figure>"
+        for p in plots)
     feasible = len(analysed.feasible)
     meta = [
         ("model", f"{sweep.get('model')} ({definition.get('identity', {}).get('model_name')})"),

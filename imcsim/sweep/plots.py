@@ -1,69 +1,64 @@
-"""Plots of a sweep (matplotlib's object-oriented API on Agg, no pyplot state; PNG, and
-SVG when asked).
+"""Plots of a sweep (PNG, and SVG when asked; see :mod:`imcsim.sweep.figure` for how they
+are drawn and why that is fast).
 
-Figures have fixed margins (no layout engine, no ``bbox_inches="tight"``): each is drawn
-once per format, which keeps a report of up to 100 points near a second
-(``python benchmarks/bench_plots.py``).
+- ``objectives_vs_KEY``: for each numeric swept key with more than one value (the first
+  MAX_KEYS), one panel per objective that is not itself a swept key (at most MAX_PANELS):
+  the best feasible value at each of the key's values over the other swept keys, one line
+  per value of a line key (at most MAX_LINES, evenly spread), else one line. The line key
+  is the first categorical swept key (``arch``, ``model``: names, never an x axis) that
+  varies at a fixed value of this one, else the next numeric swept key that does;
+- ``pareto``: one panel per pair of objectives (:mod:`imcsim.sweep.scatter`): every
+  valid point, those failing a constraint greyed, the Pareto front of the objectives
+  highlighted; in the HTML page the same points in an SVG that names each on hover;
+- ``adc`` (when the ADC resolution varies): against ADC bits, one line per array size
+  (at most MAX_LINES, evenly spread): the best TOPS/W over the other swept keys, the
+  ADCs' share of energy and of area (mean) and, when accuracy was swept, hardware top-1
+  (top-1 agreement with float on unlabelled data; mean), the float model dashed;
+- ``breakdown``: energy and area by component of the best points (up to BEST_POINTS
+  points of the Pareto front, evenly spread along it).
 
-- ``OBJECTIVE_vs_KEY``: for each numeric swept key with more than one value, each
-  objective (not itself a swept key) against it — the best feasible value at each of
-  the key's values over the other swept keys, one line per value of the next swept key
-  that varies at a fixed value of this one (at most 8 lines, evenly spread), else one line;
-- ``pareto``: energy per inference vs area, every valid point (greyed when it fails a
-  constraint), the energy–area front of the feasible points as a line and, when the
-  objectives are others, the points of their Pareto front ringed;
-- ``tops_per_w`` (when the ADC resolution varies): TOPS/W vs ADC bits, one line per
-  array size (the best point of each ADC resolution over the other swept keys; at most 8
-  sizes, evenly spread);
-- ``adc_share`` (when the ADC resolution varies): the ADC's share of energy and of area
-  vs ADC bits, per array size (mean over the other swept keys);
-- ``breakdown``: energy and area by component of the best points (up to 8 points of the
-  Pareto front of the objectives, evenly spread along it);
-- ``accuracy`` (when accuracy was swept and the ADC resolution varies): hardware top-1 (or top-1 agreement with float
-  for unlabelled data) vs ADC bits per array size (mean), float top-1 dashed.
+``imcsim report --x KEY --y KEY`` adds a plot of any two columns
+(:func:`imcsim.sweep.scatter.custom_plot`).
 """
 
 from __future__ import annotations
 
-import io
-import re
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from imcsim.sweep.analysis import Analysed
+from imcsim.sweep.figure import (
+    DPI,
+    KEY_LINE,
+    PALETTE,
+    Images,
+    Layout,
+    Plot,
+    Series,
+    draw_key,
+    file_name,
+    key_width,
+    new_figure,
+    render,
+    render_plots,
+    sort_key,
+    style,
+    value_text,
+)
 from imcsim.sweep.objectives import Objective, is_number
-from imcsim.sweep.pareto import pareto_front, spread
-from imcsim.sweep.store import rows as flat_rows
+from imcsim.sweep.pareto import spread
+
+__all__ = ["DPI", "Images", "Plot", "make_plots", "render", "render_plots", "write_plots"]
 
 BEST_POINTS = 8
-MAX_LINES = 8  # lines of one plot (evenly spread when there are more)
-DPI = 100
-_E, _A = "energy.total_j", "area.total_mm2"
+MAX_LINES = 8  # lines of one panel (evenly spread when there are more)
+MAX_KEYS = 6  # swept keys plotted against (the first ones)
+MAX_PANELS = 4  # objectives of one swept-key figure (the first ones)
+MAX_PARTS = 9  # components of a breakdown named (the others summed as "other")
 _BITS = "arch.adc_bits"
-# margins in inches (left, right, top, bottom): fixed, so a figure is drawn once
-_MARGINS = (0.8, 0.25, 0.4, 0.6)
-Series = dict[str, tuple[list[float], list[float]]]  # line label -> (x, y) as drawn
-
-
-@dataclass(frozen=True, slots=True)
-class Plot:
-    name: str  # file stem
-    title: str
-    caption: str
-    figure: Any  # matplotlib Figure
-    series: Series = field(default_factory=dict)  # what the lines show (swept-key plots)
-
-
-def valid_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in flat_rows(records) if r["status"] == "ok"]
-
-
-def front_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The two-objective Pareto front (energy/inference, area), by ascending area."""
-    idx = pareto_front([r[_A] for r in rows], [r[_E] for r in rows])
-    return [rows[i] for i in idx]
+T = TypeVar("T")
 
 
 def _default(records: list[dict[str, Any]]) -> Analysed:
@@ -75,24 +70,14 @@ def _default(records: list[dict[str, Any]]) -> Analysed:
 
 def make_plots(records: list[dict[str, Any]], analysed: Analysed | None = None) -> list[Plot]:
     """The plots of ``records`` as ``analysed`` judges them (default: energy and area,
-    both minimised, no constraints)."""
+    both minimised, no constraints). Nothing is drawn until a plot is rendered."""
+    from imcsim.sweep.scatter import pairwise
+
     judged = analysed if analysed is not None else _default(records)
-    rows = judged.valid
-    if not rows:
+    if not judged.valid:
         return []
-    makers: list[Callable[[list[dict[str, Any]], Analysed], Plot | None]] = [
-        _pareto, _tops_per_w, _adc_share, _breakdown, _accuracy]
-    return [*swept_plots(judged), *(p for p in (m(rows, judged) for m in makers)
-                                    if p is not None)]
-
-
-Images = dict[str, dict[str, bytes]]  # plot name -> format -> file contents
-
-
-def render_plots(plots: Sequence[Plot], svg: bool = False) -> Images:
-    """Each plot as PNG, and as SVG too when ``svg``."""
-    formats = ("png", "svg") if svg else ("png",)
-    return {p.name: {fmt: render(p, fmt) for fmt in formats} for p in plots}
+    made = [pairwise(judged), _adc(judged), _breakdown(judged)]
+    return [*swept_plots(judged), *(p for p in made if p is not None)]
 
 
 def write_plots(records: list[dict[str, Any]], folder: Path, plots: list[Any] | None = None,
@@ -118,29 +103,18 @@ def write_plots(records: list[dict[str, Any]], folder: Path, plots: list[Any] | 
     return written
 
 
-def render(plot: Plot, fmt: str) -> bytes:
-    buf = io.BytesIO()
-    if fmt == "svg":
-        import matplotlib
-
-        with matplotlib.rc_context({"svg.hashsalt": f"imcsim-{plot.name}"}):  # same ids
-            plot.figure.savefig(buf, format=fmt, dpi=DPI, metadata={"Date": None})
-    else:  # zlib level 1: a fraction of the default's time for a PNG a little larger
-        plot.figure.savefig(buf, format=fmt, dpi=DPI, metadata={"Software": None},
-                            pil_kwargs={"compress_level": 1})
-    return buf.getvalue()
+def _even(items: Sequence[T], k: int) -> list[T]:
+    """At most ``k`` of ``items``, evenly spread, keeping both ends."""
+    return [items[i] for i in spread(range(len(items)), k)]
 
 
-def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.2,
-            bottom: float = _MARGINS[3]) -> Any:
-    from matplotlib.figure import Figure
+def hashable(v: Any) -> Any:
+    """A value as a dict key (lists and mappings from a sweep file as their JSON)."""
+    return json.dumps(v, sort_keys=True) if isinstance(v, list | dict) else v
 
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    left, right, top, _ = _MARGINS
-    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
-                        bottom=bottom / height, wspace=0.3)
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
-    return fig, axes
+
+def _distinct(rows: list[dict[str, Any]], key: str) -> set[Any]:
+    return {hashable(r.get(key)) for r in rows}
 
 
 def _varies(rows: list[dict[str, Any]], key: str) -> bool:
@@ -154,20 +128,28 @@ def plot_keys(judged: Analysed) -> list[str]:
             if all(is_number(r.get(k)) for r in rows) and _varies(rows, k)]
 
 
-def _file_name(text: str) -> str:
-    return re.sub(r"[^\w.\-]+", "_", text)
+def category_keys(judged: Analysed) -> list[str]:
+    """Swept keys with a value that is not a number (``arch``, ``model``, ``duplication``
+    = auto…) and more than one value: lines, colours and facets, never an x axis."""
+    rows = judged.valid
+    return [k for k in judged.keys
+            if not all(is_number(r.get(k)) for r in rows) and len(_distinct(rows, k)) > 1]
 
 
 def swept_plots(judged: Analysed) -> list[Plot]:
     """Each objective against each swept key (see the module's docstring)."""
     keys = plot_keys(judged)
     rows = judged.feasible
+    objectives = [o for o in judged.analysis.objectives if o.key not in judged.keys]
+    if not rows or not objectives:
+        return []
+    lines = category_keys(judged)
     plots = []
-    for i, key in enumerate(keys):
-        others = [k for k in keys[i + 1:] + keys[:i] if k != key]
+    for i, key in enumerate(keys[:MAX_KEYS]):
+        others = [*lines, *keys[i + 1:], *keys[:i]]
         line = next((k for k in others if _varies_within(rows, key, k)), None)
-        plots.extend(_swept_plot(rows, key, line, o, bool(judged.analysis.constraints))
-                     for o in judged.analysis.objectives if o.key not in keys and rows)
+        plots.append(_swept_plot(rows, key, line, objectives[:MAX_PANELS],
+                                 bool(judged.analysis.constraints)))
     return plots
 
 
@@ -175,7 +157,7 @@ def _varies_within(rows: list[dict[str, Any]], key: str, line: str) -> bool:
     """Whether ``line`` takes more than one value at some value of ``key``."""
     seen: dict[Any, set[Any]] = {}
     for r in rows:
-        seen.setdefault(r[key], set()).add(r[line])
+        seen.setdefault(r[key], set()).add(hashable(r.get(line)))
     return any(len(v) > 1 for v in seen.values())
 
 
@@ -186,53 +168,67 @@ def swept_series(rows: list[dict[str, Any]], key: str, line: str | None,
     pick = max if objective.maximise else min
     groups: dict[Any, dict[Any, list[float]]] = {}
     for r in rows:
-        groups.setdefault(r[line] if line else None, {}).setdefault(r[key], []).append(
-            r[objective.key])
-    chosen = spread(sorted(groups), MAX_LINES) if line else [None]
+        group = groups.setdefault(hashable(r.get(line)) if line else None, {})
+        group.setdefault(r[key], []).append(r[objective.key])
+    chosen = _even(sorted(groups, key=sort_key), MAX_LINES) if line else [None]
     series: Series = {}
     for g in chosen:
         xs = sorted(groups[g])
-        series[f"{line}={g}" if line else ""] = (xs, [pick(groups[g][x]) for x in xs])
+        series[f"{line}={value_text(g)}" if line else ""] = (xs, [pick(groups[g][x]) for x in xs])
     return series
 
 
-def _swept_plot(rows: list[dict[str, Any]], key: str, line: str | None, o: Objective,
-                constrained: bool) -> Plot:
-    fig, (ax,) = _figure()
-    series = swept_series(rows, key, line, o)
-    for label, (xs, ys) in series.items():
-        ax.plot(xs, ys, "o-", ms=4, label=label or o.key)
-    _log_if_wide(ax, [x for xs, _ in series.values() for x in xs],
-                 [y for _, ys in series.values() for y in ys])
-    ax.set_xlabel(key)
-    ax.set_ylabel(f"{o.key} ({o.direction})")
-    ax.set_title(f"{o.key} vs {key}")
-    if line:
-        ax.legend(fontsize=8)
+def _swept_plot(rows: list[dict[str, Any]], key: str, line: str | None,
+                objectives: list[Objective], constrained: bool) -> Plot:
+    series = {o.key: swept_series(rows, key, line, o) for o in objectives}
+    ticks = sorted({r[key] for r in rows})
+
+    values = list(next(iter(series.values())))  # the lines, LINE=V
+    entries = [(label.split("=", 1)[-1], PALETTE[j % len(PALETTE)])
+               for j, label in enumerate(values)] if line else []
+    layout = Layout(len(objectives), right=key_width([e for e, _ in entries], line or "")
+                    if line else 0.25)
+
+    def draw() -> Any:
+        fig, axes = new_figure(layout, f"Objectives vs {key}")
+        for ax, o in zip(axes, objectives, strict=True):
+            drawn = series[o.key]
+            for j, (label, (xs, ys)) in enumerate(drawn.items()):
+                ax.plot(xs, ys, "o-", ms=4, color=PALETTE[j % len(PALETTE)],
+                        label=label or o.key)
+            style(ax, ticks, [y for _, ys in drawn.values() for y in ys], key,
+                  f"{o.key} ({o.direction})", xticks=ticks)
+        draw_key(fig, layout, entries, line or "")
+        return fig
+
     what = "best feasible" if constrained else "best"
-    caption = (f"The {what} {o.key} ({o.direction}imised) at each {key}, over the other "
-               "swept keys")
-    caption += f"; one line per {line}." if line else "."
-    return Plot(_file_name(f"{o.key}_vs_{key}"), f"{o.key} vs {key}", caption, fig, series)
+    names = ", ".join(f"{o.key} ({o.direction})" for o in objectives)
+    caption = (f"The {what} value of each objective ({names}) at each {key}, over the "
+               "other swept keys")
+    caption += (f"; one line per {line} (at most {MAX_LINES}, evenly spread)." if line
+                else ".")
+    return Plot(file_name(f"objectives_vs_{key}"), f"Objectives vs {key}", caption, draw,
+                series)
 
 
 def _size(r: dict[str, Any]) -> str:
-    return f"{r['arch.rows']}×{r['arch.cols']}"
+    return f"{r.get('arch.rows')}×{r.get('arch.cols')}"
 
 
 def _by_size(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Rows per array size; at most MAX_LINES sizes, evenly spread from smallest to largest."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(rows, key=lambda r: (r["arch.rows"], r["arch.cols"])):
+    for r in sorted(rows, key=lambda r: (sort_key(r.get("arch.rows")),
+                                         sort_key(r.get("arch.cols")))):
         groups.setdefault(_size(r), []).append(r)
-    return {k: groups[k] for k in spread(list(groups), MAX_LINES)}
+    return {k: groups[k] for k in _even(list(groups), MAX_LINES)}
 
 
 def _per_bits(group: list[dict[str, Any]], key: str,
               agg: Callable[[list[float]], float]) -> tuple[list[int], list[float]]:
     by: dict[int, list[float]] = {}
     for r in group:
-        if r.get(key) is not None:
+        if is_number(r.get(key)) and is_number(r.get(_BITS)):
             by.setdefault(r[_BITS], []).append(r[key])
     bits = sorted(by)
     return bits, [agg(by[b]) for b in bits]
@@ -242,133 +238,110 @@ def _mean(v: list[float]) -> float:
     return sum(v) / len(v)
 
 
-def _log_if_wide(ax: Any, xs: list[float], ys: list[float]) -> None:
-    if min(xs) > 0 and max(xs) / min(xs) > 30:
-        ax.set_xscale("log")
-    if min(ys) > 0 and max(ys) / min(ys) > 30:
-        ax.set_yscale("log")
-
-
-def _pareto(rows: list[dict[str, Any]], judged: Analysed) -> Plot:
-    fig, (ax,) = _figure()
-    xs, ys = [r[_A] for r in rows], [r[_E] * 1e6 for r in rows]
-    feasible = [r for r in rows if r["feasible"]]
-    outside = [r for r in rows if not r["feasible"]]
-    ax.scatter([r[_A] for r in feasible], [r[_E] * 1e6 for r in feasible], s=12,
-               color="#9aa7b8", label=f"design points ({len(feasible)})")
-    if outside:
-        ax.scatter([r[_A] for r in outside], [r[_E] * 1e6 for r in outside], s=12,
-                   marker="x", color="#d5d9df", label=f"outside the constraints ({len(outside)})")
-    plain = {(o.key, o.maximise) for o in judged.analysis.objectives} == {(_E, False),
-                                                                           (_A, False)}
-    front = front_rows(feasible) if feasible else []
-    ax.plot([r[_A] for r in front], [r[_E] * 1e6 for r in front], "o-", color="#d1495b",
-            ms=5, label=f"{'Pareto' if plain else 'energy–area'} front ({len(front)})")
-    if not plain and judged.front:
-        ax.scatter([r[_A] for r in judged.front], [r[_E] * 1e6 for r in judged.front], s=60,
-                   facecolors="none", edgecolors="#222", linewidths=1,
-                   label=f"Pareto front of the objectives ({len(judged.front)})")
-    _log_if_wide(ax, xs, ys)
-    ax.set_xlabel("area (mm²)")
-    ax.set_ylabel("energy per inference (µJ)")
-    ax.set_title("Energy per inference vs area")
-    ax.legend(loc="upper right")
-    caption = ("Every valid design point; the red line joins the front of energy and area "
-               "(no other feasible point has both less energy and less area)")
-    if outside:
-        caption += "; grey crosses fail a constraint"
-    if not plain:
-        caption += "; ringed: the Pareto front of the objectives"
-    return Plot("pareto", "Energy per inference vs area", caption + ".", fig)
-
-
-def _tops_per_w(rows: list[dict[str, Any]], judged: Analysed) -> Plot | None:
+def _adc(judged: Analysed) -> Plot | None:
+    rows = judged.valid
     if not _varies(rows, _BITS):
         return None
-    fig, (ax,) = _figure()
-    for size, group in _by_size(rows).items():
-        bits, best = _per_bits(group, "energy.tops_per_w", max)
-        ax.plot(bits, best, "o-", ms=4, label=size)
-    ax.set_xlabel("ADC bits")
-    ax.set_ylabel("TOPS/W (best over the other swept keys)")
-    ax.set_title("Energy efficiency vs ADC resolution")
-    ax.legend(title="array rows×cols")
-    return Plot("tops_per_w", "TOPS/W vs ADC bits",
-                "Achieved TOPS/W on the model; each line is one array size, each marker "
-                "the best point at that ADC resolution.", fig)
-
-
-def _adc_share(rows: list[dict[str, Any]], judged: Analysed) -> Plot | None:
-    if not _varies(rows, _BITS):
+    labelled = any(r.get("accuracy.hw_top1") is not None for r in rows)
+    accuracy = "accuracy.hw_top1" if labelled else "accuracy.top1_agreement"
+    panels = [p for p in (
+        ("energy.tops_per_w", max, 1.0, "TOPS/W (best over the other keys)"),
+        ("adc.energy_fraction", _mean, 100.0, "ADC share of energy (%)"),
+        ("adc.area_fraction", _mean, 100.0, "ADC share of area (%)"),
+        (accuracy, _mean, 100.0, "hardware top-1 (%)" if labelled
+         else "top-1 agreement with float (%)"),
+    ) if any(is_number(r.get(p[0])) for r in rows)]
+    if not panels:
         return None
-    fig, axes = _figure(2, width=9.6)
-    for size, group in _by_size(rows).items():
-        for ax, key in zip(axes, ("adc.energy_fraction", "adc.area_fraction"), strict=True):
-            bits, share = _per_bits(group, key, _mean)
-            ax.plot(bits, [100 * s for s in share], "o-", ms=4, label=size)
-    for ax, what in zip(axes, ("energy", "area"), strict=True):
-        ax.set_xlabel("ADC bits")
-        ax.set_ylabel(f"ADC share of {what} (%)")
-        ax.set_title(f"ADC share of {what}")
-    axes[0].legend(title="array rows×cols")
-    return Plot("adc_share", "ADC share of energy and area",
-                "The ADCs' share of energy per inference and of chip area, mean over the "
-                "other swept keys, per array size.", fig)
+    sizes = _by_size(rows)
+    floats = [r["accuracy.float_top1"] for r in rows if is_number(r.get("accuracy.float_top1"))]
+    bits = sorted({r[_BITS] for r in rows if is_number(r.get(_BITS))})
+    entries = [(size, PALETTE[j % len(PALETTE)]) for j, size in enumerate(sizes)]
+    layout = Layout(len(panels), width=3.6, height=2.8,
+                    right=key_width(list(sizes), "rows×cols"))
+
+    def draw() -> Any:
+        fig, axes = new_figure(layout, "Against the ADC resolution, per array size")
+        for ax, (key, agg, scale, label) in zip(axes, panels, strict=True):
+            ys: list[float] = []
+            for j, group in enumerate(sizes.values()):
+                xs, vals = _per_bits(group, key, agg)
+                ys += [scale * v for v in vals]
+                ax.plot(xs, [scale * v for v in vals], "o-", ms=4,
+                        color=PALETTE[j % len(PALETTE)])
+            if key == "accuracy.hw_top1" and floats:
+                ax.axhline(100 * floats[0], ls="--", color="k", lw=1)
+            style(ax, bits, ys, "ADC bits", label, xticks=bits)
+        draw_key(fig, layout, entries, "rows×cols")
+        return fig
+
+    shown = ", ".join(label.split(" (")[0] for _, _, _, label in panels)
+    return Plot("adc", "Against the ADC resolution",
+                f"Per array size, against ADC bits: {shown} (the best TOPS/W and the mean "
+                "of the others over the other swept keys)"
+                + ("; dashed: the float model." if floats and labelled else "."), draw)
 
 
-def _breakdown(rows: list[dict[str, Any]], judged: Analysed) -> Plot | None:
-    best = spread(judged.front, BEST_POINTS)
-    if not best:
+def _parts(best: list[dict[str, Any]], prefix: str) -> dict[str, float]:
+    """Each component's share of the total over ``best``."""
+    totals: dict[str, float] = {}
+    for r in best:
+        for k, v in r.items():
+            if k.startswith(prefix) and is_number(v):
+                totals[k[len(prefix):]] = totals.get(k[len(prefix):], 0.0) + v
+    whole = sum(totals.values()) or 1.0
+    return {k: v / whole for k, v in totals.items()}
+
+
+def _split(row: dict[str, Any], prefix: str, named: list[str]) -> dict[str, float]:
+    """A row's components under ``prefix``: the ``named`` ones, the others as "other"."""
+    out: dict[str, float] = {}
+    for k, v in row.items():
+        if k.startswith(prefix) and is_number(v):
+            name = k[len(prefix):] if k[len(prefix):] in named else "other"
+            out[name] = out.get(name, 0.0) + v
+    return out
+
+
+def _breakdown(judged: Analysed) -> Plot | None:
+    best = _even(judged.front, BEST_POINTS)
+    prefixes = ("energy.breakdown.", "area.breakdown.")
+    shares = [_parts(best, p) for p in prefixes]
+    if not best or not any(shares):
         return None
-    fig, axes = _figure(2, width=10.5, height=5.6, bottom=1.9)
+    ranked = sorted({n for s in shares for n in s}, key=lambda n: -max(s.get(n, 0.0)
+                                                                      for s in shares))
+    named = ranked if len(ranked) <= MAX_PARTS + 1 else ranked[:MAX_PARTS]
+    colour = {n: PALETTE[i] for i, n in enumerate(named)} | {"other": "#aaaaaa"}
     labels = [f"#{r['point']}" for r in best]
-    names = sorted({k.split(".", 2)[2] for r in best for k in r
-                    if k.startswith(("energy.breakdown.", "area.breakdown."))})
-    color = dict(zip(names, _colors(len(names)), strict=True))  # one colour per component
-    for ax, prefix, scale, unit in zip(axes, ("energy.breakdown.", "area.breakdown."),
-                                       (1e6, 1.0), ("µJ per inference", "mm²"), strict=True):
-        comps = list(dict.fromkeys(k for r in best for k in r if k.startswith(prefix)))
-        comps.sort(key=lambda c: -sum(r.get(c) or 0.0 for r in best))
-        left = [0.0] * len(best)
-        for c in comps:
-            vals = [(r.get(c) or 0.0) * scale for r in best]
-            name = c[len(prefix):]
-            ax.barh(labels, vals, left=left, color=color[name], label=name)
-            left = [a + b for a, b in zip(left, vals, strict=True)]
-        ax.invert_yaxis()
-        ax.set_xlabel(unit)
-        ax.set_title("energy by component" if prefix.startswith("energy") else "area by component")
-        ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.14))
+
+    entries = [(n, colour[n]) for n in [*named, "other"]]
+    names = [n for n, _ in entries]
+    layout = Layout(2, width=4.2, left=0.6, wgap=0.6, right=key_width(names),
+                    height=max(0.35 * len(best) + 0.5, KEY_LINE * len(entries) + 0.2))
+
+    def draw() -> Any:
+        fig, axes = new_figure(layout, "Energy and area by component, best points")
+        shown: set[str] = set()
+        for ax, prefix, scale, unit in zip(axes, prefixes, (1e6, 1.0),
+                                           ("µJ per inference", "mm²"), strict=True):
+            left = [0.0] * len(best)
+            parts = [_split(r, prefix, named) for r in best]
+            for name in names:
+                vals = [scale * p.get(name, 0.0) for p in parts]
+                if any(vals):
+                    shown.add(name)
+                    ax.barh(range(len(best)), vals, left=left, color=colour[name])
+                    left = [a + b for a, b in zip(left, vals, strict=True)]
+            style(ax, [0.0, max(left) or 1.0], [], unit, "")
+            ax.set_yticks(range(len(best)), labels, fontsize=8)
+            ax.set_ylim(len(best) - 0.5, -0.5)  # the first point at the top
+        draw_key(fig, layout, [e for e in entries if e[0] in shown], mark="■")
+        return fig
+
     first = judged.analysis.objectives[0]
     return Plot("breakdown", "Energy and area breakdowns of the best points",
                 f"Up to {BEST_POINTS} points of the Pareto front, from the best {first.key} "
                 f"({first.direction}) at the top; labels are point numbers (see the Pareto "
-                "table).", fig)
-
-
-def _colors(n: int) -> list[Any]:
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab20"]
-    return [cmap(i % 20) for i in range(n)]
-
-
-def _accuracy(rows: list[dict[str, Any]], judged: Analysed) -> Plot | None:
-    if not any("accuracy.top1_agreement" in r for r in rows) or not _varies(rows, _BITS):
-        return None
-    labelled = any(r.get("accuracy.hw_top1") is not None for r in rows)
-    key = "accuracy.hw_top1" if labelled else "accuracy.top1_agreement"
-    fig, (ax,) = _figure()
-    for size, group in _by_size(rows).items():
-        bits, acc = _per_bits(group, key, _mean)
-        ax.plot(bits, [100 * a for a in acc], "o-", ms=4, label=size)
-    floats = [r["accuracy.float_top1"] for r in rows if r.get("accuracy.float_top1") is not None]
-    if labelled and floats:
-        ax.axhline(100 * floats[0], ls="--", color="k", lw=1, label="float")
-    ax.set_xlabel("ADC bits")
-    ax.set_ylabel("hardware top-1 (%)" if labelled else "top-1 agreement with float (%)")
-    ax.set_title("Accuracy vs ADC resolution")
-    ax.legend(title="array rows×cols")
-    return Plot("accuracy", "Accuracy vs ADC bits",
-                "Top-1 on the simulated hardware, mean over the other swept keys, per array "
-                "size." + (" Dashed: the float model." if labelled else ""), fig)
+                f"table); the {MAX_PARTS} largest components named, the rest summed as "
+                "'other'.", draw)

@@ -19,6 +19,7 @@ from typing import Any
 
 from imcsim import __version__
 from imcsim import progress as steps
+from imcsim.config import DEFAULT_PRESET
 from imcsim.errors import ImcsimError
 from imcsim.report import provenance
 from imcsim.sweep import backends
@@ -26,16 +27,16 @@ from imcsim.sweep.analysis import Analysed, analyse
 from imcsim.sweep.arches import ArchBuilder
 from imcsim.sweep.definition import Sweep
 from imcsim.sweep.evaluate import Evaluator
-from imcsim.sweep.model import file_sha256, load_hardware_model
+from imcsim.sweep.model import FrozenNetwork, file_sha256, load_hardware_model
 from imcsim.sweep.objectives import check_keys, is_number
 from imcsim.sweep.progress import ProgressBar
-from imcsim.sweep.space import DUPLICATION_KEY, Scalar, point_id
+from imcsim.sweep.space import ARCH_KEY, DUPLICATION_KEY, MODEL_KEY, Scalar, point_id
 from imcsim.sweep.store import ANALYSIS_KEYS, PLOTS, ResultStore, table_csv
 
 # Keys whose values change the mapping: points sharing them reuse one cached mapping, so
 # chunks are cut from points sorted by them.
-_MAPPING_KEYS = ("array.rows", "array.cols", "array.cell_bits", "precision.", "hierarchy.",
-                 DUPLICATION_KEY)
+_MAPPING_KEYS = (MODEL_KEY, ARCH_KEY, "array.rows", "array.cols", "array.cell_bits",
+                 "precision.", "hierarchy.", DUPLICATION_KEY)
 _SERIAL_BELOW = 256  # hardware points: fewer run in this process (workers cost ~1 s to start)
 
 
@@ -57,15 +58,23 @@ def config_file(arch: str | None) -> str | None:
     return str(path) if path is not None else None
 
 
+def _one_or_each(values: dict[str, Any], swept: bool) -> Any:
+    """The value of the one model/architecture, or every one's by name when swept (so a
+    sweep of one keeps the identity its folder has always had)."""
+    return values if swept else next(iter(values.values()))
+
+
 def prepare(sweep: Sweep, command: Sequence[str] | None = None
             ) -> tuple[Evaluator, dict[str, Any]]:
     """The evaluator and the definition record; raises one-line errors for bad input."""
     from imcsim.compiler.mapping import parse_duplication
 
-    arches = ArchBuilder(sweep.arch, sweep.fixed)
+    builders = {str(a) if a is not None else DEFAULT_PRESET: ArchBuilder(a, sweep.fixed)
+                for a in sweep.arches}
+    first = next(iter(builders.values()))
     for axis in sweep.space.axes:
         for key in axis.keys:
-            arches.check_key(key, "--zip" if len(axis.keys) > 1 else "--grid")
+            first.check_key(key, "--zip" if len(axis.keys) > 1 else "--grid")
             if key == DUPLICATION_KEY:
                 for v in axis.columns[axis.keys.index(key)]:
                     parse_duplication(v if isinstance(v, int) else str(v))
@@ -74,32 +83,44 @@ def prepare(sweep: Sweep, command: Sequence[str] | None = None
              if any(is_number(v) for v in col)}
     check_keys(sweep.analysis, swept,
                sweep.accuracy.dataset if sweep.accuracy is not None else None)
-    if not Path(sweep.model).is_file():
-        raise ImcsimError(f"{sweep.model}: no such model file; give the path of an ONNX file")
-    sha = file_sha256(sweep.model)
-    net = load_hardware_model(sweep.model)
-    if sweep.accuracy is not None:
-        from imcsim.functional import datasets
+    models: dict[str, tuple[str, FrozenNetwork]] = {}
+    shas: dict[str, str] = {}
+    for model in sweep.models:
+        if not Path(model).is_file():
+            raise ImcsimError(f"{model}: no such model file; give the path of an ONNX file")
+        shas[model] = file_sha256(model)
+        net = load_hardware_model(model)
+        if sweep.accuracy is not None:
+            from imcsim.functional import datasets
 
-        datasets.load(sweep.accuracy.dataset, net.inputs, net.input_dtypes, 1, sweep.space.seed)
-        if sweep.accuracy.samples is not None:  # before the folder is written
-            datasets.check_samples(net.inputs, sweep.accuracy.samples)
+            datasets.load(sweep.accuracy.dataset, net.inputs, net.input_dtypes, 1,
+                          sweep.space.seed)
+            if sweep.accuracy.samples is not None:  # before the folder is written
+                datasets.check_samples(net.inputs, sweep.accuracy.samples)
+        models[model] = (os.path.abspath(model), net)
     described = sweep.describe()
     # objectives and constraints judge the results, they do not make them: not identity
     identity = {k: v for k, v in described.items()
                 if k not in ("model", "arch", *ANALYSIS_KEYS)}
+    many_models, many_arches = len(models) > 1, len(builders) > 1
     # the imcsim version is part of the identity: results of two versions never mix
-    identity = {"model_sha256": sha, "model_name": net.name, "arch": arches.label,
-                "arch_sha256": arches.text_sha256, "imcsim": __version__, **identity}
+    identity = {"model_sha256": _one_or_each(shas, many_models),
+                "model_name": _one_or_each({m: n.name for m, (_, n) in models.items()},
+                                           many_models),
+                "arch": _one_or_each({a: b.label for a, b in builders.items()}, many_arches),
+                "arch_sha256": _one_or_each({a: b.text_sha256 for a, b in builders.items()},
+                                            many_arches),
+                "imcsim": __version__, **identity}
+    inputs = [*sweep.models, *(config_file(a) for a in sweep.arches)]
     definition = {"sweep": described, "identity": identity, "imcsim": __version__,
                   "points": len(sweep.space.indices()), "grid_size": sweep.space.size,
                   # what every JSON output carries: version, schema, command, seed, input
                   # hashes, and the base config resolved after the fixed keys (each point
-                  # is it plus its own values, in results.jsonl's `config`)
-                  "provenance": provenance(arches.base, (sweep.model, config_file(sweep.arch)),
+                  # is it plus its own values, in results.jsonl's `config`); a sweep of
+                  # architectures names each one's file instead, in `inputs`
+                  "provenance": provenance(None if many_arches else first.base, inputs,
                                            sweep.space.seed, command)}
-    evaluator = Evaluator(os.path.abspath(sweep.model), net, arches, sweep.duplication, sweep.accuracy,
-                          sweep.space.seed)
+    evaluator = Evaluator(models, builders, sweep.duplication, sweep.accuracy, sweep.space.seed)
     return evaluator, definition
 
 

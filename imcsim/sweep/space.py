@@ -1,7 +1,7 @@
 """The design space of a sweep: axes of values, their points, and each point's identity.
 
-A sweep varies config keys (``array.rows``, ``adc.bits``, …, and the pseudo-key
-``duplication``) along *axes*. A grid axis holds one key; a zipped axis holds several keys
+A sweep varies config keys (``array.rows``, ``adc.bits``, …, and the pseudo-keys
+``duplication``, ``arch`` and ``model``) along *axes*. A grid axis holds one key; a zipped axis holds several keys
 that move together (``array.rows`` and ``array.cols``). Grid axes come first, in the order
 given, then zipped axes. The points are the Cartesian product of the axes, first axis
 slowest; random sampling draws N distinct points of that
@@ -28,6 +28,9 @@ from imcsim import yamlsafe
 from imcsim.errors import ImcsimError
 
 DUPLICATION_KEY = "duplication"  # not a config key: the mapping's weight duplication
+ARCH_KEY = "arch"  # not a config key: the base architecture (preset name or config file)
+MODEL_KEY = "model"  # not a config key: the ONNX model
+PSEUDO_KEYS = (MODEL_KEY, ARCH_KEY, DUPLICATION_KEY)  # swept like keys, not config values
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 _MAX_POINTS = 2**62  # the product of the axes must stay an int64 for sampling
 _MAX_RUN = 10_000_000  # points one sweep evaluates (counted before any is enumerated)

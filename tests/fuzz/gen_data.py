@@ -1,9 +1,11 @@
 """Hostile user data and analysis options: `accuracy --data` (.npz, .npy, image folders),
-preprocessing options, sweep objectives and constraints, --max-memory and --format."""
+preprocessing options, sweep objectives and constraints, architectures and models as sweep
+axes, `imcsim compare`, --max-memory and --format."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 
@@ -106,6 +108,93 @@ def _analysis() -> list[Case]:
     ]
 
 
+def _axes() -> list[Case]:
+    """Architectures and models as sweep axes: options and sweep-file lists."""
+    def sweep_file(id_: str, text: str, expect: str = "bad", ci: bool = False) -> Case:
+        return Case(id=f"data-sweepfile-{id_}", kind=KIND,
+                    argv=("sweep", "s.yaml", "--out", "s", "--quiet", "--no-plots"),
+                    files={"m.onnx": tiny(), "s.yaml": text}, expect=expect, ci=ci,
+                    outputs=("s/",))
+
+    chip = Path(__file__).resolve().parents[2] / "arch_configs" / "rram_128.yaml"
+    return [
+        _sweep("arch-two", "--arch", "isaac", "--arch", "rram_128", expect="valid", ci=True),
+        _sweep("arch-both-ways", "--arch", "isaac", "--grid", "arch=rram_128,isaac", ci=True),
+        _sweep("arch-numbers", "--grid", "arch=1,2"),
+        _sweep("arch-empty-value", "--grid", "arch=isaac,"),
+        _sweep("arch-twice", "--arch", "isaac", "--arch", "isaac"),
+        _sweep("arch-missing-file", "--arch", "isaac", "--arch", "nope.yaml"),
+        _sweep("arch-escape", "--arch", "isaac", "--arch", "\x1b[31mchip"),
+        Case(id="data-sweep-arch-fifo", kind=KIND,
+             argv=("sweep", "m.onnx", "--grid", "adc.bits=4", "--arch", "isaac", "--arch",
+                   "f.yaml", "--out", "s", "--quiet", "--no-plots"),
+             files={"m.onnx": tiny(), "f.yaml": Fifo()}, expect="bad", outputs=("s/",)),
+        Case(id="data-sweep-arch-file-and-preset", kind=KIND,
+             argv=("sweep", "m.onnx", "--grid", "adc.bits=4", "--arch", "isaac", "--arch",
+                   "c.yaml", "--out", "s", "--quiet", "--no-plots"),
+             files={"m.onnx": tiny(), "c.yaml": chip.read_bytes()}, expect="valid",
+             outputs=("s/",)),
+        _sweep("model-missing", "--model", "nope.onnx", ci=True),
+        _sweep("model-twice", "--model", "m.onnx"),
+        Case(id="data-sweep-model-garbage", kind=KIND,
+             argv=("sweep", "m.onnx", "--model", "g.onnx", "--grid", "adc.bits=4", "--out",
+                   "s", "--quiet", "--no-plots"),
+             files={"m.onnx": tiny(), "g.onnx": b"\x08\x07garbage" * 50}, expect="bad",
+             outputs=("s/",)),
+        Case(id="data-sweep-model-fifo", kind=KIND,
+             argv=("sweep", "m.onnx", "--model", "f.onnx", "--grid", "adc.bits=4", "--out",
+                   "s", "--quiet", "--no-plots"),
+             files={"m.onnx": tiny(), "f.onnx": Fifo()}, expect="bad", outputs=("s/",)),
+        Case(id="data-sweep-model-folder", kind=KIND,
+             argv=("sweep", "m.onnx", "--model", "d", "--grid", "adc.bits=4", "--out",
+                   "s", "--quiet", "--no-plots"),
+             files={"m.onnx": tiny(), "d": Dir()}, expect="bad", outputs=("s/",)),
+        sweep_file("lists", "model: [m.onnx]\narch: [isaac, rram_128]\ngrid: {adc.bits: 4}\n",
+                   expect="valid"),
+        sweep_file("model-numbers", "model: [1, 2]\ngrid: {adc.bits: 4}\n", ci=True),
+        sweep_file("model-and-models", "model: m.onnx\nmodels: [m.onnx]\ngrid: {adc.bits: 4}\n"),
+        sweep_file("arch-mapping", "model: m.onnx\narch: {a: 1}\ngrid: {adc.bits: 4}\n"),
+        sweep_file("arch-empty-list", "model: m.onnx\narch: []\ngrid: {adc.bits: 4}\n"),
+        sweep_file("arch-list-and-grid",
+                   "model: m.onnx\narch: [isaac, rram_128]\ngrid: {arch: [isaac], adc.bits: 4}\n"),
+        sweep_file("model-absolute-escape", "model: [/etc/passwd, m.onnx]\ngrid: {adc.bits: 4}\n"),
+    ]
+
+
+def _compare() -> list[Case]:
+    """`imcsim compare`: models and architectures side by side, outputs."""
+    def case(id_: str, *argv: str, files: dict | None = None, expect: str = "bad",
+             ci: bool = False, outputs: tuple[str, ...] = ()) -> Case:
+        return Case(id=f"data-compare-{id_}", kind=KIND, argv=("compare", *argv),
+                    files={"m.onnx": tiny(), **(files or {})}, expect=expect, ci=ci,
+                    outputs=outputs)
+
+    return [
+        case("valid", "m.onnx", "--arch", "isaac", "--arch", "rram_128", "--html", "c.html",
+             "--json", "c.json", expect="valid", ci=True, outputs=("c.html", "c.json")),
+        case("one-combination", "m.onnx", "--arch", "isaac", ci=True),
+        case("arch-twice", "m.onnx", "--arch", "isaac", "--arch", "isaac"),
+        case("model-twice", "m.onnx", "m.onnx", "--arch", "isaac"),
+        case("unknown-arch", "m.onnx", "--arch", "isaac", "--arch", "nope"),
+        case("model-fifo", "m.onnx", "f.onnx", "--arch", "isaac", files={"f.onnx": Fifo()}),
+        case("model-folder", "m.onnx", "d", "--arch", "isaac", files={"d": Dir()}),
+        case("model-garbage", "m.onnx", "g.onnx", "--arch", "isaac",
+             files={"g.onnx": b"\x08\x07garbage" * 50}),
+        case("html-onto-model", "m.onnx", "--arch", "isaac", "--arch", "rram_128", "--html",
+             "m.onnx", ci=True),
+        case("html-stdout", "m.onnx", "--arch", "isaac", "--arch", "rram_128", "--html", "-"),
+        case("html-is-json", "m.onnx", "--arch", "isaac", "--arch", "rram_128", "--html", "o",
+             "--json", "o"),
+        case("html-fifo", "m.onnx", "--arch", "isaac", "--arch", "rram_128", "--html", "p",
+             files={"p": Fifo()}),
+        case("bad-set", "m.onnx", "--arch", "isaac", "--arch", "rram_128", "--set",
+             "adc.bits=-3"),
+        case("samples-without-accuracy", "m.onnx", "--arch", "isaac", "--arch", "rram_128",
+             "--samples", "4"),
+        case("escape-arch", "m.onnx", "--arch", "isaac", "--arch", "\x1b[2J[bold]x"),
+    ]
+
+
 def _options() -> list[Case]:
     out = []
     for label, value, expect in (("zero", "0", "bad"), ("negative", "-4G", "bad"),
@@ -125,4 +214,4 @@ def _options() -> list[Case]:
 
 
 def cases() -> list[Case]:
-    return [*_data(), *_analysis(), *_options()]
+    return [*_data(), *_analysis(), *_axes(), *_compare(), *_options()]
