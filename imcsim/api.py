@@ -176,10 +176,14 @@ def load_model(path: str | os.PathLike[str], *, batch: int | None = None,
 def compile(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[str] | Arch =
             "rram_128", *, set: Overrides = None, duplication: str | int = "auto",
             batch: int | None = None, allow_unknown_ops: bool = False,
-            activity_from: str | None = None, samples: int = 8, seed: int = 0) -> Report:
+            activity_from: str | None = None, samples: int = 8, seed: int = 0,
+            cycle: bool = False, contention: bool = True,
+            timeline: str | os.PathLike[str] | None = None) -> Report:
     """Map ``model`` onto ``arch`` and simulate its cost: the report ``imcsim compile``
     prints (``--json``'s sections). ``activity_from`` (digits | random | FILE.npz) measures
-    the data's activity on ``samples`` inputs first."""
+    the data's activity on ``samples`` inputs first. ``cycle``: also run the cycle-level
+    simulator on the same workload (the ``cycle`` section; ``contention=False``: unbounded
+    buffers), and with ``timeline`` write its Gantt chart there (.png or .svg)."""
     from imcsim.compiler.mapping import map_network, parse_duplication
     from imcsim.cost import build_components
     from imcsim.report import compile_report, provenance, render_compile
@@ -187,6 +191,18 @@ def compile(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[str
     from imcsim.sim.analytical import check_units
 
     dup = parse_duplication(str(duplication))
+    if timeline is not None:
+        from imcsim.report import check_json_target
+        from imcsim.sim.timeline import check_target
+
+        if not cycle:
+            raise ImcsimError("--timeline: only with --cycle (the timeline is the cycle-level "
+                              "run's)")
+        check_target(os.fspath(timeline))
+        read = (model if isinstance(model, str | os.PathLike) else None, _arch_file(arch),
+                activity_from)
+        check_json_target(os.fspath(timeline), "--timeline",
+                          inputs=tuple(p for p in read if p is not None))
     arch_obj = load_arch(arch, set)
     if isinstance(model, str | os.PathLike):
         net = load_model(model, batch=batch, allow_unknown_ops=allow_unknown_ops)
@@ -219,7 +235,17 @@ def compile(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[str
             raise ImcsimError(f"--samples {samples}: must be ≥ 1")
         activity = measure_activity(source, arch_obj, activity_from, samples, seed)
     sim = simulate(net, mapping, arch_obj, activity)
-    data = compile_report(net, mapping, sim, arch_obj)
+    run = None
+    if cycle:
+        from imcsim.sim.cycle import simulate_cycles
+
+        assert sim.workload is not None
+        run = simulate_cycles(sim.workload, contention, keep_rows=timeline is not None)
+        if timeline is not None:
+            from imcsim.sim.timeline import timeline as draw
+
+            draw(sim.workload, run, os.fspath(timeline))
+    data = compile_report(net, mapping, sim, arch_obj, run)
     data["imcsim"] = provenance(arch_obj, (net.source, _arch_file(arch), activity_from),
                                 seed if activity_from else None)
     return Report("compile", data, lambda console, **kw: render_compile(data, console, **kw),

@@ -91,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--samples", type=int, default=8, metavar="N",
                    help="inputs for --activity-from (default 8)")
     c.add_argument("--seed", type=seed, default=0, help="seed for --activity-from (default 0)")
+    c.add_argument("--cycle", action="store_true",
+                   help="also run the cycle-level simulator: output rows through finite tile "
+                   "buffers (tile.buffer_bytes), batch items one after another; stalls, "
+                   "utilisation and the critical path")
+    c.add_argument("--no-contention", action="store_true",
+                   help="with --cycle: unbounded buffers (the analytical model's assumptions)")
+    c.add_argument("--timeline", metavar="FILE.png|svg",
+                   help="with --cycle: write a Gantt chart of the layers over time")
 
     a = sub.add_parser("arch", help="peak figures of an architecture (no model)")
     a.add_argument("arch", nargs="?", help="config file or preset name (default: rram_128)")
@@ -370,10 +378,14 @@ def _run(args: argparse.Namespace) -> int:
     # compile
     from imcsim import api
 
+    if args.no_contention and not args.cycle:
+        raise ImcsimError("--no-contention: only with --cycle")
+
     report = api.compile(
         args.model, args.arch, set=args.overrides, duplication=args.duplication,
         batch=args.batch, allow_unknown_ops=args.allow_unknown_ops,
-        activity_from=args.activity_from, samples=args.samples, seed=args.seed)
+        activity_from=args.activity_from, samples=args.samples, seed=args.seed,
+        cycle=args.cycle, contention=not args.no_contention, timeline=args.timeline)
     _emit(report, args.json, max_layers=args.layers)
     return 0
 

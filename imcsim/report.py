@@ -53,7 +53,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from imcsim.compiler.ir import Network
 from imcsim.compiler.mapping import Mapping
@@ -63,6 +63,9 @@ from imcsim.cost.components import adcs_per_array
 from imcsim.errors import ImcsimError
 from imcsim.sim import PeakResult, SimResult
 from imcsim.sim.analytical import IO_LINE, STATIC_LINE
+
+if TYPE_CHECKING:  # numba loads only when a cycle-level run is asked for
+    from imcsim.sim.cycle import CycleResult
 
 
 def _arch_block(arch: Arch) -> dict[str, Any]:
@@ -132,14 +135,17 @@ def _per_inference(count: int, batch: int) -> int | float:
     return count // batch if count % batch == 0 else count / batch
 
 
-def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch) -> dict[str, Any]:
+def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch,
+                   cycle: CycleResult | None = None) -> dict[str, Any]:
+    """The compile report; ``cycle``: a cycle-level run of the same workload, reported as
+    the ``cycle`` section and each layer's ``cycle`` figures."""
     batch = sim.batch
     macs = _per_inference(net.macs, batch)
     ops = 2 * macs  # per inference
     tops = ops * sim.throughput_inf_per_s / 1e12
     area_mm2 = sim.area_m2 * 1e6
     digital_macs = sum(layer.digital.macs for layer in net.digital_layers() if layer.digital)
-    return {
+    report = {
         "model": {
             "name": net.name, "macs": macs, "weights": net.weights,
             "parameters": net.parameters, "digital_ops": _per_inference(net.digital_ops, batch),
@@ -186,6 +192,27 @@ def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch) -
             for r in sim.layers
         ],
     }
+    if cycle is not None:
+        report["cycle"] = cycle_block(sim, cycle)
+        by = {c.name: c for c in cycle.layers}
+        for row in report["layers"]:
+            c = by.get(row["name"])
+            if c is not None:
+                row["cycle"] = {"start_s": c.start_s, "end_s": c.end_s, "busy_s": c.busy_s,
+                                "stall_s": sum(c.stall_s.values()), "stalls": dict(c.stall_s)}
+    return report
+
+
+def cycle_block(sim: SimResult, cycle: CycleResult) -> dict[str, Any]:
+    """The ``cycle`` section: the cycle-level figures next to the analytical ones, and the
+    energy with leakage over the cycle-level latency (dynamic energy is the same: one
+    cost model prices both)."""
+    static = sum(r.energy_j for r in sim.layers if r.name == STATIC_LINE)
+    static_cycle = static * cycle.latency_s / sim.latency_s if sim.latency_s > 0 else 0.0
+    return {**cycle.to_json(),
+            "analytical_latency_s": sim.latency_s,
+            "analytical_throughput_inf_per_s": sim.throughput_inf_per_s,
+            "static_j": static_cycle, "energy_j": sim.energy_j - static + static_cycle}
 
 
 def arch_report(arch: Arch, p: PeakResult) -> dict[str, Any]:
@@ -404,6 +431,53 @@ def render_compile(report: dict[str, Any], console: Any, max_layers: int = 40) -
                        str(r["duplication"]), f"{r['utilization']:.0%}",
                        _si(r["latency_s"], "s"), _si(r["energy_j"], "J"))
     console.print(layers)
+    if "cycle" in report:
+        render_cycle(report, console)
+
+
+def render_cycle(report: dict[str, Any], console: Any, top: int = 8) -> None:
+    """The cycle-level run: figures next to the analytical ones, stalls by reason and by
+    layer, utilisation, and the critical path."""
+    from imcsim.tables import Table
+
+    c = report["cycle"]
+    t = Table(title=f"Cycle-level simulation ({c['events']:,} row events, buffers "
+              f"{c['buffers']})", show_header=True)
+    for col in ("", "cycle-level", "analytical"):
+        t.add_column(col, justify="right" if col else "left")
+    t.add_row("latency", _si(c["latency_s"], "s"), _si(c["analytical_latency_s"], "s"))
+    t.add_row("throughput", f"{c['throughput_inf_per_s']:,.1f} inf/s",
+              f"{c['analytical_throughput_inf_per_s']:,.1f} inf/s")
+    t.add_row("energy / inference", _si(c["energy_j"], "J"),
+              _si(report["energy"]["total_j"], "J"))
+    for reason, seconds in c["stalls"].items():
+        t.add_row(f"stalls: {reason.replace('_', ' ')} (layer-seconds)", _si(seconds, "s"), "")
+    for what, frac in c["utilization"].items():
+        t.add_row(f"utilization: {what}", f"{frac:.1%}", "")
+    console.print(t)
+    def held_up(r: dict[str, Any]) -> tuple[float, float]:
+        """Waiting for buffer room first; then crossbar layers waiting for inputs (a fast
+        digital layer waiting for its input is idle, not held up)."""
+        st = r["cycle"]["stalls"]
+        return st["output_full"], st["input_wait"] if r["kind"] != "digital" else 0.0
+
+    stalled = sorted((r for r in report["layers"] if r.get("cycle")),
+                     key=lambda r: tuple(-v for v in held_up(r)))[:top]
+    stalled = [r for r in stalled if any(held_up(r))]
+    if stalled:
+        s = Table(title=f"Most held-up layers (first {len(stalled)}: waiting for buffer "
+                  "room, then crossbar layers waiting for inputs)")
+        for col in ("layer", "start", "end", "busy", *c["stalls"]):
+            s.add_column(col.replace("_", " "), justify="left" if col == "layer" else "right")
+        for r in stalled:
+            rc = r["cycle"]
+            s.add_row(short_name(r["name"], r["op"]), _si(rc["start_s"], "s"),
+                      _si(rc["end_s"], "s"), _si(rc["busy_s"], "s"),
+                      *(_si(rc["stalls"][k], "s") for k in c["stalls"]))
+        console.print(s)
+    path = c["critical_path"]
+    shown = " → ".join(path if len(path) <= 12 else [*path[:5], "…", *path[-6:]])
+    console.print(f"critical path ({len(path)} layers): {shown}", soft_wrap=True)
 
 
 def render_arch(report: dict[str, Any], console: Any) -> None:

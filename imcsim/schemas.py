@@ -270,9 +270,10 @@ def _provenance(seed: str) -> Schema:
                                           "when the report was made through the Python API)")
 
 
-def _output(title: str, props: dict[str, Schema], seed: str, **extra: Any) -> Schema:
+def _output(title: str, props: dict[str, Schema], seed: str, optional: typing.Iterable[str] = (),
+            **extra: Any) -> Schema:
     """An output document: ``props`` and the provenance block, the resolved config in $defs."""
-    body = _obj({**props, "imcsim": _provenance(seed)})
+    body = _obj({**props, "imcsim": _provenance(seed)}, optional=optional)
     return {"title": title, **body, **extra, "$defs": _config_defs(resolved=True)}
 
 
@@ -344,8 +345,33 @@ def _compile() -> Schema:
             "start_s": _num("[s]"), "finish_s": _num("[s]"),
             "energy_j": _num(f"{per_inf} [J]; all lines add up to energy.total_j"),
             "energy_breakdown": _breakdown(f"J {per_inf}"),
-        }), "per layer, then the 'model I/O' and 'static' lines"),
-    }, seed="either")
+            "cycle": _obj({
+                "start_s": _num("first row started [s]"), "end_s": _num("last row done [s]"),
+                "busy_s": _num("computing [s]"), "stall_s": _num("waiting, every reason [s]"),
+                "stalls": _stalls(),
+            }, description="with --cycle: the layer in the cycle-level run"),
+        }, optional=("cycle",)), "per layer, then the 'model I/O' and 'static' lines"),
+        "cycle": _obj({
+            "latency_s": _num("the whole batch, cycle-level [s]"),
+            "throughput_inf_per_s": _num("batch / the busiest stage's occupied time [1/s]"),
+            "stalls": _stalls(),
+            "utilization": _obj({"arrays": _frac("crossbar layers' busy time / (layers × "
+                                                 "latency)")}),
+            "events": _int("rows simulated"),
+            "buffers": _enum(["finite", "unbounded"]),
+            "critical_path": _array(_text(), "layers whose rows set the latency, in order"),
+            "analytical_latency_s": _num("performance.latency_s, for comparison [s]"),
+            "analytical_throughput_inf_per_s": _num("performance.throughput_inf_per_s [1/s]"),
+            "static_j": _num(f"leakage over the cycle-level latency, {per_inf} [J]"),
+            "energy_j": _num(f"dynamic energy + static_j, {per_inf} [J]"),
+        }, description="with --cycle: the cycle-level run of the same workload"),
+    }, seed="either", optional=("cycle",))
+
+
+def _stalls() -> Schema:
+    return _obj({"input_wait": _num("waiting for producer rows, after the first row [s]"),
+                 "output_full": _num("a finished row waiting for buffer room [s]")},
+                description="stall time by reason (layer-seconds)")
 
 
 def _arch() -> Schema:

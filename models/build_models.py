@@ -146,13 +146,37 @@ def tiny_cnn(seed):
     return g.model([1, 16, 16], [10])
 
 
-NAMES = [*RESNETS, "tiny_cnn"]
+VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+
+
+def vgg16(seed):
+    """VGG-16 in its CIFAR-10 form (Simonyan & Zisserman's 13 3×3 convolutions and five
+    max-pools on 32×32 inputs, then a 512-512-10 classifier): 15.0 M parameters."""
+    g = Graph(seed)
+    x, cin, n = "input", 3, 0
+    for item in VGG16:
+        if item == "M":
+            x = g.node(f"/pool{n}", "MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+            continue
+        n += 1
+        x = g.relu(g.conv(x, f"/conv{n}", f"conv{n}", cin, item, 3, 1, 1, bias=True),
+                   f"/relu{n}")
+        cin = item
+    x = g.node("", "Flatten", [x], axis=1)
+    x = g.relu(g.fc(x, "/fc1", "fc1", 512, 512), "/relu_fc1")
+    g.fc(x, "/fc2", "fc2", 512, 10, out="output")
+    return g.model([3, 32, 32], [10])
+
+
+NAMES = [*RESNETS, "tiny_cnn", "vgg16"]
 
 
 def build(name, seed=0):
     """Return the ONNX ModelProto for `name` (one of NAMES) with seeded random weights."""
     if name == "tiny_cnn":
         return tiny_cnn(seed)
+    if name == "vgg16":
+        return vgg16(seed)
     if name in RESNETS:
         return resnet(name, seed)
     raise ValueError(f"unknown model {name!r}; choose from {NAMES}")

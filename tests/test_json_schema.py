@@ -81,6 +81,8 @@ def test_an_unknown_schema_name_is_one_error_line():
 
 CASES = {
     "compile": (("compile", str(MODEL)), (0,)),
+    "compile cycle": (("compile", str(MODEL), "--cycle", "--set", "tile.buffer_bytes=8192"),
+                      (0,)),
     "arch": (("arch", "isaac"), (0,)),
     "sparse": (("sparse", str(MATRICES / "nos4.mtx"), "--no-error"), (0,)),
     "solve": (("solve", str(MATRICES / "nos4.mtx")), (0,)),  # refine, converges
@@ -135,9 +137,13 @@ def _set(doc: dict, path: str, value: object) -> dict:
     ("layers.0.kind", "quantum"),
     ("layers.0.arrays", 2.5),  # a count that is not whole
     ("surprise", 1),  # an undocumented top-level key
+    ("cycle.stalls.bus", 1e-9),  # a stall reason the simulator does not have
+    ("cycle.buffers", "elastic"),
+    ("layers.0.cycle.busy_s", -1.0),
+    ("cycle.latency_s", KeyError),
 ])
 def test_the_compile_schema_refuses_a_changed_report(path, value):
-    doc = _case("compile")
+    doc = _case("compile cycle")
     assert doc["imcsim"]["inputs"], "the model file should be listed among the inputs"
     assert _errors("compile", doc) == []
     assert _errors("compile", _set(doc, path, value)), (path, value)

@@ -100,6 +100,20 @@ def test_mac_count_matches_pytorch(models, name):
     assert mac_count(models(name), (1, 3, 224, 224)) == MACS[name]
 
 
+def test_vgg16_cifar_counts_by_hand(models):
+    """VGG-16's 13 3×3 convolutions with biases (3→64, 64→64, 64→128, 128→128, 128→256,
+    2 × 256→256, 256→512, 5 × 512→512) hold 14,714,688 parameters, the 512-512-10
+    classifier 267,786: 14,982,474. On 32×32 inputs the convolutions make 313,196,544
+    MACs (2 layers at 32², 2 at 16², 3 at 8², 3 at 4², 3 at 2²) and the classifier 267,264."""
+    convs = [(3, 64, 32), (64, 64, 32), (64, 128, 16), (128, 128, 16), (128, 256, 8),
+             (256, 256, 8), (256, 256, 8), (256, 512, 4), (512, 512, 4), (512, 512, 4),
+             (512, 512, 2), (512, 512, 2), (512, 512, 2)]
+    assert sum(ci * co * 9 + co for ci, co, _ in convs) + 512 * 512 + 512 + 512 * 10 + 10 \
+        == 14_982_474 == param_count(models("vgg16"))
+    macs = sum(ci * co * 9 * hw * hw for ci, co, hw in convs) + 512 * 512 + 512 * 10
+    assert macs == 313_196_544 + 267_264 == mac_count(models("vgg16"), (1, 3, 32, 32))
+
+
 def test_tiny_cnn_small_and_bn_unfolded(models):
     model = models("tiny_cnn")
     assert len(model.SerializeToString()) < 50_000

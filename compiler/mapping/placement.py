@@ -16,6 +16,7 @@ fixed duplication.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -47,7 +48,18 @@ class Mapping:
     chips: int
     cores_used: int
     duplication_mode: str
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
+    # what is derived from the mapping alone, kept with it (a sweep prices one mapping
+    # many times): the tile graph, imcsim.sim.workload's per-layer structure, …
+    derived: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """Layers linked to the tiles holding them (built on first use)."""
+        g = self.derived.get("graph")
+        if g is None:
+            net = self.derived.get("network")
+            g = self.derived["graph"] = _graph(net, self) if net is not None else nx.DiGraph()
+        return g  # type: ignore[return-value]
 
     @property
     def arrays(self) -> int:
@@ -62,6 +74,12 @@ class Mapping:
     @property
     def fits_one_chip(self) -> bool:
         return self.chips <= 1
+
+    @functools.cached_property
+    def tiles_used(self) -> int:
+        """Tiles (chip, tile) holding a core of the model, at least 1 (computed once: a
+        sweep prices one cached mapping many times)."""
+        return max(1, len({(c[0], c[1]) for m in self.layers.values() for c in m.cores}))
 
 
 def parse_duplication(value: str | int) -> str | int:
@@ -135,7 +153,7 @@ def map_network(net: Network, spec: ArraySpec, duplication: str | int = "auto") 
     chips = max(1, math.ceil(core_index / spec.cores_per_chip))
     mapping = Mapping(spec=spec, layers=result, chips=chips, cores_used=core_index,
                       duplication_mode=str(duplication))
-    mapping.graph = _graph(net, mapping)
+    mapping.derived["network"] = net  # for the tile graph, built when first asked for
     return mapping
 
 

@@ -18,11 +18,14 @@ Timing model:
   movement bytes / (bus width · tiles in use · clock);
 - a layer that reads activations from another chip adds bytes / (links · link bandwidth)
   (nothing with ``chip.io_links: 0``, a macro with no links of its own);
-- layers form a pipeline: a layer starts once its producers have made the rows it needs
-  (a k-row conv window, one row for a row-wise op, everything for Gemm/global pooling),
-  and finishes no earlier than one of its output rows after its last producer. Latency is
-  the finish of the last layer; steady-state throughput is 1 / the slowest stage (layers
-  sharing arrays add up), which is named as the bottleneck.
+- layers form a pipeline of output rows (:mod:`imcsim.sim.workload`): a layer makes its
+  rows in order, each in stage time / rows, and a row starts once the layer's previous
+  row is done and its producers have made the rows it reads (a conv window with its
+  stride and padding, the matching row of a row-wise op, everything for Gemm/global
+  pooling); with unbounded buffers this recurrence has a closed form per layer. Latency
+  is the finish of the last row; steady-state throughput is 1 / the slowest stage (layers
+  sharing arrays add up), which is named as the bottleneck. The cycle-level simulator
+  (:mod:`imcsim.sim.cycle`) runs the same rows with finite buffers.
 
 With a batch (``net.batch`` inferences per run of the graph) stage times and the latency
 are those of the whole batch; throughput is batch / slowest stage in inferences per
@@ -36,11 +39,10 @@ links) and ``static`` (every component's leakage over the batch's latency, per i
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from imcsim.compiler.errors import MappingError
-from imcsim.compiler.ir import DigitalKind, Layer, LayerKind, Network
+from imcsim.compiler.ir import DigitalKind, Network
 from imcsim.compiler.mapping import Mapping
 from imcsim.config import Arch, ReadoutStyle
 from imcsim.cost import Component, Level, build_components
@@ -55,6 +57,7 @@ from imcsim.sim.actions import (
     output_traffic,
     pulse_weights,
 )
+from imcsim.sim.workload import Workload, build_workload, pipeline
 
 IO_LINE = "model I/O"  # layer-table line of the model's inputs and outputs
 STATIC_LINE = "static"  # layer-table line of leakage energy
@@ -115,6 +118,7 @@ class SimResult:
     batch: int = 1  # inferences per run of the graph
     activity_source: str = "default"  # where the crossbar layers' data statistics came from
     actions: dict[str, LayerActions] = field(repr=False, default_factory=dict)  # per run
+    workload: Workload | None = field(repr=False, default=None)  # what the timing came from
 
 
 def area_units(arch: Arch, c: Component) -> float:
@@ -164,7 +168,8 @@ def simulate(net: Network, mapping: Mapping, arch: Arch,
     actions = count_actions(net, mapping, arch, activity)
     check_units(net, actions, comps)
     stage = stage_times(net, mapping, arch, comps, actions, activity)
-    start, finish = schedule(net, stage)
+    work = build_workload(net, mapping, stage, arch.precision.output_bits, arch.tile.buffer_bytes)
+    start, finish = schedule(work)
     bottleneck, slowest = bottleneck_stage(net, mapping, stage)
     batch = max(1, net.batch)
     energy = {name: {c: n * comps[c].energy_j / batch for c, n in a.counts.items()
@@ -206,6 +211,7 @@ def simulate(net: Network, mapping: Mapping, arch: Arch,
         energy_by_component=energy_by_comp, area_m2=sum(area.values()), area_by_component=area,
         chips=mapping.chips, peak_ops_per_s=peak_ops_per_s(arch, comps) * mapping.chips,
         batch=batch, actions=actions, activity_source=activity_label(arch, activity),
+        workload=work,
     )
 
 
@@ -221,20 +227,23 @@ def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Com
                 actions: dict[str, LayerActions],
                 activity: dict[str, Activity]) -> dict[str, float]:
     """Time each layer needs for one run of the graph, on its own (s)."""
-    tiles_used = max(1, len({(c[0], c[1]) for m in mapping.layers.values() for c in m.cores}))
+    tiles_used = mapping.tiles_used
     clock = arch.technology.clock_hz
     bus_bytes_per_s = arch.tile.bus_width_bits / 8 * clock * tiles_used
     # no links (a macro): traffic between chips is neither timed nor costed (the CLI says so)
     io_bytes_per_s = (arch.chip.io_links * arch.chip.io_bandwidth_bytes_per_s
                       if arch.chip.io_links else math.inf)
     stage: dict[str, float] = {}
+    steps: dict[tuple[bool, int], float] = {}  # step time by (signed inputs, row groups)
     for layer in net.layers():
         acts = actions[layer.name].counts
         if layer.crossbar is not None:
             m = mapping.layers[layer.name]
             act = activity.get(layer.name)
-            t = m.steps * step_time_s(arch, comps, signed=bool(act and act.signed),
-                                      row_groups=m.tiling.row_groups)
+            key = (bool(act and act.signed), m.tiling.row_groups)
+            if key not in steps:
+                steps[key] = step_time_s(arch, comps, signed=key[0], row_groups=key[1])
+            t = m.steps * steps[key]
         else:
             assert layer.digital is not None
             t = 0.0
@@ -248,27 +257,12 @@ def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Com
     return stage
 
 
-def _out_rows(layer: Layer) -> int:
-    """Rows a layer produces in order (the pipeline's unit of progress)."""
-    if layer.crossbar is not None:
-        return max(1, layer.crossbar.out_rows)
-    return max(1, layer.out_shape[2]) if len(layer.out_shape) >= 4 else 1
-
-
-def schedule(net: Network, stage: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
-    """Start and finish of every layer in the row pipeline over the DAG (s)."""
-    start: dict[str, float] = {}
-    finish: dict[str, float] = {}
-    rows = {layer.name: _out_rows(layer) for layer in net.layers()}
-    for layer in net.layers():
-        s, f_min = 0.0, 0.0
-        for p in net.predecessors(layer.name):
-            s = max(s, start[p] + _fraction_needed(layer, rows[p]) * stage[p])
-            f_min = max(f_min, finish[p])
-        start[layer.name] = s
-        finish[layer.name] = max(s + stage[layer.name],
-                                 f_min + stage[layer.name] / rows[layer.name])
-    return start, finish
+def schedule(work: Workload) -> tuple[dict[str, float], dict[str, float]]:
+    """Start (first row) and finish (last row) of every layer in the row pipeline (s):
+    :func:`imcsim.sim.workload.pipeline`, rows flowing with unbounded buffers."""
+    start, finish = pipeline(work)
+    names = [w.name for w in work.layers]
+    return dict(zip(names, start, strict=True)), dict(zip(names, finish, strict=True))
 
 
 def bottleneck_stage(net: Network, mapping: Mapping,
@@ -281,32 +275,6 @@ def bottleneck_stage(net: Network, mapping: Mapping,
     key = max(shared, key=shared.__getitem__)
     name = next((n for n, m in mapping.layers.items() if m.weight == key and m.owner), key)
     return name, shared[key]
-
-
-def _window(kernel: Sequence[int], dilations: Sequence[int] | None) -> int:
-    """Input rows under the first output row: d·(k − 1) + 1 on the row axis."""
-    d = int(dilations[0]) if dilations else 1
-    return d * (int(kernel[0]) - 1) + 1
-
-
-def _fraction_needed(layer: Layer, producer_rows: int) -> float:
-    """Fraction of a producer's output a layer needs before it can start."""
-    if layer.kind is LayerKind.CONV and layer.crossbar is not None:
-        return min(1.0, layer.crossbar.window_rows / producer_rows)
-    if layer.kind in (LayerKind.GEMM, LayerKind.RNN):
-        return 1.0
-    d = layer.digital
-    if d is not None and d.kind in (DigitalKind.REDUCE, DigitalKind.SOFTMAX, DigitalKind.NORM,
-                                    DigitalKind.MATMUL):
-        return 1.0
-    if d is not None and d.kind is DigitalKind.POOL:
-        kernel = layer.attr("kernel_shape")
-        dilations = layer.attr("dilations")
-        if not isinstance(kernel, Sequence) or not kernel:
-            return 1.0
-        window = _window(kernel, dilations if isinstance(dilations, Sequence) else None)
-        return min(1.0, window / producer_rows)
-    return min(1.0, 1.0 / producer_rows)
 
 
 @dataclass

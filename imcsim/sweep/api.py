@@ -108,7 +108,7 @@ def sweep(model: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
           out: str | os.PathLike[str] | None = None, workers: int | None = None,
           scheduler: str | None = None, progress: bool = False,
           plots: bool = True, objectives: Objectives | None = None,
-          constraints: Constraints | None = None) -> SweepResults:
+          constraints: Constraints | None = None, cycle: bool = False) -> SweepResults:
     """Run a sweep and return its results (every point, finished earlier or now).
 
     ``model``: an ONNX file, a list of them (an axis ``model``, the first), or a sweep file
@@ -128,7 +128,8 @@ def sweep(model: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
     ``{"energy.tops_per_w": "max"}``; default energy and area minimised, plus
     ``accuracy.hw_top1`` maximised when accuracy is swept); ``constraints``: ``"KEY<=V"``
     (also >=, <, >, ==) or a list of them. They replace a sweep file's own, and never
-    change which points run.
+    change which points run. ``cycle``: also run the cycle-level simulator at every point
+    (``cycle.*`` columns).
     """
     import dataclasses
 
@@ -141,7 +142,7 @@ def sweep(model: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
     if isinstance(model, str | os.PathLike) and definition.is_sweep_file(os.fspath(model)):
         given = [n for n, v in (("grid", grid), ("zip", zip), ("arch", arch),
                                 ("overrides", overrides), ("samples", samples),
-                                ("accuracy", accuracy)) if v]
+                                ("accuracy", accuracy), ("cycle", cycle)) if v]
         if given or duplication != "auto" or seed != 0:
             raise ImcsimError(f"{model}: a sweep file holds the whole definition; do not "
                               f"also give {', '.join(given) or 'duplication/seed'}")
@@ -160,7 +161,7 @@ def sweep(model: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
             [os.fspath(m) for m in model] if isinstance(model, list | tuple) else os.fspath(model),
             list(arch) if isinstance(arch, list | tuple) else arch, ("model", "arch"))
         spec = definition.Sweep(one_model, one_arch, tuple(overrides), str(duplication),
-                                Space(tuple(listed + axes), samples, seed), acc)
+                                Space(tuple(listed + axes), samples, seed), acc, cycle=cycle)
     if objs is not None:
         spec = dataclasses.replace(spec, objectives=objs)
     if cons is not None:

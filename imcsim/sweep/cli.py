@@ -11,7 +11,7 @@ from imcsim.argtypes import seed
 from imcsim.errors import ImcsimError
 
 # options that define a sweep; a sweep file replaces them all
-_DEFINING = ("models", "arch", "grid", "zip", "overrides", "duplication", "samples", "points", "seed",
+_DEFINING = ("models", "arch", "cycle", "grid", "zip", "overrides", "duplication", "samples", "points", "seed",
              "accuracy", "dataset", "batch_size")
 
 
@@ -48,6 +48,9 @@ def register(subparsers: Any, arch_options: Callable[[argparse.ArgumentParser], 
                    help="a random sample of N points of the grid (always)")
     s.add_argument("--seed", type=seed, help="seed of the random sample and of every accuracy "
                    "run (default 0)")
+    s.add_argument("--cycle", action="store_true",
+                   help="also run the cycle-level simulator at every point (the cycle.* "
+                   "columns: latency, throughput, stalls with finite tile buffers)")
     s.add_argument("--accuracy", action="store_true",
                    help="also simulate accuracy at every point (functional simulation)")
     s.add_argument("--dataset", metavar="digits|random",
@@ -183,7 +186,7 @@ def _from_options(args: argparse.Namespace) -> Any:
     return definition.from_options(
         models or None, arch=args.arch, fixed=args.overrides, duplication=args.duplication or "auto",
         grid=args.grid, zipped=args.zip, samples=points if points is not None else samples,
-        seed=args.seed or 0, accuracy=accuracy)
+        seed=args.seed or 0, accuracy=accuracy, cycle=args.cycle)
 
 
 def _report(args: argparse.Namespace) -> int:

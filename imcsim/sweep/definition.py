@@ -15,6 +15,7 @@ file's folder)::
     samples: 20                          # random points of the space (default: all)
     seed: 0                              # of the random sample and of accuracy runs
     accuracy: {dataset: digits, samples: 64, batch_size: 32}
+    cycle: true                          # also the cycle-level run (cycle.* columns)
     objectives: [energy.total_j:min, area.total_mm2:min]   # or {energy.total_j: min, …}
     constraints: [area.total_mm2<=2]
 
@@ -55,7 +56,7 @@ from imcsim.sweep.space import (
     zip_axis,
 )
 
-FILE_KEYS = ("model", "models", "arch", "set", "duplication", "grid", "zip", "samples", "seed", "accuracy",
+FILE_KEYS = ("model", "models", "arch", "cycle", "set", "duplication", "grid", "zip", "samples", "seed", "accuracy",
              "objectives", "constraints")
 DEFAULT_ACCURACY_SAMPLES = {"random": 16}  # digits: its whole test split
 
@@ -71,6 +72,7 @@ class Sweep:
     # analysis, not evaluation (never part of the folder's identity): None = the defaults
     objectives: tuple[Objective, ...] | None = None
     constraints: tuple[Constraint, ...] = ()
+    cycle: bool = False  # also run the cycle-level simulator at every point
 
     def __post_init__(self) -> None:
         for key, fixed in ((MODEL_KEY, self.model), (ARCH_KEY, self.arch)):
@@ -121,6 +123,8 @@ class Sweep:
         if self.accuracy is not None:
             out["accuracy"] = {"dataset": self.accuracy.dataset, "samples": self.accuracy.samples,
                                "batch_size": self.accuracy.batch_size}
+        if self.cycle:  # only when on: folders of sweeps without it keep their identity
+            out["cycle"] = True
         out.update(self.analysis.describe())
         return out
 
@@ -166,7 +170,7 @@ def from_options(model: str | Sequence[str] | None, *, arch: str | Sequence[str]
                  grid: Sequence[str] = (), zipped: Sequence[str] = (),
                  samples: int | None = None, seed: int = 0,
                  accuracy: AccuracySpec | None = None, objectives: Any = None,
-                 constraints: Any = None) -> Sweep:
+                 constraints: Any = None, cycle: bool = False) -> Sweep:
     """From ``--grid key=v1,v2`` / ``--zip key=v1,v2`` strings (all ``--zip`` form one group);
     several models or architectures (lists) are axes of their own, first;
     ``objectives``/``constraints`` as :mod:`imcsim.sweep.objectives` reads them."""
@@ -177,7 +181,7 @@ def from_options(model: str | Sequence[str] | None, *, arch: str | Sequence[str]
     return Sweep(model, arch, tuple(fixed), str(duplication),
                  Space(tuple(axes), samples, seed), accuracy,
                  parse_objectives(objectives) if objectives is not None else None,
-                 parse_constraints(constraints) if constraints is not None else ())
+                 parse_constraints(constraints) if constraints is not None else (), cycle)
 
 
 def from_file(path: str) -> Sweep:
@@ -298,9 +302,13 @@ def from_file(path: str) -> Sweep:
         errors.append(f"constraints: {e}")
     if errors:
         raise ImcsimError(f"{path}: {len(errors)} problem(s): " + "; ".join(errors))
+    cycle = raw.get("cycle", False)
+    if not isinstance(cycle, bool):
+        raise ImcsimError(f"{path}: cycle: expected true or false, got {cycle!r}")
     try:
         return Sweep(model, arch, tuple(fixed), str(raw.get("duplication", "auto")),
-                     Space(tuple(axes), samples, seed), accuracy, objectives, constraints)
+                     Space(tuple(axes), samples, seed), accuracy, objectives, constraints,
+                     cycle)
     except ImcsimError as e:
         raise ImcsimError(f"{path}: {e}") from None
 

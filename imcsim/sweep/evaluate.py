@@ -10,7 +10,8 @@ maps each model once per array shape.
 A record is ``{"point", "id", "status", "config", ...}``: ``status`` is ``ok`` with the
 sections of the compile report (``model``, ``arch``, ``mapping``, ``performance``,
 ``energy``, ``area``, ``adc``; per-layer rows are left out), plus ``accuracy`` (the
-``accuracy`` block of ``imcsim accuracy --json``) when accuracy is swept; or ``invalid``
+``accuracy`` block of ``imcsim accuracy --json``) when accuracy is swept and ``cycle`` (the
+cycle-level run's section of ``imcsim compile --cycle``) with ``--cycle``; or ``invalid``
 with ``reason``, the one-line error the same settings give ``imcsim compile``.
 """
 
@@ -48,7 +49,7 @@ class Evaluator:
 
     def __init__(self, models: Map[str, tuple[str, FrozenNetwork]],
                  arches: Map[str, ArchBuilder], duplication: str,
-                 accuracy: AccuracySpec | None, seed: int) -> None:
+                 accuracy: AccuracySpec | None, seed: int, cycle: bool = False) -> None:
         # name (as the sweep gives it) -> (absolute path, hardware model parsed once)
         self.models = dict(models)
         self.arches = dict(arches)  # name (preset or file as given) -> its builder
@@ -57,6 +58,7 @@ class Evaluator:
         self.duplication = duplication
         self.accuracy = accuracy
         self.seed = seed
+        self.cycle = cycle  # also the cycle-level run (the `cycle` section)
         self._mappings: dict[tuple[str, ArraySpec, str | int], Mapping] = {}
         self._functional: dict[str, Any] = {}
 
@@ -104,8 +106,15 @@ class Evaluator:
 
         net = self.models[model][1]
         mapping = self.mapping(model, arch, duplication)
-        report = compile_report(net, mapping, simulate(net, mapping, arch), arch)
-        return {k: _finite(report[k]) for k in REPORT_SECTIONS}
+        sim = simulate(net, mapping, arch)
+        run = None
+        if self.cycle:
+            from imcsim.sim.cycle import simulate_cycles
+
+            assert sim.workload is not None
+            run = simulate_cycles(sim.workload)
+        report = compile_report(net, mapping, sim, arch, run)
+        return {k: _finite(report[k]) for k in (*REPORT_SECTIONS, *(("cycle",) if run else ()))}
 
     def _accuracy(self, model: str, arch: Arch) -> dict[str, Any]:
         from imcsim.accuracy_report import accuracy_report

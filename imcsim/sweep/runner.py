@@ -120,7 +120,8 @@ def prepare(sweep: Sweep, command: Sequence[str] | None = None
                   # architectures names each one's file instead, in `inputs`
                   "provenance": provenance(None if many_arches else first.base, inputs,
                                            sweep.space.seed, command)}
-    evaluator = Evaluator(models, builders, sweep.duplication, sweep.accuracy, sweep.space.seed)
+    evaluator = Evaluator(models, builders, sweep.duplication, sweep.accuracy, sweep.space.seed,
+                          sweep.cycle)
     return evaluator, definition
 
 

@@ -1,6 +1,6 @@
 """Hostile user data and analysis options: `accuracy --data` (.npz, .npy, image folders),
 preprocessing options, sweep objectives and constraints, architectures and models as sweep
-axes, `imcsim compare`, --max-memory and --format."""
+axes, `imcsim compare`, `imcsim compile --cycle`, --max-memory and --format."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fuzz.cases import Case, Dir, Fifo, matrix, tiny
+from fuzz.cases import Case, Dir, Fifo, Link, matrix, tiny
 
 KIND = "data"
 SHAPE = (1, 16, 16)  # models/tiny_cnn.onnx's input after the batch axis; 10 classes
@@ -195,6 +195,34 @@ def _compare() -> list[Case]:
     ]
 
 
+def _cycle() -> list[Case]:
+    """`imcsim compile --cycle`: its timeline output and hostile buffer sizes."""
+    def case(id_: str, *argv: str, files: dict | None = None, expect: str = "bad",
+             ci: bool = False, outputs: tuple[str, ...] = ()) -> Case:
+        return Case(id=f"data-cycle-{id_}", kind=KIND, argv=("compile", "m.onnx", *argv),
+                    files={"m.onnx": tiny(), **(files or {})}, expect=expect, ci=ci,
+                    outputs=outputs)
+
+    return [
+        case("valid", "--cycle", "--timeline", "t.png", "--json", "c.json", expect="valid",
+             ci=True, outputs=("t.png", "c.json")),
+        case("timeline-onto-model", "--cycle", "--timeline", "m.onnx", ci=True),
+        case("timeline-stdout", "--cycle", "--timeline", "-"),
+        case("timeline-fifo", "--cycle", "--timeline", "f.svg", files={"f.svg": Fifo()}),
+        case("timeline-folder", "--cycle", "--timeline", "d.svg", files={"d.svg": Dir()}),
+        case("timeline-link", "--cycle", "--timeline", "l.svg",
+             files={"l.svg": Link("target.svg"), "target.svg": "<svg/>"}),
+        case("timeline-no-cycle", "--timeline", "t.svg"),
+        case("timeline-suffix", "--cycle", "--timeline", "t.pdf"),
+        case("buffer-one-byte", "--cycle", "--set", "tile.buffer_bytes=1", ci=True),
+        case("buffer-huge", "--cycle", "--set", "tile.buffer_bytes=4294967296",
+             expect="either"),
+        case("buffer-negative", "--cycle", "--set", "tile.buffer_bytes=-5"),
+        case("batch-million", "--cycle", "--batch", "1000000", expect="valid"),
+        case("no-contention-alone", "--no-contention"),
+    ]
+
+
 def _options() -> list[Case]:
     out = []
     for label, value, expect in (("zero", "0", "bad"), ("negative", "-4G", "bad"),
@@ -214,4 +242,4 @@ def _options() -> list[Case]:
 
 
 def cases() -> list[Case]:
-    return [*_data(), *_analysis(), *_axes(), *_compare(), *_options()]
+    return [*_data(), *_analysis(), *_axes(), *_compare(), *_cycle(), *_options()]

@@ -1,0 +1,228 @@
+"""The cycle-level simulator (issue #12): with unbounded buffers it reproduces the analytical
+pipeline on ResNet-18, ResNet-50 and VGG-16 for ISAAC and rram_128 (two implementations:
+a closed form per layer in NumPy, and the Numba sweep that also handles finite buffers);
+a chain whose stalls are worked out by hand; monotonicity in the buffer size; deadlocks
+found, never a hang; the CLI's --cycle, --timeline and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from imcsim.compiler.mapping import map_network
+from onnx_builders import REPO, TINY_CNN
+
+import imcsim
+from imcsim.cli import main
+from imcsim.errors import ImcsimError
+from imcsim.sim import simulate
+from imcsim.sim.cycle import simulate_cycles
+from imcsim.sim.workload import Edge, LayerWork, Rule, Workload
+from imcsim.sweep.model import load_hardware_model
+
+sys.path.insert(0, str(REPO / "models"))
+import build_models  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def networks(tmp_path_factory):
+    """ResNet-18, ResNet-50 and VGG-16 (CIFAR-10 form) from the bundled builders, parsed
+    once, without their weights."""
+    import onnx
+
+    out = tmp_path_factory.mktemp("cycle_models")
+    nets = {}
+    for name in ("resnet18", "resnet50", "vgg16"):
+        path = out / f"{name}.onnx"
+        onnx.save(build_models.build(name, seed=0), str(path))
+        nets[name] = load_hardware_model(str(path))
+        path.unlink()  # 45–100 MB each
+    return nets
+
+
+@pytest.mark.parametrize("arch_name", ["isaac", "rram_128"])
+@pytest.mark.parametrize("model", ["resnet18", "resnet50", "vgg16"])
+def test_unbounded_cycle_run_equals_the_analytical_pipeline(networks, model, arch_name):
+    net = networks[model]
+    arch = imcsim.load_arch(arch_name)
+    sim = simulate(net, map_network(net, arch.array_spec(), "auto"), arch)
+    run = simulate_cycles(sim.workload, contention=False)
+    assert run.latency_s == pytest.approx(sim.latency_s, rel=0.02)
+    assert run.throughput_inf_per_s == pytest.approx(sim.throughput_inf_per_s, rel=0.02)
+    # layer by layer too (the two implementations agree to rounding)
+    analytical = {r.name: r for r in sim.layers}
+    for c in run.layers:
+        assert c.end_s == pytest.approx(analytical[c.name].finish_s, rel=1e-9, abs=1e-15)
+        assert c.start_s == pytest.approx(analytical[c.name].start_s, rel=1e-9, abs=1e-15)
+    assert run.events == sum(w.rows for w in sim.workload.layers)
+    assert run.stalls["output_full"] == 0.0
+
+
+def _chain(capacity_rows: int | None) -> Workload:
+    """A (4 rows of 1 µs) → B (a 2-row window, stride 1, no padding: 3 rows of 3 µs); one
+    A row is 100 bytes and B's input buffer holds ``capacity_rows`` of them."""
+    us = 1e-6
+    a = LayerWork("A", "Conv", True, rows=4, copies=1, tiles=1, group=0, inputs=())
+    b = LayerWork("B", "Conv", True, rows=3, copies=1, tiles=1, group=1,
+                  inputs=(Edge(0, Rule.WINDOW, rows=4, stride=1, window=2, pad=0,
+                               row_bytes=100.0),))
+    return Workload((a, b), (4 * us, 9 * us), batch=1, buffer_bytes=100 * (capacity_rows or 0))
+
+
+def test_a_tiny_buffer_stalls_as_worked_out_by_hand():
+    """Unbounded: A's rows end at 1, 2, 3, 4 µs; B's row 0 reads A rows 0–1 (ready at 2)
+    and ends at 5, row 1 (rows 1–2) at 8, row 2 (rows 2–3) at 11.
+    With room for 2 rows: A's row 2 takes row 0's slot, freed when B ends its row 0 (5 µs),
+    so it waits from 3 to 5; row 3 takes row 1's slot, freed when B ends row 1 (8 µs): it
+    starts at 5, is done at 6 and waits to 8. A stalls 2 + 2 = 4 µs on a full buffer; B
+    never waits for a row it needs after its first, and still ends at 11 µs."""
+    free = simulate_cycles(_chain(None))
+    assert free.latency_s == pytest.approx(11e-6)
+    assert free.stalls == {"input_wait": 0.0, "output_full": 0.0}
+    tight = simulate_cycles(_chain(2), keep_rows=True)
+    assert tight.rows is not None
+    np.testing.assert_allclose(tight.rows[0], [1e-6, 2e-6, 5e-6, 8e-6])
+    np.testing.assert_allclose(tight.rows[1], [5e-6, 8e-6, 11e-6])
+    a, b = tight.layers
+    assert a.stall_s == {"input_wait": 0.0, "output_full": pytest.approx(4e-6)}
+    assert b.stall_s == {"input_wait": 0.0, "output_full": 0.0}
+    assert b.start_s == pytest.approx(2e-6) and b.end_s == pytest.approx(11e-6)
+    assert tight.critical_path == ["A", "B"]
+
+
+def test_a_buffer_smaller_than_one_window_is_refused_before_simulating():
+    with pytest.raises(ImcsimError, match=r"layer 'B' holds 2 rows of 'A' at once \(200 bytes\)"
+                       r" but its input buffer takes 1; set tile.buffer_bytes ≥ 200"):
+        simulate_cycles(_chain(1))
+
+
+def test_a_fork_and_join_without_room_is_a_deadlock_not_a_hang():
+    """A feeds B (a 3-row window with padding 1: its row 0 reads A rows 0–1) and C, which
+    adds A and B row by row with room for one row of A: A's row 1 needs C to finish row 0,
+    which needs B's row 0, which needs A's row 1."""
+    us = 1e-6
+    a = LayerWork("A", "Relu", False, 4, 1, 1, 0, ())
+    b = LayerWork("B", "Conv", True, 4, 1, 1, 1, (Edge(0, Rule.WINDOW, 4, 1, 3, 1, row_bytes=100.0),))
+    c = LayerWork("C", "Add", False, 4, 1, 1, 2, (Edge(0, Rule.ROWWISE, 4, row_bytes=100.0),
+                                                Edge(1, Rule.ROWWISE, 4, row_bytes=100.0)))
+    # B's buffer holds its 3-row window; C's two inputs share 300 B: one row of A each
+    work = Workload((a, b, c), (4 * us,) * 3, batch=1, buffer_bytes=300)
+    with pytest.raises(ImcsimError, match="deadlock: 3 layers wait on each other's buffers "
+                       r"\(A, B, C\)"):
+        simulate_cycles(work)
+    # unbounded: B's rows end at 3, 4, 5, 6 µs (row r reads A rows up to r + 1), C's at
+    # 4, 5, 6, 7
+    assert simulate_cycles(work, contention=False).latency_s == pytest.approx(7e-6)
+
+
+def test_random_chains_never_get_faster_with_less_buffer():
+    """Latency never falls as buffers shrink (random chains of windowed layers)."""
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        n, rows = int(rng.integers(2, 5)), int(rng.integers(4, 12))
+        layers, times = [], []
+        for i in range(n):
+            window = int(rng.integers(1, 4))
+            inputs = () if i == 0 else (Edge(i - 1, Rule.WINDOW, rows, 1, window, window // 2,
+                                             row_bytes=10.0),)
+            layers.append(LayerWork(f"L{i}", "Conv", True, rows, 1, 1, i, inputs))
+            times.append(float(rng.uniform(1, 5)) * rows * 1e-6)
+        latencies = [simulate_cycles(Workload(tuple(layers), tuple(times), 1, 10 * cap)).latency_s
+                     for cap in (3, 4, 6, 10, 0)]  # 0: unbounded
+        assert all(x >= y * (1 - 1e-12) for x, y in zip(latencies, latencies[1:], strict=False))
+
+
+def test_resnet18_buffers_batches_and_the_bus(networks):
+    """On ResNet-18 (rram_128): smaller tile buffers never lower latency or raise
+    throughput; a batch of 4 takes longer than one inference but less than four."""
+    net = networks["resnet18"]
+    lat, thr = [], []
+    for size in (0, 1 << 20, 1 << 17, 1 << 16):
+        arch = imcsim.load_arch("rram_128", set={"tile.buffer_bytes": size})
+        sim = simulate(net, map_network(net, arch.array_spec(), "auto"), arch)
+        run = simulate_cycles(sim.workload)
+        lat.append(run.latency_s)
+        thr.append(run.throughput_inf_per_s)
+    assert all(x <= y * (1 + 1e-12) for x, y in zip(lat, lat[1:], strict=False))
+    assert all(x >= y * (1 - 1e-12) for x, y in zip(thr, thr[1:], strict=False))
+
+
+def _compile(tmp_path, *extra):
+    out = tmp_path / "c.json"
+    out.unlink(missing_ok=True)
+    assert main(["compile", str(TINY_CNN), "--json", str(out), "--quiet", *extra]) == 0
+    return json.loads(out.read_text())
+
+
+def test_cli_cycle_report_and_timeline(tmp_path):
+    data = _compile(tmp_path, "--cycle", "--timeline", str(tmp_path / "t.svg"))
+    c = data["cycle"]
+    assert set(c) >= {"latency_s", "throughput_inf_per_s", "stalls", "utilization", "events",
+                      "critical_path", "analytical_latency_s", "static_j", "energy_j"}
+    assert c["latency_s"] >= c["analytical_latency_s"] * (1 - 1e-12)
+    assert c["analytical_latency_s"] == data["performance"]["latency_s"]
+    timed = [r for r in data["layers"] if r["name"] not in ("model I/O", "static")]
+    last = max(timed, key=lambda r: r["cycle"]["end_s"])
+    assert c["critical_path"][-1] == last["name"] and c["latency_s"] == last["cycle"]["end_s"]
+    for row in timed:
+        rc = row["cycle"]
+        assert rc["end_s"] >= rc["start_s"] and rc["stall_s"] == sum(rc["stalls"].values())
+    # leakage over the cycle-level latency: static power × time, per inference
+    static = data["energy"]["static_j"]
+    assert c["static_j"] == pytest.approx(static * c["latency_s"] / c["analytical_latency_s"])
+    root = ET.parse(tmp_path / "t.svg").getroot()
+    assert root.tag.endswith("svg")
+    unbounded = _compile(tmp_path, "--cycle", "--no-contention")
+    assert unbounded["cycle"]["latency_s"] == pytest.approx(
+        unbounded["performance"]["latency_s"], rel=1e-9)
+
+
+@pytest.mark.parametrize(("args", "expect"), [
+    (["--timeline", "t.svg"], "--timeline: only with --cycle"),
+    (["--cycle", "--timeline", "t.txt"], "--timeline t.txt: give a .png or .svg file"),
+    (["--no-contention"], "--no-contention: only with --cycle"),
+    (["--cycle", "--set", "tile.buffer_bytes=64"], "set tile.buffer_bytes ≥"),
+])
+def test_cli_cycle_errors_are_one_line(tmp_path, capsys, monkeypatch, args, expect):
+    monkeypatch.chdir(tmp_path)
+    rc = main(["compile", str(TINY_CNN), "--json", "out.json", *args])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expect in err, err
+    assert not Path("out.json").exists() and not list(Path(".").glob("t.*"))
+
+
+def test_sweep_cycle_points_equal_compile_cycle(tmp_path):
+    assert main(["sweep", str(TINY_CNN), "--cycle", "--grid", "tile.buffer_bytes=4096,65536",
+                 "--out", str(tmp_path / "s"), "--quiet", "--no-plots"]) == 0
+    records = [json.loads(x) for x in (tmp_path / "s" / "results.jsonl").read_text().split("\n")
+               if x]
+    assert len(records) == 2
+    for r in records:
+        ref = _compile(tmp_path, "--cycle", "--set",
+                       f"tile.buffer_bytes={r['config']['tile.buffer_bytes']}")
+        assert r["cycle"] == json.loads(json.dumps(ref["cycle"]))
+
+
+@pytest.mark.parametrize("batch", [3, 64, 1000, 1_000_000])
+def test_batches_flow_one_after_another(batch):
+    """A batch through the tiny CNN (rram_128, unbounded buffers): both simulators agree;
+    the latency is at least one inference's plus (batch − 1) bottleneck stages of one
+    inference, and batch / throughput; 1,000,000 inferences cost no more rows than 64
+    (items past the 64th repeat the last one's advance)."""
+    arch = imcsim.load_arch("rram_128")
+    one_net = imcsim.load_model(str(TINY_CNN))
+    one = simulate(one_net, map_network(one_net, arch.array_spec(), "none"), arch)
+    net = imcsim.load_model(str(TINY_CNN), batch=batch)
+    sim = simulate(net, map_network(net, arch.array_spec(), "none"), arch)
+    run = simulate_cycles(sim.workload, contention=False)
+    assert run.latency_s == pytest.approx(sim.latency_s, rel=1e-9)
+    assert run.throughput_inf_per_s == pytest.approx(one.throughput_inf_per_s, rel=1e-9)
+    period = 1.0 / one.throughput_inf_per_s  # the bottleneck stage of one inference
+    assert sim.latency_s >= one.latency_s + (batch - 1) * period * (1 - 1e-9)
+    assert sim.latency_s == pytest.approx(one.latency_s + (batch - 1) * period, rel=0.05)
+    assert run.events == min(batch, 64) * sum(w.rows for w in sim.workload.layers)
