@@ -356,7 +356,10 @@ def _compile() -> Schema:
             "throughput_inf_per_s": _num("batch / the busiest stage's occupied time [1/s]"),
             "stalls": _stalls(),
             "utilization": _obj({"arrays": _frac("crossbar layers' busy time / (layers × "
-                                                 "latency)")}),
+                                                 "latency)"),
+                                 "chip_links": _frac("time the chip links carry data / "
+                                                     "latency (when the model spans chips)")},
+                                optional=("chip_links",)),
             "events": _int("rows simulated"),
             "buffers": _enum(["finite", "unbounded"]),
             "critical_path": _array(_text(), "layers whose rows set the latency, in order"),
@@ -370,7 +373,9 @@ def _compile() -> Schema:
 
 def _stalls() -> Schema:
     return _obj({"input_wait": _num("waiting for producer rows, after the first row [s]"),
-                 "output_full": _num("a finished row waiting for buffer room [s]")},
+                 "output_full": _num("a finished row waiting for buffer room [s]"),
+                 "chip_link": _num("waiting for input rows to cross the shared chip links "
+                                   "[s]")},
                 description="stall time by reason (layer-seconds)")
 
 

@@ -21,7 +21,7 @@ from imcsim.cli import main
 from imcsim.errors import ImcsimError
 from imcsim.sim import simulate
 from imcsim.sim.cycle import simulate_cycles
-from imcsim.sim.workload import Edge, LayerWork, Rule, Workload
+from imcsim.sim.workload import Edge, LayerWork, Rule, Workload, pipeline
 from imcsim.sweep.model import load_hardware_model
 
 sys.path.insert(0, str(REPO / "models"))
@@ -82,14 +82,14 @@ def test_a_tiny_buffer_stalls_as_worked_out_by_hand():
     never waits for a row it needs after its first, and still ends at 11 µs."""
     free = simulate_cycles(_chain(None))
     assert free.latency_s == pytest.approx(11e-6)
-    assert free.stalls == {"input_wait": 0.0, "output_full": 0.0}
+    assert free.stalls == {"input_wait": 0.0, "output_full": 0.0, "chip_link": 0.0}
     tight = simulate_cycles(_chain(2), keep_rows=True)
     assert tight.rows is not None
     np.testing.assert_allclose(tight.rows[0], [1e-6, 2e-6, 5e-6, 8e-6])
     np.testing.assert_allclose(tight.rows[1], [5e-6, 8e-6, 11e-6])
     a, b = tight.layers
-    assert a.stall_s == {"input_wait": 0.0, "output_full": pytest.approx(4e-6)}
-    assert b.stall_s == {"input_wait": 0.0, "output_full": 0.0}
+    assert a.stall_s == {"input_wait": 0.0, "output_full": pytest.approx(4e-6), "chip_link": 0.0}
+    assert b.stall_s == {"input_wait": 0.0, "output_full": 0.0, "chip_link": 0.0}
     assert b.start_s == pytest.approx(2e-6) and b.end_s == pytest.approx(11e-6)
     assert tight.critical_path == ["A", "B"]
 
@@ -226,3 +226,32 @@ def test_batches_flow_one_after_another(batch):
     assert sim.latency_s >= one.latency_s + (batch - 1) * period * (1 - 1e-9)
     assert sim.latency_s == pytest.approx(one.latency_s + (batch - 1) * period, rel=0.05)
     assert run.events == min(batch, 64) * sum(w.rows for w in sim.workload.layers)
+
+
+def test_two_transfers_share_the_chip_links_as_worked_out_by_hand():
+    """A and D (chip 0, 2 rows of 1 µs each) feed B and E (chip 1, row by row, 1 µs of
+    compute per row); each row is 100 bytes and the links carry 100 bytes/µs together, so
+    each row takes 1 µs to cross and one crosses at a time. Rows cross in the order they
+    can start (ties by layer order): A's row 0 over 1–2 µs (B computes it 2–3), D's row 0
+    over 2–3 (E: 3–4), A's row 1 over 3–4 (B: 4–5), D's row 1 over 4–5 (E: 5–6): 6 µs.
+    B waits 1 + 1 µs on the links, E 2 + 1. The analytical model adds each layer's 2 µs
+    of transfers to its own time, as if it had the links alone: 5 µs."""
+    us = 1e-6
+    a = LayerWork("A", "Conv", True, 2, 1, 1, 0, ())
+    d = LayerWork("D", "Conv", True, 2, 1, 1, 1, ())
+    b = LayerWork("B", "Relu", False, 2, 1, 1, 2,
+                  (Edge(0, Rule.ROWWISE, 2, row_bytes=100.0, chip_link=True),))
+    e = LayerWork("E", "Relu", False, 2, 1, 1, 3,
+                  (Edge(1, Rule.ROWWISE, 2, row_bytes=100.0, chip_link=True),))
+    work = Workload((a, d, b, e), (2 * us, 2 * us, 4 * us, 4 * us), batch=1, buffer_bytes=0,
+                    link_times=(0.0, 0.0, 2 * us, 2 * us), link_bytes_per_s=1e8)
+    run = simulate_cycles(work, keep_rows=True)
+    assert run.rows is not None
+    np.testing.assert_allclose(run.rows[2], [3 * us, 5 * us])
+    np.testing.assert_allclose(run.rows[3], [4 * us, 6 * us])
+    assert run.layers[2].stall_s["chip_link"] == pytest.approx(2 * us)
+    assert run.layers[3].stall_s["chip_link"] == pytest.approx(3 * us)
+    assert run.latency_s == pytest.approx(6 * us)
+    assert run.utilization["chip_links"] == pytest.approx(4 / 6)
+    free = simulate_cycles(work, contention=False)
+    assert free.latency_s == pytest.approx(5 * us) == max(pipeline(work)[1])

@@ -167,8 +167,10 @@ def simulate(net: Network, mapping: Mapping, arch: Arch,
     activity = {**layer_activity(net, arch), **(activity or {})}
     actions = count_actions(net, mapping, arch, activity)
     check_units(net, actions, comps)
-    stage = stage_times(net, mapping, arch, comps, actions, activity)
-    work = build_workload(net, mapping, stage, arch.precision.output_bits, arch.tile.buffer_bytes)
+    stage, io = stage_times(net, mapping, arch, comps, actions, activity)
+    link = arch.chip.io_links * arch.chip.io_bandwidth_bytes_per_s if arch.chip.io_links else 0.0
+    work = build_workload(net, mapping, stage, arch.precision.output_bits, arch.tile.buffer_bytes,
+                          io, link)
     start, finish = schedule(work)
     bottleneck, slowest = bottleneck_stage(net, mapping, stage)
     batch = max(1, net.batch)
@@ -225,8 +227,9 @@ def activity_label(arch: Arch, activity: dict[str, Activity]) -> str:
 
 def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Component],
                 actions: dict[str, LayerActions],
-                activity: dict[str, Activity]) -> dict[str, float]:
-    """Time each layer needs for one run of the graph, on its own (s)."""
+                activity: dict[str, Activity]) -> tuple[dict[str, float], dict[str, float]]:
+    """Time each layer needs for one run of the graph, on its own (s), and the part of it
+    spent receiving inputs from other chips over the chip links (s)."""
     tiles_used = mapping.tiles_used
     clock = arch.technology.clock_hz
     bus_bytes_per_s = arch.tile.bus_width_bits / 8 * clock * tiles_used
@@ -234,6 +237,7 @@ def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Com
     io_bytes_per_s = (arch.chip.io_links * arch.chip.io_bandwidth_bytes_per_s
                       if arch.chip.io_links else math.inf)
     stage: dict[str, float] = {}
+    io: dict[str, float] = {}
     steps: dict[tuple[bool, int], float] = {}  # step time by (signed inputs, row groups)
     for layer in net.layers():
         acts = actions[layer.name].counts
@@ -253,8 +257,9 @@ def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Com
                     t = max(t, acts[unit] / (units * clock))
             if layer.digital.kind is DigitalKind.DATA_MOVE:
                 t = max(t, acts.get("bus", 0.0) / bus_bytes_per_s)
-        stage[layer.name] = t + acts.get("io", 0.0) / io_bytes_per_s  # inputs from other chips
-    return stage
+        io[layer.name] = acts.get("io", 0.0) / io_bytes_per_s  # inputs from other chips
+        stage[layer.name] = t + io[layer.name]
+    return stage, io
 
 
 def schedule(work: Workload) -> tuple[dict[str, float], dict[str, float]]:

@@ -8,21 +8,26 @@ time, in order; a row starts when
 
 - the layer (its arrays) is free,
 - every producer has finished the rows the row reads (:class:`imcsim.sim.workload.Edge`:
-  a convolution's window with its stride and padding, a Gemm's whole input, …), and
+  a convolution's window with its stride and padding, a Gemm's whole input, …),
 - when buffers are finite, there is room for the row in every consumer's input buffer:
   the consumer's tile buffers (``tile.buffer_bytes`` × the tiles it occupies, shared by
   its inputs) hold ``capacity`` rows of this producer, and a producer row is freed when
-  the consumer finishes the last of its own rows that reads it.
+  the consumer finishes the last of its own rows that reads it; and
+- when the model spans chips, the rows it reads from another chip have crossed the chip
+  links (``chip.io_links`` × their bandwidth, shared by all traffic, one transfer at a
+  time, overlapping the layer's computing of its previous row).
 
-A row takes the layer's stage time / its rows; a row that is computed but has no room
-waits (``output_full``), a free layer whose inputs are not there waits (``input_wait``).
-The finish times are a max-plus recurrence, computed by a Numba kernel that advances
-every layer as far as its inputs and its consumers' buffers allow, sweep after sweep, and
-stops with the stuck layers when a sweep makes no progress (a deadlock: buffers too small
-for a fork and its join, e.g. a residual block). No event log is kept: memory is one
-float per row.
+A row takes the layer's stage time / its rows (less its transfers over the chip links,
+which the links' schedule times instead); a row that is computed but has no room waits
+(``output_full``), a free layer whose inputs are not there waits (``input_wait``), or
+whose inputs are still crossing the links (``chip_link``). A Numba kernel places rows in
+the order they could start (so the links serve transfers in time order), probing again
+only the layers next to the one that moved, and stops with the stuck layers when no
+layer can move (a deadlock: buffers too small for a fork and its join, e.g. a residual
+block). No event log is kept: memory is one float per row.
 
-With buffers unbounded (``contention=False``, or ``tile.buffer_bytes: 0``) the run equals
+With no contention (``contention=False``: unbounded buffers, transfers in each layer's
+own time; or ``tile.buffer_bytes: 0`` on one chip) the run equals
 the analytical pipeline (:func:`imcsim.sim.workload.pipeline`, a closed form per layer),
 layer by layer: the tests check ResNet-18, ResNet-50 and VGG-16 on two presets.
 Throughput is the batch over the busiest group's occupied time (busy plus waiting for
@@ -30,8 +35,8 @@ buffer room); with unbounded buffers that is the analytical slowest stage. The f
 :data:`imcsim.sim.workload.EXACT_ITEMS` batch items are simulated; each later item adds
 what the last simulated one did (the analytical model does the same).
 
-Not modelled yet: contention for the tile bus, the network-on-chip and the chip links,
-and ADCs or digital units shared between layers (each layer's time includes its own).
+Not modelled yet: contention for the tile bus and the network-on-chip, and ADCs or
+digital units shared between layers (each layer's time includes its own).
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from imcsim.errors import ImcsimError
 from imcsim.functional._kernels import JIT
 from imcsim.sim.workload import Workload, capacity_rows, simulated_items
 
-STALL_REASONS = ("input_wait", "output_full")
+STALL_REASONS = ("input_wait", "output_full", "chip_link")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,87 +109,134 @@ def _release(rule: int, j: int, p: int, own: int, stride: int, pad: int) -> int:
 
 
 @njit(**JIT)
+def _probe(layer: int, rows: np.ndarray, in_ptr: np.ndarray, e_prod: np.ndarray,
+           e_rule: np.ndarray, e_p: np.ndarray, e_stride: np.ndarray, e_window: np.ndarray,
+           e_pad: np.ndarray, e_cap: np.ndarray, e_link: np.ndarray, out_ptr: np.ndarray,
+           out_edge: np.ndarray, e_cons: np.ndarray, offset: np.ndarray, finish: np.ndarray,
+           nxt: np.ndarray) -> tuple[bool, float, float, float]:
+    """Whether the layer's next row can be placed yet, and if so when its inputs are
+    ready, when its consumers have room for it, and the bytes it must receive over the
+    chip links first."""
+    own = rows[layer]
+    i = nxt[layer]
+    b = i // own
+    r = i - b * own
+    ready = 0.0
+    link = 0.0
+    for e in range(in_ptr[layer], in_ptr[layer + 1]):
+        pr = e_prod[e]
+        k = _need(e_rule[e], r, e_p[e], own, e_stride[e], e_window[e], e_pad[e])
+        j = b * e_p[e] + k - 1
+        if nxt[pr] <= j:
+            return False, 0.0, 0.0, 0.0
+        ready = max(ready, finish[offset[pr] + j])
+        if e_link[e] > 0.0:  # the rows this row reads first, over the chip links
+            before = 0 if r == 0 else _need(e_rule[e], r - 1, e_p[e], own, e_stride[e],
+                                            e_window[e], e_pad[e])
+            link += (k - before) * e_link[e]
+    room = 0.0
+    for t in range(out_ptr[layer], out_ptr[layer + 1]):
+        e = out_edge[t]
+        cap = e_cap[e]
+        if cap < 0 or i < cap:
+            continue
+        j = i - cap  # this row takes the slot of row j
+        c = e_cons[e]
+        cown = rows[c]
+        jb = j // own
+        q = jb * cown + _release(e_rule[e], j - jb * own, own, cown, e_stride[e], e_pad[e])
+        if nxt[c] <= q:
+            return False, 0.0, 0.0, 0.0
+        room = max(room, finish[offset[c] + q])
+    return True, ready, room, link
+
+
+@njit(**JIT)
 def _run(rows: np.ndarray, row_time: np.ndarray, group: np.ndarray, n_groups: int,
          batch: int, in_ptr: np.ndarray, e_prod: np.ndarray, e_rule: np.ndarray,
          e_p: np.ndarray, e_stride: np.ndarray, e_window: np.ndarray, e_pad: np.ndarray,
-         e_cap: np.ndarray, out_ptr: np.ndarray, out_edge: np.ndarray, e_cons: np.ndarray,
-         offset: np.ndarray, finish: np.ndarray, first: np.ndarray, busy: np.ndarray,
-         wait_in: np.ndarray, wait_out: np.ndarray, nxt: np.ndarray) -> int:
-    """Finish time of every row of every layer; returns the rows simulated (stops early,
-    with ``nxt`` short of ``batch · rows``, when no layer can advance: a deadlock)."""
+         e_cap: np.ndarray, e_link: np.ndarray, link_bw: float, out_ptr: np.ndarray,
+         out_edge: np.ndarray, e_cons: np.ndarray, offset: np.ndarray, finish: np.ndarray,
+         first: np.ndarray, busy: np.ndarray, wait_in: np.ndarray, wait_out: np.ndarray,
+         wait_link: np.ndarray, nxt: np.ndarray) -> int:
+    """Finish time of every row of every layer, rows placed in the order of the time they
+    could start (so the shared chip links serve transfers in time order); returns the
+    rows simulated (fewer than ``batch · rows`` when no layer can advance: a deadlock)."""
     n = rows.shape[0]
     free = np.zeros(n_groups)
+    link_free = 0.0
     done = 0
-    progress = True
-    while progress:
-        progress = False
+    # each layer's next row as last probed: placeable?, inputs ready, room, link bytes
+    can = np.zeros(n, dtype=np.bool_)
+    c_ready, c_room, c_link = np.zeros(n), np.zeros(n), np.zeros(n)
+    stale = np.ones(n, dtype=np.bool_)  # probe again: a producer or consumer moved on
+    while True:
+        best = -1
+        best_t = np.inf
         for layer in range(n):
-            total = batch * rows[layer]
-            own = rows[layer]
-            while nxt[layer] < total:
-                i = nxt[layer]
-                b = i // own
-                r = i - b * own
-                ready = 0.0
-                ok = True
-                for e in range(in_ptr[layer], in_ptr[layer + 1]):
-                    pr = e_prod[e]
-                    k = _need(e_rule[e], r, e_p[e], own, e_stride[e], e_window[e], e_pad[e])
-                    j = b * e_p[e] + k - 1
-                    if nxt[pr] <= j:
-                        ok = False
-                        break
-                    ready = max(ready, finish[offset[pr] + j])
-                if not ok:
-                    break
-                room = 0.0
-                for t in range(out_ptr[layer], out_ptr[layer + 1]):
-                    e = out_edge[t]
-                    cap = e_cap[e]
-                    if cap < 0 or i < cap:
-                        continue
-                    j = i - cap  # this row takes the slot of row j
-                    c = e_cons[e]
-                    cown = rows[c]
-                    jb = j // own
-                    q = jb * cown + _release(e_rule[e], j - jb * own, own, cown, e_stride[e],
-                                             e_pad[e])
-                    if nxt[c] <= q:
-                        ok = False
-                        break
-                    room = max(room, finish[offset[c] + q])
-                if not ok:
-                    break
-                g = group[layer]
-                start = max(free[g], ready)
-                end = start + row_time[layer]
-                if room > end:
-                    if room - end > 1e-12 * room:  # not a rounding difference
-                        wait_out[layer] += room - end
-                    end = room
-                if i == 0:
-                    first[layer] = start
-                elif ready - free[g] > 1e-12 * ready:  # (before the first row: filling)
-                    wait_in[layer] += ready - free[g]
-                finish[offset[layer] + i] = end
-                busy[layer] += row_time[layer]
-                free[g] = end
-                nxt[layer] = i + 1
-                done += 1
-                progress = True
-    return done
+            if nxt[layer] >= batch * rows[layer]:
+                continue
+            if stale[layer]:
+                can[layer], c_ready[layer], c_room[layer], c_link[layer] = _probe(
+                    layer, rows, in_ptr, e_prod, e_rule, e_p, e_stride, e_window, e_pad,
+                    e_cap, e_link, out_ptr, out_edge, e_cons, offset, finish, nxt)
+                stale[layer] = False
+            if can[layer]:
+                t = max(free[group[layer]], c_ready[layer])
+                if t < best_t:
+                    best_t = t
+                    best = layer
+        if best < 0:
+            return done
+        layer = best
+        ready, room, link = c_ready[layer], c_room[layer], c_link[layer]
+        stale[layer] = True
+        for e in range(in_ptr[layer], in_ptr[layer + 1]):
+            stale[e_prod[e]] = True  # may now have room
+        for t in range(out_ptr[layer], out_ptr[layer + 1]):
+            stale[e_cons[out_edge[t]]] = True  # may now have its inputs
+        i = nxt[layer]
+        g = group[layer]
+        base = max(free[g], ready)
+        start = base
+        if link > 0.0:  # the new input rows cross the links, one transfer at a time
+            sent = max(ready, link_free) + link / link_bw
+            link_free = sent
+            if sent > base:
+                if sent - base > 1e-12 * sent:
+                    wait_link[layer] += sent - base
+                start = sent
+        end = start + row_time[layer]
+        if room > end:
+            if room - end > 1e-12 * room:  # not a rounding difference
+                wait_out[layer] += room - end
+            end = room
+        if i == 0:
+            first[layer] = start
+        elif ready - free[g] > 1e-12 * ready:  # (before the first row: filling)
+            wait_in[layer] += ready - free[g]
+        finish[offset[layer] + i] = end
+        busy[layer] += row_time[layer]
+        free[g] = end
+        nxt[layer] = i + 1
+        done += 1
 
 
 def simulate_cycles(work: Workload, contention: bool = True,
                     keep_rows: bool = False) -> CycleResult:
     """Run the workload's batch through the pipeline (see the module's docstring);
-    ``contention=False``: unbounded buffers; ``keep_rows``: keep every row's finish time
+    ``contention=False``: unbounded buffers and chip-link transfers within each layer's own
+    time (the analytical model's assumptions); ``keep_rows``: keep every row's finish time
     (for a timeline)."""
     n = len(work.layers)
     rows = np.array([w.rows for w in work.layers], dtype=np.int64)
     batch = work.batch
-    row_time = np.array([t / (batch * w.rows) for t, w in zip(work.times, work.layers,
-                                                               strict=True)], dtype=np.float64)
+    # with contention the chip links are a resource of their own: a layer's own time is
+    # then its time less receiving from other chips (which the links' schedule decides)
+    links = contention and work.link_bytes_per_s > 0 and any(work.link_times)
+    own = [t - (work.link_times[i] if links else 0.0) for i, t in enumerate(work.times)]
+    row_time = np.array([max(0.0, t) / (batch * w.rows) for t, w in zip(own, work.layers,
+                                                                        strict=True)])
     group = np.array([w.group for w in work.layers], dtype=np.int64)
     edges = [(c, e) for c, w in enumerate(work.layers) for e in w.inputs]
     in_ptr = np.zeros(n + 1, dtype=np.int64)
@@ -212,23 +264,26 @@ def simulate_cycles(work: Workload, contention: bool = True,
     e_window = np.array([e.window for _, e in edges], dtype=np.int64)
     e_pad = np.array([e.pad for _, e in edges], dtype=np.int64)
     e_cap = np.array(caps, dtype=np.int64)
+    e_link = np.array([e.row_bytes if links and e.chip_link else 0.0 for _, e in edges],
+                      dtype=np.float64)
+    link_bw = float(work.link_bytes_per_s) if links else 1.0
     order = np.argsort(e_prod, kind="stable")
     out_ptr = np.zeros(n + 1, dtype=np.int64)
     for p in e_prod:
         out_ptr[p + 1] += 1
     out_ptr = np.cumsum(out_ptr)
     def run(items: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                 np.ndarray, np.ndarray]:
+                                 np.ndarray, np.ndarray, np.ndarray]:
         offset = np.zeros(n + 1, dtype=np.int64)
         offset[1:] = np.cumsum(rows * items)
         finish = np.zeros(int(offset[-1]))
         first = np.zeros(n)
-        busy, wait_in, wait_out = np.zeros(n), np.zeros(n), np.zeros(n)
+        busy, wait_in, wait_out, wait_link = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
         nxt = np.zeros(n, dtype=np.int64)
         done = _run(rows, row_time, group, int(group.max(initial=-1)) + 1, items, in_ptr,
-                    e_prod, e_rule, e_p, e_stride, e_window, e_pad, e_cap, out_ptr,
-                    order.astype(np.int64), e_cons, offset, finish, first, busy, wait_in,
-                    wait_out, nxt)
+                    e_prod, e_rule, e_p, e_stride, e_window, e_pad, e_cap, e_link, link_bw,
+                    out_ptr, order.astype(np.int64), e_cons, offset, finish, first, busy,
+                    wait_in, wait_out, wait_link, nxt)
         if done < int(offset[-1]):
             stuck = [w.name for i, w in enumerate(work.layers) if nxt[i] < items * w.rows]
             raise ImcsimError(
@@ -236,33 +291,39 @@ def simulate_cycles(work: Workload, contention: bool = True,
                 f"({', '.join(stuck[:4])}{', …' if len(stuck) > 4 else ''}); a fork and its "
                 "join (a residual block) need room for the rows between them: raise "
                 "tile.buffer_bytes")
-        return done, offset, finish, first, busy, wait_in, wait_out
+        return done, offset, finish, first, busy, wait_in, wait_out, wait_link
 
     items = simulated_items(batch)
-    done, offset, finish, first, busy, wait_in, wait_out = run(items)
+    done, offset, finish, first, busy, wait_in, wait_out, wait_link = run(items)
     end = finish[offset[1:] - 1] if n else np.zeros(0)
     if items < batch:  # later items repeat the last one's advance (the steady state)
-        _, off1, fin1, _, busy1, in1, out1 = run(items - 1)
+        _, off1, fin1, _, busy1, in1, out1, link1 = run(items - 1)
         k = batch - items
         end = end + k * (end - fin1[off1[1:] - 1])
-        busy, wait_in, wait_out = (a + k * (a - b) for a, b in ((busy, busy1), (wait_in, in1),
-                                                                (wait_out, out1)))
+        busy, wait_in, wait_out, wait_link = (
+            a + k * (a - b) for a, b in ((busy, busy1), (wait_in, in1), (wait_out, out1),
+                                         (wait_link, link1)))
     layers = [LayerCycle(w.name, float(first[i]), float(end[i]), float(busy[i]),
-                         {"input_wait": float(wait_in[i]), "output_full": float(wait_out[i])})
+                         {"input_wait": float(wait_in[i]), "output_full": float(wait_out[i]),
+                          "chip_link": float(wait_link[i])})
               for i, w in enumerate(work.layers)]
     latency = float(end.max(initial=0.0))
     occupied: dict[int, float] = {}
     for i, w in enumerate(work.layers):
         occupied[w.group] = occupied.get(w.group, 0.0) + busy[i] + wait_out[i]
-    slowest = max(occupied.values(), default=0.0)
+    link_busy = float(sum(work.link_times)) if links else 0.0  # the whole run
+    slowest = max(max(occupied.values(), default=0.0), link_busy)  # the links are a stage too
     xbar = [i for i, w in enumerate(work.layers) if w.crossbar]
     per_row = [finish[offset[i]:offset[i + 1]] for i in range(n)]
     return CycleResult(
         latency_s=latency, throughput_inf_per_s=batch / slowest if slowest > 0 else math.inf,
         layers=layers, stalls={"input_wait": float(wait_in.sum()),
-                               "output_full": float(wait_out.sum())},
+                               "output_full": float(wait_out.sum()),
+                               "chip_link": float(wait_link.sum())},
         utilization={"arrays": float(busy[xbar].sum()) / (len(xbar) * latency)
-                     if xbar and latency > 0 else 0.0},
+                     if xbar and latency > 0 else 0.0,
+                     **({"chip_links": min(1.0, link_busy / latency)} if links and latency > 0
+                        else {})},
         events=done, bounded=bool((e_cap >= 0).any()),
         critical_path=_critical_path(work, per_row, row_time, items,
                                      int(np.argmax(end)) if n else -1),

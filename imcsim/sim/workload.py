@@ -20,6 +20,7 @@ its producer a consumer's output row ``r`` reads:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Sequence
@@ -52,6 +53,7 @@ class Edge:
     window: int = 1
     pad: int = 0
     row_bytes: float = 0.0  # bytes of one producer row at the output precision
+    chip_link: bool = False  # the rows cross the chip links (the first reader on its chip)
 
     def without_bytes(self) -> Edge:
         """The edge's shape alone (what row indices depend on)."""
@@ -89,7 +91,15 @@ class Edge:
         without which the consumer can never start a row (a stream holds one)."""
         if self.rule is Rule.STREAM:
             return 1
+        return _held_rows(self.without_bytes(), own_rows)
+
+    def _held(self, own_rows: int) -> int:
         return max(self.need(r, own_rows) - self.low(r, own_rows) for r in range(own_rows))
+
+
+@functools.lru_cache(maxsize=4096)
+def _held_rows(shape: Edge, own_rows: int) -> int:
+    return shape._held(own_rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +121,9 @@ class Workload:
     times: tuple[float, ...]  # each layer's time for the whole run (every item) on its own
     batch: int
     buffer_bytes: int  # activation buffer per tile (0: none modelled)
+    # of each time, receiving inputs from other chips at the links' full bandwidth
+    link_times: tuple[float, ...] = ()
+    link_bytes_per_s: float = 0.0  # all chip links together (0: no links modelled)
 
     def index(self, name: str) -> int:
         return next(i for i, w in enumerate(self.layers) if w.name == name)
@@ -151,14 +164,17 @@ def _edge(layer: Layer, producer: int, rows: int, row_bytes: float) -> Edge:
 
 
 def build_workload(net: Network, mapping: Mapping, stage: dict[str, float], output_bits: int,
-                   buffer_bytes: int) -> Workload:
-    """The record of one run of the graph; ``stage``: each layer's time on its own. Its
-    structure (rows, edges, tiles, groups) depends on the network, the mapping and the
-    output precision only: it is built once per mapping (a sweep prices one mapping many
-    times) and only the times change."""
+                   buffer_bytes: int, link_time: dict[str, float] | None = None,
+                   link_bytes_per_s: float = 0.0) -> Workload:
+    """The record of one run of the graph; ``stage``: each layer's time on its own, of
+    which ``link_time`` receiving from other chips over links of ``link_bytes_per_s``
+    together. Its structure (rows, edges, tiles, groups) depends on the network, the
+    mapping and the output precision only: it is built once per mapping (a sweep prices
+    one mapping many times) and only the times change."""
     shape = _structure(net, mapping, output_bits)
+    links = tuple((link_time or {}).get(w.name, 0.0) for w in shape)
     return Workload(shape, tuple(stage[w.name] for w in shape), max(1, net.batch),
-                    buffer_bytes)
+                    buffer_bytes, links, link_bytes_per_s)
 
 
 def _structure(net: Network, mapping: Mapping, output_bits: int) -> tuple[LayerWork, ...]:
@@ -167,10 +183,14 @@ def _structure(net: Network, mapping: Mapping, output_bits: int) -> tuple[LayerW
     hit = mapping.derived.get(key)
     if hit is not None:
         return hit  # type: ignore[return-value]
+    from imcsim.sim.actions import layer_chips
+
     batch = max(1, net.batch)
     layers = list(net.layers())
     index = {layer.name: i for i, layer in enumerate(layers)}
     rows = [out_rows(layer) for layer in layers]
+    chip = layer_chips(net, mapping) if mapping.chips > 1 else {}
+    sent: set[tuple[str, int]] = set()  # (producer, receiving chip): each crosses once
     groups: dict[str, int] = {}
     work: list[LayerWork] = []
     for i, layer in enumerate(layers):
@@ -181,7 +201,12 @@ def _structure(net: Network, mapping: Mapping, output_bits: int) -> tuple[LayerW
         for p in net.predecessors(layer.name):
             j = index[p]
             row_bytes = layers[j].out_elements / (batch * rows[j]) * output_bits / 8
-            inputs.append(_edge(layer, j, rows[j], row_bytes))
+            edge = _edge(layer, j, rows[j], row_bytes)
+            here = chip.get(layer.name, 0)
+            if chip and chip.get(p, 0) != here and (p, here) not in sent:
+                sent.add((p, here))
+                edge = dataclasses.replace(edge, chip_link=True)
+            inputs.append(edge)
         if crossbar and m is not None:
             tiles = max(1, len({(c[0], c[1]) for c in m.cores}))
         else:  # a digital layer runs on the units of its producers' tiles
