@@ -193,7 +193,7 @@ def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch,
         ],
     }
     if cycle is not None:
-        report["cycle"] = cycle_block(sim, cycle)
+        report["cycle"] = cycle_block(sim, cycle, arch, mapping)
         by = {c.name: c for c in cycle.layers}
         for row in report["layers"]:
             c = by.get(row["name"])
@@ -203,13 +203,38 @@ def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch,
     return report
 
 
-def cycle_block(sim: SimResult, cycle: CycleResult) -> dict[str, Any]:
-    """The ``cycle`` section: the cycle-level figures next to the analytical ones, and the
-    energy with leakage over the cycle-level latency (dynamic energy is the same: one
-    cost model prices both)."""
+def cycle_block(sim: SimResult, cycle: CycleResult, arch: Arch,
+                mapping: Mapping) -> dict[str, Any]:
+    """The ``cycle`` section: the cycle-level figures next to the analytical ones, the
+    utilisation of the ADCs and the tile buses over the run (their busy time from the
+    action counts: conversions × conversion time over the ADCs of the arrays in use,
+    bytes over the buses of the tiles in use), and the energy with leakage over the
+    cycle-level latency (dynamic energy is the same: one cost model prices both)."""
+    from imcsim.cost import build_components
+
     static = sum(r.energy_j for r in sim.layers if r.name == STATIC_LINE)
     static_cycle = static * cycle.latency_s / sim.latency_s if sim.latency_s > 0 else 0.0
-    return {**cycle.to_json(),
+    data = cycle.to_json()
+    comps = build_components(arch)
+    counts: dict[str, float] = {}
+    for a in sim.actions.values():
+        for c, n in a.counts.items():
+            counts[c] = counts.get(c, 0.0) + n
+    used = dict(data["utilization"])  # type: ignore[call-overload]
+    if cycle.latency_s > 0 and mapping.arrays:
+        # array-seconds computing (a layer keeps all its copies' arrays busy) over all arrays
+        busy = {c.name: c.busy_s for c in cycle.layers}
+        used["arrays"] = min(1.0, sum(
+            busy.get(name, 0.0) * m.tiling.arrays * m.duplication
+            for name, m in mapping.layers.items()) / (mapping.arrays * cycle.latency_s))
+        adcs = mapping.arrays * adcs_per_array(arch)
+        if "adc" in comps and adcs > 0:
+            busy = counts.get("adc", 0.0) * comps["adc"].latency_s
+            used["adcs"] = min(1.0, busy / (adcs * cycle.latency_s))
+        bus = arch.tile.bus_width_bits / 8 * arch.technology.clock_hz * mapping.tiles_used
+        used["buses"] = min(1.0, counts.get("bus", 0.0) / bus / cycle.latency_s)
+    data["utilization"] = used
+    return {**data,
             "analytical_latency_s": sim.latency_s,
             "analytical_throughput_inf_per_s": sim.throughput_inf_per_s,
             "static_j": static_cycle, "energy_j": sim.energy_j - static + static_cycle}

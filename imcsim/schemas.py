@@ -355,11 +355,15 @@ def _compile() -> Schema:
             "latency_s": _num("the whole batch, cycle-level [s]"),
             "throughput_inf_per_s": _num("batch / the busiest stage's occupied time [1/s]"),
             "stalls": _stalls(),
-            "utilization": _obj({"arrays": _frac("crossbar layers' busy time / (layers × "
+            "utilization": _obj({"arrays": _frac("array-seconds computing / (arrays × "
                                                  "latency)"),
+                                 "adcs": _frac("conversions × conversion time / (ADCs of "
+                                               "the arrays in use × latency)"),
+                                 "buses": _frac("bytes over the tile buses / (bus bandwidth "
+                                                "of the tiles in use × latency)"),
                                  "chip_links": _frac("time the chip links carry data / "
                                                      "latency (when the model spans chips)")},
-                                optional=("chip_links",)),
+                                optional=("adcs", "chip_links")),
             "events": _int("rows simulated"),
             "buffers": _enum(["finite", "unbounded"]),
             "critical_path": _array(_text(), "layers whose rows set the latency, in order"),

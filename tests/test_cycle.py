@@ -255,3 +255,30 @@ def test_two_transfers_share_the_chip_links_as_worked_out_by_hand():
     assert run.utilization["chip_links"] == pytest.approx(4 / 6)
     free = simulate_cycles(work, contention=False)
     assert free.latency_s == pytest.approx(5 * us) == max(pipeline(work)[1])
+
+
+def test_adc_and_bus_utilisation_from_the_action_counts(tmp_path):
+    """tiny CNN on rram_128 (--cycle): ADC utilisation = conversions × conversion time /
+    (ADCs of the arrays in use × latency), the ADCs being ⌈cols / cols_per_adc⌉ /
+    arrays_per_adc per array; bus utilisation = bus bytes / (bus width / 8 × clock × tiles
+    in use × latency). The counts come from count_actions, the sizes from the config."""
+    from imcsim.cost import build_components
+    from imcsim.sim import count_actions
+
+    data = _compile(tmp_path, "--cycle")
+    c = data["cycle"]
+    arch = imcsim.load_arch("rram_128")
+    net = imcsim.load_model(str(TINY_CNN))
+    mapping = map_network(net, arch.array_spec(), "auto")
+    counts = count_actions(net, mapping, arch)
+    conversions = sum(a.counts.get("adc", 0.0) for a in counts.values())
+    bus_bytes = sum(a.counts.get("bus", 0.0) for a in counts.values())
+    adcs = mapping.arrays * -(-arch.array.cols // arch.adc.cols_per_adc) / arch.adc.arrays_per_adc
+    t_conv = build_components(arch)["adc"].latency_s
+    assert c["utilization"]["adcs"] == pytest.approx(
+        conversions * t_conv / (adcs * c["latency_s"]), rel=1e-9)
+    bus = arch.tile.bus_width_bits / 8 * arch.technology.clock_hz * mapping.tiles_used
+    assert c["utilization"]["buses"] == pytest.approx(bus_bytes / bus / c["latency_s"],
+                                                      rel=1e-9)
+    # conversions happen while arrays read: the ADCs are never busier than the arrays
+    assert c["utilization"]["adcs"] <= c["utilization"]["arrays"] * (1 + 1e-9)
