@@ -145,7 +145,7 @@ def compile_report(net: Network, mapping: Mapping, sim: SimResult, arch: Arch,
     tops = ops * sim.throughput_inf_per_s / 1e12
     area_mm2 = sim.area_m2 * 1e6
     digital_macs = sum(layer.digital.macs for layer in net.digital_layers() if layer.digital)
-    report = {
+    report: dict[str, Any] = {
         "model": {
             "name": net.name, "macs": macs, "weights": net.weights,
             "parameters": net.parameters, "digital_ops": _per_inference(net.digital_ops, batch),
@@ -220,17 +220,12 @@ def cycle_block(sim: SimResult, cycle: CycleResult, arch: Arch,
     for a in sim.actions.values():
         for c, n in a.counts.items():
             counts[c] = counts.get(c, 0.0) + n
-    used = dict(data["utilization"])  # type: ignore[call-overload]
+    used = dict(cycle.utilization)
     if cycle.latency_s > 0 and mapping.arrays:
-        # array-seconds computing (a layer keeps all its copies' arrays busy) over all arrays
-        busy = {c.name: c.busy_s for c in cycle.layers}
-        used["arrays"] = min(1.0, sum(
-            busy.get(name, 0.0) * m.tiling.arrays * m.duplication
-            for name, m in mapping.layers.items()) / (mapping.arrays * cycle.latency_s))
         adcs = mapping.arrays * adcs_per_array(arch)
         if "adc" in comps and adcs > 0:
-            busy = counts.get("adc", 0.0) * comps["adc"].latency_s
-            used["adcs"] = min(1.0, busy / (adcs * cycle.latency_s))
+            converting = counts.get("adc", 0.0) * comps["adc"].latency_s
+            used["adcs"] = min(1.0, converting / (adcs * cycle.latency_s))
         bus = arch.tile.bus_width_bits / 8 * arch.technology.clock_hz * mapping.tiles_used
         used["buses"] = min(1.0, counts.get("bus", 0.0) / bus / cycle.latency_s)
     data["utilization"] = used

@@ -8,13 +8,15 @@ float64 explicitly, so the numbers are the same with the JIT and without it
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 
 # One place for the compilation flags: cache to disk, strict IEEE maths (results do not depend
 # on the vector width), serial loops: on 2 cores a prange loop over cheap elements loses to
 # its thread start-up and to BLAS threads still spinning after the matmul that fed it.
-JIT = {"cache": True, "parallel": False, "fastmath": False, "nogil": True}
+JIT: dict[str, Any] = {"cache": True, "parallel": False, "fastmath": False, "nogil": True}
 
 
 @njit(**JIT)

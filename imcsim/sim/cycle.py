@@ -51,8 +51,6 @@ from imcsim.errors import ImcsimError
 from imcsim.functional._kernels import JIT
 from imcsim.sim.workload import Workload, capacity_rows, simulated_items
 
-STALL_REASONS = ("input_wait", "output_full", "chip_link")
-
 
 @dataclass(frozen=True, slots=True)
 class LayerCycle:
@@ -313,15 +311,17 @@ def simulate_cycles(work: Workload, contention: bool = True,
         occupied[w.group] = occupied.get(w.group, 0.0) + busy[i] + wait_out[i]
     link_busy = float(sum(work.link_times)) if links else 0.0  # the whole run
     slowest = max(max(occupied.values(), default=0.0), link_busy)  # the links are a stage too
-    xbar = [i for i, w in enumerate(work.layers) if w.crossbar]
+    # array-seconds computing over all arrays (layers sharing arrays count them once)
+    arrays = sum({w.group: w.arrays for w in work.layers if w.crossbar}.values())
+    array_busy = sum(busy[i] * w.arrays for i, w in enumerate(work.layers))
     per_row = [finish[offset[i]:offset[i + 1]] for i in range(n)]
     return CycleResult(
         latency_s=latency, throughput_inf_per_s=batch / slowest if slowest > 0 else math.inf,
         layers=layers, stalls={"input_wait": float(wait_in.sum()),
                                "output_full": float(wait_out.sum()),
                                "chip_link": float(wait_link.sum())},
-        utilization={"arrays": float(busy[xbar].sum()) / (len(xbar) * latency)
-                     if xbar and latency > 0 else 0.0,
+        utilization={"arrays": min(1.0, float(array_busy) / (arrays * latency))
+                     if arrays and latency > 0 else 0.0,
                      **({"chip_links": min(1.0, link_busy / latency)} if links and latency > 0
                         else {})},
         events=done, bounded=bool((e_cap >= 0).any()),
@@ -348,7 +348,7 @@ def _critical_path(work: Workload, rows: list[np.ndarray], row_time: np.ndarray,
             path.append(w.name)
         best, nxt = -1.0, (-1, -1)
         for e in w.inputs:
-            idx = row_indices(e.without_bytes(), w.rows, items)
+            idx = row_indices(e, w.rows, items)
             j = i if idx is None else int(idx[i])
             t = float(rows[e.producer][j])
             if t > best:

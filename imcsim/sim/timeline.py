@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -68,7 +69,11 @@ def timeline(work: Workload, result: CycleResult, path: str) -> None:
     fmt = Path(path).suffix.lower()[1:]
     fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     data = buf.getvalue()
-    atomic_write(path, lambda f: f.write(data), "--timeline")
+
+    def write(f: BinaryIO) -> None:
+        f.write(data)
+
+    atomic_write(path, write, "--timeline")
 
 
 def _short(name: str, limit: int = 40) -> str:

@@ -55,18 +55,10 @@ class Edge:
     row_bytes: float = 0.0  # bytes of one producer row at the output precision
     chip_link: bool = False  # the rows cross the chip links (the first reader on its chip)
 
-    def without_bytes(self) -> Edge:
-        """The edge's shape alone (what row indices depend on)."""
-        return Edge(-1, self.rule, self.rows, self.stride, self.window, self.pad)
-
-    def first_fraction(self, own_rows: int) -> float:
-        """Fraction of the producer's output needed before the first output row, as the
-        analytical pipeline counts it (a convolution's whole window, padding ignored)."""
-        if self.rule in (Rule.ALL, Rule.STREAM):
-            return 1.0
-        if self.rule is Rule.WINDOW:
-            return min(1.0, self.window / self.rows)
-        return min(1.0, 1.0 / self.rows)
+    @property
+    def shape(self) -> tuple[Rule, int, int, int, int]:
+        """What row indices depend on (not the producer, bytes or links): a cache key."""
+        return self.rule, self.rows, self.stride, self.window, self.pad
 
     def need(self, r: int, own_rows: int) -> int:
         """Producer rows (per item) that must exist before output row ``r``: 1 … P."""
@@ -91,15 +83,13 @@ class Edge:
         without which the consumer can never start a row (a stream holds one)."""
         if self.rule is Rule.STREAM:
             return 1
-        return _held_rows(self.without_bytes(), own_rows)
-
-    def _held(self, own_rows: int) -> int:
-        return max(self.need(r, own_rows) - self.low(r, own_rows) for r in range(own_rows))
+        return _held_rows(self.shape, own_rows)
 
 
 @functools.lru_cache(maxsize=4096)
-def _held_rows(shape: Edge, own_rows: int) -> int:
-    return shape._held(own_rows)
+def _held_rows(shape: tuple[Rule, int, int, int, int], own_rows: int) -> int:
+    edge = Edge(-1, *shape)
+    return max(edge.need(r, own_rows) - edge.low(r, own_rows) for r in range(own_rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +102,7 @@ class LayerWork:
     tiles: int  # tiles holding its arrays (a digital layer: those of its producers, at most)
     group: int  # layers sharing arrays (weights reused) share a group: they never overlap
     inputs: tuple[Edge, ...]
-    shapes: tuple[Edge, ...] = ()  # the inputs without their bytes (row-index cache keys)
+    arrays: int = 0  # arrays its rows keep busy (every copy's; 0: a digital layer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +114,6 @@ class Workload:
     # of each time, receiving inputs from other chips at the links' full bandwidth
     link_times: tuple[float, ...] = ()
     link_bytes_per_s: float = 0.0  # all chip links together (0: no links modelled)
-
-    def index(self, name: str) -> int:
-        return next(i for i, w in enumerate(self.layers) if w.name == name)
 
 
 def out_rows(layer: Layer) -> int:
@@ -215,7 +202,7 @@ def _structure(net: Network, mapping: Mapping, output_bits: int) -> tuple[LayerW
             name=layer.name, op=layer.op, crossbar=crossbar, rows=rows[i],
             copies=m.duplication if crossbar and m else 1, tiles=tiles,
             group=groups.setdefault(key_w, len(groups)), inputs=tuple(inputs),
-            shapes=tuple(e.without_bytes() for e in inputs)))
+            arrays=m.tiling.arrays * m.duplication if crossbar and m else 0))
     out = tuple(work)
     mapping.derived[key] = out
     return out
@@ -231,23 +218,27 @@ def capacity_rows(work: Workload, layer: LayerWork, edge: Edge) -> int:
     return int(math.floor(share / edge.row_bytes))
 
 
-@functools.lru_cache(maxsize=4096)
 def row_indices(edge: Edge, own_rows: int, batch: int) -> Any:
     """For each of a consumer's rows (batch items one after another), the index of the
     last producer row it reads, in the producer's rows of the whole batch (None: the
-    same row, a row-wise op on as many rows). Cached: sweeps price the same shapes many
-    times."""
+    same row, a row-wise op on as many rows). Cached by the edge's shape: sweeps price
+    the same shapes many times."""
+    return _row_indices(edge.shape, own_rows, batch)
+
+
+@functools.lru_cache(maxsize=4096)
+def _row_indices(shape: tuple[Rule, int, int, int, int], own_rows: int, batch: int) -> Any:
     import numpy as np
 
-    p = edge.rows
-    if edge.rule is Rule.ROWWISE and p == own_rows:
+    rule, p, stride, window, pad = shape
+    if rule is Rule.ROWWISE and p == own_rows:
         return None
     r = np.tile(np.arange(own_rows, dtype=np.int64), batch)
     b = np.repeat(np.arange(batch, dtype=np.int64), own_rows)
-    if edge.rule in (Rule.ALL, Rule.STREAM):
+    if rule in (Rule.ALL, Rule.STREAM):
         k = np.full_like(r, p)
-    elif edge.rule is Rule.WINDOW:
-        k = np.clip(r * edge.stride - edge.pad + edge.window, 1, p)
+    elif rule is Rule.WINDOW:
+        k = np.clip(r * stride - pad + window, 1, p)
     else:
         k = np.clip(-(-(r + 1) * p // own_rows), 1, p)
     out = b * p + k - 1
@@ -282,9 +273,8 @@ def pipeline(work: Workload) -> tuple[list[float], list[float]]:
         last = np.empty(n_layers)
         for k, w in enumerate(work.layers):
             ready: Any = None
-            for e, shape in zip(w.inputs, w.shapes or [e.without_bytes() for e in w.inputs],
-                                strict=True):
-                idx = row_indices(shape, w.rows, 1)
+            for e in w.inputs:
+                idx = row_indices(e, w.rows, 1)
                 got = finish_rows[e.producer] if idx is None else finish_rows[e.producer][idx]
                 ready = got if ready is None else np.maximum(ready, got)
             ready = np.zeros(w.rows) if ready is None else ready.copy()

@@ -158,7 +158,8 @@ def sweep(model: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
             acc = definition.accuracy_spec(cfg.get("dataset", "random"), cfg.get("samples"),
                                            cfg.get("batch_size", 32))
         one_model, one_arch, listed = definition.listed(
-            [os.fspath(m) for m in model] if isinstance(model, list | tuple) else os.fspath(model),
+            os.fspath(model) if isinstance(model, str | os.PathLike) else
+            [os.fspath(m) for m in model],
             list(arch) if isinstance(arch, list | tuple) else arch, ("model", "arch"))
         spec = definition.Sweep(one_model, one_arch, tuple(overrides), str(duplication),
                                 Space(tuple(listed + axes), samples, seed), acc, cycle=cycle)

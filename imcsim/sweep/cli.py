@@ -181,8 +181,6 @@ def _from_options(args: argparse.Namespace) -> Any:
         if samples is not None and points is not None:
             raise ImcsimError("--samples and --points both sample points; give one")
     models = [*([args.model] if args.model is not None else []), *args.models]
-    if not models and not any(g.split("=", 1)[0].strip() == "model" for g in args.grid):
-        raise ImcsimError("no model: give an ONNX file (several with --model) or a sweep file")
     return definition.from_options(
         models or None, arch=args.arch, fixed=args.overrides, duplication=args.duplication or "auto",
         grid=args.grid, zipped=args.zip, samples=points if points is not None else samples,

@@ -88,7 +88,8 @@ class Sweep:
                 raise ImcsimError(f"--grid {key}: {bad!r} is not a "
                                   f"{'model file' if key == MODEL_KEY else 'preset or config file'}")
         if self.model is None and self._axis(MODEL_KEY) is None:
-            raise ImcsimError("no model: give an ONNX file (or several with --model)")
+            raise ImcsimError("no model: give an ONNX file (several with --model) or a sweep "
+                              "file")
 
     def _axis(self, key: str) -> tuple[Any, ...] | None:
         """The values of a swept pseudo-key (``model``, ``arch``), None when not swept."""
@@ -255,9 +256,9 @@ def from_file(path: str) -> Sweep:
         except ImcsimError as e:
             errors.append(str(e))
             continue
-        where = {MODEL_KEY: local, ARCH_KEY: local_arch}.get(axis.keys[0])
-        axes.append(axis if where is None else
-                    Axis(axis.keys, (tuple(where(v) for v in axis.columns[0]),)))
+        resolve = {MODEL_KEY: local, ARCH_KEY: local_arch}.get(axis.keys[0])
+        axes.append(axis if resolve is None else
+                    Axis(axis.keys, (tuple(resolve(v) for v in axis.columns[0]),)))
     groups = raw.get("zip") or []
     if isinstance(groups, dict):
         groups = [groups]
