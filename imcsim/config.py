@@ -294,6 +294,19 @@ class Chip:
 
 
 @dataclass(frozen=True, slots=True)
+class Noc:
+    """The network-on-chip between tiles, for the cycle-level simulator: a mesh of the
+    chip's routers (``tile.routers`` per tile: 0.25 is ISAAC's concentrated mesh, four
+    tiles to a router), XY routing, one flit per link per clock cycle."""
+
+    flit_bits: int = _f("link width: one flit per clock cycle per direction (ISAAC Table 2: "
+                        "32-bit flits)", "bit", ge=1, le=_MAX_COUNT, default=32)
+    hop_cycles: int = _f("cycles for a flit to cross one router and its link (2: a one-cycle "
+                         "router and a one-cycle link, gem5 Garnet's defaults; ISAAC gives no "
+                         "figure)", "", ge=0, le=_MAX_COUNT, default=2)
+
+
+@dataclass(frozen=True, slots=True)
 class NonIdeal:
     """Device non-idealities for functional simulation; all off by default."""
 
@@ -370,6 +383,7 @@ class Arch:
     core: Core = field(default_factory=Core, metadata={"doc": "", "unit": ""})
     tile: Tile = field(default_factory=Tile, metadata={"doc": "", "unit": ""})
     chip: Chip = field(default_factory=Chip, metadata={"doc": "", "unit": ""})
+    noc: Noc = field(default_factory=Noc, metadata={"doc": "", "unit": ""})
     nonideal: NonIdeal = field(default_factory=NonIdeal, metadata={"doc": "", "unit": ""})
     overrides: dict[str, Override] = field(default_factory=dict, metadata={
         "doc": f"per-component energy/area/latency overrides; components: {', '.join(COMPONENTS)}",

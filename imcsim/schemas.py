@@ -362,8 +362,12 @@ def _compile() -> Schema:
                                  "buses": _frac("bytes over the tile buses / (bus bandwidth "
                                                 "of the tiles in use × latency)"),
                                  "chip_links": _frac("time the chip links carry data / "
-                                                     "latency (when the model spans chips)")},
-                                optional=("adcs", "chip_links")),
+                                                     "latency (when the model spans chips)"),
+                                 "noc_links": _frac("time the mesh links carry data / (links "
+                                                    "of the chips in use × latency)"),
+                                 "noc_link_peak": _frac("the busiest mesh link's time carrying "
+                                                        "data / latency")},
+                                optional=("adcs", "chip_links", "noc_links", "noc_link_peak")),
             "events": _int("rows simulated"),
             "buffers": _enum(["finite", "unbounded"]),
             "critical_path": _array(_text(), "layers whose rows set the latency, in order"),
@@ -379,7 +383,10 @@ def _stalls() -> Schema:
     return _obj({"input_wait": _num("waiting for producer rows, after the first row [s]"),
                  "output_full": _num("a finished row waiting for buffer room [s]"),
                  "chip_link": _num("waiting for input rows to cross the shared chip links "
-                                   "[s]")},
+                                   "[s]"),
+                 "noc": _num("waiting for input rows to cross the mesh between tiles [s]"),
+                 "bus": _num("waiting for a row's data on the tile buses [s]"),
+                 "digital_unit": _num("waiting for a digital unit other layers hold [s]")},
                 description="stall time by reason (layer-seconds)")
 
 

@@ -20,12 +20,14 @@ import imcsim
 from imcsim.cli import main
 from imcsim.errors import ImcsimError
 from imcsim.sim import simulate
-from imcsim.sim.cycle import simulate_cycles
+from imcsim.sim.cycle import REASONS, simulate_cycles
 from imcsim.sim.workload import Edge, LayerWork, Rule, Workload, pipeline
 from imcsim.sweep.model import load_hardware_model
 
 sys.path.insert(0, str(REPO / "models"))
 import build_models  # noqa: E402
+
+NO_STALLS = dict.fromkeys(REASONS, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +84,14 @@ def test_a_tiny_buffer_stalls_as_worked_out_by_hand():
     never waits for a row it needs after its first, and still ends at 11 µs."""
     free = simulate_cycles(_chain(None))
     assert free.latency_s == pytest.approx(11e-6)
-    assert free.stalls == {"input_wait": 0.0, "output_full": 0.0, "chip_link": 0.0}
+    assert free.stalls == NO_STALLS
     tight = simulate_cycles(_chain(2), keep_rows=True)
     assert tight.rows is not None
     np.testing.assert_allclose(tight.rows[0], [1e-6, 2e-6, 5e-6, 8e-6])
     np.testing.assert_allclose(tight.rows[1], [5e-6, 8e-6, 11e-6])
     a, b = tight.layers
-    assert a.stall_s == {"input_wait": 0.0, "output_full": pytest.approx(4e-6), "chip_link": 0.0}
-    assert b.stall_s == {"input_wait": 0.0, "output_full": 0.0, "chip_link": 0.0}
+    assert a.stall_s == {**NO_STALLS, "output_full": pytest.approx(4e-6)}
+    assert b.stall_s == NO_STALLS
     assert b.start_s == pytest.approx(2e-6) and b.end_s == pytest.approx(11e-6)
     assert tight.critical_path == ["A", "B"]
 
@@ -282,3 +284,132 @@ def test_adc_and_bus_utilisation_from_the_action_counts(tmp_path):
                                                       rel=1e-9)
     # conversions happen while arrays read: the ADCs are never busier than the arrays
     assert c["utilization"]["adcs"] <= c["utilization"]["arrays"] * (1 + 1e-9)
+
+
+def _placed(name, rows, tile, group, inputs=(), crossbar=True):
+    return LayerWork(name, "Conv" if crossbar else "Relu", crossbar, rows, 1, 1, group,
+                     tuple(inputs), arrays=1 if crossbar else 0, place=(tile,))
+
+
+def test_transfers_share_a_mesh_link_as_worked_out_by_hand():
+    """A 2×2 mesh (one tile per router, a snake: tiles 0, 1 on the first row, 2 above 1,
+    3 above 0), 100 bytes/µs per link, 0.5 µs per hop. A (tile 0) feeds B (tile 2): XY
+    route +x then +y, 2 hops; C (tile 1) feeds D (tile 2): +y, 1 hop — the +y link out of
+    tile 1's router is shared. A and C make 2 rows of 100 B, ending at 1 and 2 µs; B and D
+    take 1 µs per row. Rows are placed by the time they could start (ties by layer):
+    B row 0: A's row crosses 1–2, + 1 µs of hops: computes 3–4.
+    D row 0: the shared link is busy until 2: crosses 2–3, + 0.5: computes 3.5–4.5.
+    B row 1: A's row 1 (made at 2) finds both links free at 3–4: computes 5–6.
+    D row 1: C's row 1 finds the link free at 4–5: computes 5.5–6.5.
+    Without contention the transfers are free: B and D end at 3 µs."""
+    from imcsim.sim.workload import Fabric
+
+    us = 1e-6
+    fab = Fabric(tiles_per_chip=4, tiles_per_router=1, noc_bytes_per_s=1e8, hop_s=0.5 * us,
+                 bus_bytes_per_s=0.0)
+    assert [fab.router(t) for t in range(4)] == [(0, 0, 0), (0, 1, 0), (0, 1, 1), (0, 0, 1)]
+    a, c = _placed("A", 2, 0, 0), _placed("C", 2, 1, 1)
+    b = _placed("B", 2, 2, 2, [Edge(0, Rule.ROWWISE, 2, row_bytes=100.0)])
+    d = _placed("D", 2, 2, 3, [Edge(1, Rule.ROWWISE, 2, row_bytes=100.0)])
+    work = Workload((a, c, b, d), (2 * us,) * 4, batch=1, buffer_bytes=0, fabric=fab)
+    run = simulate_cycles(work, keep_rows=True)
+    assert run.rows is not None
+    np.testing.assert_allclose(run.rows[2], [4 * us, 6 * us])
+    np.testing.assert_allclose(run.rows[3], [4.5 * us, 6.5 * us])
+    assert run.latency_s == pytest.approx(6.5 * us)
+    assert run.layers[2].stall_s == {**NO_STALLS, "noc": pytest.approx(2 * us + 1 * us)}
+    assert run.layers[3].stall_s == {**NO_STALLS, "noc": pytest.approx(2.5 * us + 1 * us)}
+    # the shared link carried 4 µs of the 6.5, the other 2 µs; a 2×2 mesh has 8 links
+    assert run.utilization["noc_link_peak"] == pytest.approx(4 / 6.5)
+    assert run.utilization["noc_links"] == pytest.approx(6 / (8 * 6.5))
+    assert simulate_cycles(work, contention=False).latency_s == pytest.approx(3 * us)
+
+
+def test_layers_share_a_tile_bus_as_worked_out_by_hand():
+    """A and C sit on one tile; each makes 2 rows of 1 µs and first moves 100 B per row over
+    the tile's bus (100 bytes/µs: 1 µs), while the layer may still be computing its
+    previous row. A row 0: bus 0–1, computes 1–2. C row 0: bus 1–2, computes 2–3. A row 1:
+    the bus is next free at 2–3, computes 3–4. C row 1: bus 3–4, computes 4–5. A waits
+    1 + 1 µs on the bus, C 2 + 1."""
+    from imcsim.sim.workload import Fabric
+
+    us = 1e-6
+    fab = Fabric(tiles_per_chip=1, tiles_per_router=1, noc_bytes_per_s=0.0, hop_s=0.0,
+                 bus_bytes_per_s=1e8)
+    work = Workload((_placed("A", 2, 0, 0), _placed("C", 2, 0, 1)), (2 * us, 2 * us), batch=1,
+                    buffer_bytes=0, fabric=fab, bus_bytes=(200.0, 200.0))
+    run = simulate_cycles(work, keep_rows=True)
+    assert run.rows is not None
+    np.testing.assert_allclose(run.rows[0], [2 * us, 4 * us])
+    np.testing.assert_allclose(run.rows[1], [3 * us, 5 * us])
+    assert [w.stall_s["bus"] for w in run.layers] == [pytest.approx(2 * us), pytest.approx(3 * us)]
+    assert simulate_cycles(work, contention=False).latency_s == pytest.approx(2 * us)
+
+
+def test_digital_layers_take_turns_on_their_unit():
+    """X and Y both run on the ALUs (2 rows of 1 µs each, no inputs): X row 0 at 0–1, Y row
+    0 waits for the unit (1–2), X row 1 at 2–3, Y row 1 at 3–4; the unit is busy 4 µs per
+    inference, which sets the throughput (250,000/s instead of 500,000/s). Views (no time)
+    and crossbar layers never wait for a unit."""
+    us = 1e-6
+    x, y = _placed("X", 2, 0, 0, crossbar=False), _placed("Y", 2, 0, 1, crossbar=False)
+    work = Workload((x, y), (2 * us, 2 * us), batch=1, buffer_bytes=0, units=("alu", "alu"))
+    run = simulate_cycles(work, keep_rows=True)
+    assert run.rows is not None
+    np.testing.assert_allclose(run.rows[0], [1 * us, 3 * us])
+    np.testing.assert_allclose(run.rows[1], [2 * us, 4 * us])
+    assert [w.stall_s["digital_unit"] for w in run.layers] == [pytest.approx(1 * us),
+                                                               pytest.approx(2 * us)]
+    assert run.throughput_inf_per_s == pytest.approx(1 / (4 * us))
+    free = simulate_cycles(work, contention=False)
+    assert free.latency_s == pytest.approx(2 * us)
+    assert free.throughput_inf_per_s == pytest.approx(1 / (2 * us))
+
+
+@pytest.mark.parametrize(("model", "key", "values"), [
+    ("resnet18", "tile.bus_width_bits", (1024, 256, 64)),
+    ("resnet18", "noc.flit_bits", (256, 32, 8)),
+    ("resnet18", "noc.hop_cycles", (0, 2, 16)),
+    ("resnet18", "adc.cols_per_adc", (8, 16, 64)),
+    ("resnet50", "chip.io_bandwidth_bytes_per_s", (6.4e10, 1.6e10, 2e9)),  # 3 chips
+])
+def test_less_of_a_resource_never_makes_a_resnet_faster(networks, model, key, values):
+    """ResNets on rram_128 with contention: a narrower bus, narrower or slower mesh links,
+    fewer ADCs per array or slower chip links never lower the latency or raise the
+    throughput."""
+    net = networks[model]
+    lat, thr = [], []
+    for v in values:
+        arch = imcsim.load_arch("rram_128", set={key: v})
+        sim = simulate(net, map_network(net, arch.array_spec(), "auto"), arch)
+        run = simulate_cycles(sim.workload)
+        lat.append(run.latency_s)
+        thr.append(run.throughput_inf_per_s)
+    assert all(x <= y * (1 + 1e-12) for x, y in zip(lat, lat[1:], strict=False)), lat
+    assert all(x >= y * (1 - 1e-12) for x, y in zip(thr, thr[1:], strict=False)), thr
+
+
+@pytest.mark.parametrize("routers", [1, 3, 7, 12, 42, 48, 50])
+def test_mesh_routes_are_shortest_and_pass_only_routers_that_exist(routers):
+    """The snake fills the last row from one end; every route between two tiles has
+    Manhattan length (XY, or YX from a partly filled last row) and crosses only links
+    between routers that exist — together exactly the mesh's links."""
+    from imcsim.sim.workload import Fabric
+
+    fab = Fabric(tiles_per_chip=2 * routers, tiles_per_router=2, noc_bytes_per_s=1.0, hop_s=0.0,
+                 bus_bytes_per_s=0.0)
+    at = {fab.router(t)[1:] for t in range(2 * routers)}
+    assert len(at) == routers
+    used = set()
+    for a in range(2 * routers):
+        for b in range(2 * routers):
+            (xa, ya), (xb, yb) = fab.router(a)[1:], fab.router(b)[1:]
+            path = fab.route(a, b)
+            assert len(path) == abs(xa - xb) + abs(ya - yb)
+            for link in path:
+                place, direction = divmod(link, 4)
+                x, y = place % fab.columns, place // fab.columns
+                dx, dy = [(1, 0), (-1, 0), (0, 1), (0, -1)][direction]
+                assert (x, y) in at and (x + dx, y + dy) in at
+            used.update(path)
+    assert len(used) == fab.mesh_links()

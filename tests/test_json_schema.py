@@ -137,7 +137,7 @@ def _set(doc: dict, path: str, value: object) -> dict:
     ("layers.0.kind", "quantum"),
     ("layers.0.arrays", 2.5),  # a count that is not whole
     ("surprise", 1),  # an undocumented top-level key
-    ("cycle.stalls.bus", 1e-9),  # a stall reason the simulator does not have
+    ("cycle.stalls.weather", 1e-9),  # a stall reason the simulator does not have
     ("cycle.buffers", "elastic"),
     ("layers.0.cycle.busy_s", -1.0),
     ("cycle.latency_s", KeyError),

@@ -25,7 +25,8 @@ Timing model:
   pooling); with unbounded buffers this recurrence has a closed form per layer. Latency
   is the finish of the last row; steady-state throughput is 1 / the slowest stage (layers
   sharing arrays add up), which is named as the bottleneck. The cycle-level simulator
-  (:mod:`imcsim.sim.cycle`) runs the same rows with finite buffers.
+  (:mod:`imcsim.sim.cycle`) runs the same rows with finite buffers and shared links,
+  buses and digital units.
 
 With a batch (``net.batch`` inferences per run of the graph) stage times and the latency
 are those of the whole batch; throughput is batch / slowest stage in inferences per
@@ -57,7 +58,7 @@ from imcsim.sim.actions import (
     output_traffic,
     pulse_weights,
 )
-from imcsim.sim.workload import Workload, build_workload, pipeline
+from imcsim.sim.workload import Fabric, Workload, build_workload, pipeline
 
 IO_LINE = "model I/O"  # layer-table line of the model's inputs and outputs
 STATIC_LINE = "static"  # layer-table line of leakage energy
@@ -167,10 +168,12 @@ def simulate(net: Network, mapping: Mapping, arch: Arch,
     activity = {**layer_activity(net, arch), **(activity or {})}
     actions = count_actions(net, mapping, arch, activity)
     check_units(net, actions, comps)
-    stage, io = stage_times(net, mapping, arch, comps, actions, activity)
+    stage, io, units = stage_times(net, mapping, arch, comps, actions, activity)
     link = arch.chip.io_links * arch.chip.io_bandwidth_bytes_per_s if arch.chip.io_links else 0.0
+    bus = {layer.name: actions[layer.name].counts.get("bus", 0.0)
+           for layer in net.crossbar_layers()}
     work = build_workload(net, mapping, stage, arch.precision.output_bits, arch.tile.buffer_bytes,
-                          io, link)
+                          io, link, fabric(arch), bus, units)
     start, finish = schedule(work)
     bottleneck, slowest = bottleneck_stage(net, mapping, stage)
     batch = max(1, net.batch)
@@ -225,11 +228,24 @@ def activity_label(arch: Arch, activity: dict[str, Activity]) -> str:
             "G_ref = (G_on + G_off)/2")
 
 
+def fabric(arch: Arch) -> Fabric:
+    """The tile buses and the mesh network-on-chip of ``arch`` (``tile.routers`` routers
+    per tile: 1/routers tiles share one; none: no network modelled)."""
+    clock = arch.technology.clock_hz
+    routers = arch.tile.routers
+    return Fabric(
+        tiles_per_chip=arch.hierarchy.tiles_per_chip,
+        tiles_per_router=max(1, round(1 / routers)) if routers > 0 else 1,
+        noc_bytes_per_s=arch.noc.flit_bits / 8 * clock if routers > 0 else 0.0,
+        hop_s=arch.noc.hop_cycles / clock, bus_bytes_per_s=arch.tile.bus_width_bits / 8 * clock)
+
+
 def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Component],
-                actions: dict[str, LayerActions],
-                activity: dict[str, Activity]) -> tuple[dict[str, float], dict[str, float]]:
-    """Time each layer needs for one run of the graph, on its own (s), and the part of it
-    spent receiving inputs from other chips over the chip links (s)."""
+                actions: dict[str, LayerActions], activity: dict[str, Activity],
+                ) -> tuple[dict[str, float], dict[str, float], dict[str, str]]:
+    """Time each layer needs for one run of the graph, on its own (s); the part of it
+    spent receiving inputs from other chips over the chip links (s); and for each digital
+    layer the unit its time is spent on (the slowest of those it uses)."""
     tiles_used = mapping.tiles_used
     clock = arch.technology.clock_hz
     bus_bytes_per_s = arch.tile.bus_width_bits / 8 * clock * tiles_used
@@ -238,6 +254,7 @@ def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Com
                       if arch.chip.io_links else math.inf)
     stage: dict[str, float] = {}
     io: dict[str, float] = {}
+    units: dict[str, str] = {}
     steps: dict[tuple[bool, int], float] = {}  # step time by (signed inputs, row groups)
     for layer in net.layers():
         acts = actions[layer.name].counts
@@ -253,13 +270,15 @@ def stage_times(net: Network, mapping: Mapping, arch: Arch, comps: dict[str, Com
             t = 0.0
             for unit in ("alu", "activation", "pooling", "digital_mac"):
                 if unit in acts:
-                    units = max(1.0, comps[unit].count) * tiles_used
-                    t = max(t, acts[unit] / (units * clock))
+                    n = max(1.0, comps[unit].count) * tiles_used
+                    if acts[unit] / (n * clock) > t:
+                        t, units[layer.name] = acts[unit] / (n * clock), unit
             if layer.digital.kind is DigitalKind.DATA_MOVE:
-                t = max(t, acts.get("bus", 0.0) / bus_bytes_per_s)
+                if acts.get("bus", 0.0) / bus_bytes_per_s > t:
+                    t, units[layer.name] = acts.get("bus", 0.0) / bus_bytes_per_s, "bus"
         io[layer.name] = acts.get("io", 0.0) / io_bytes_per_s  # inputs from other chips
         stage[layer.name] = t + io[layer.name]
-    return stage, io
+    return stage, io, units
 
 
 def schedule(work: Workload) -> tuple[dict[str, float], dict[str, float]]:

@@ -103,6 +103,70 @@ class LayerWork:
     group: int  # layers sharing arrays (weights reused) share a group: they never overlap
     inputs: tuple[Edge, ...]
     arrays: int = 0  # arrays its rows keep busy (every copy's; 0: a digital layer)
+    # where it runs: global tile numbers (chip · tiles per chip + tile) of its cores; a
+    # digital layer runs on its first producer's tiles (empty: not placed, e.g. a test)
+    place: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fabric:
+    """The on-chip interconnect the cycle-level simulator shares between layers: each
+    tile's bus (buffer to cores) and a mesh of routers between tiles (XY routing)."""
+
+    tiles_per_chip: int
+    tiles_per_router: int  # a concentrated mesh: this many tiles share a router
+    noc_bytes_per_s: float  # one mesh link, one direction (0: no network modelled)
+    hop_s: float  # a flit crossing one router and its link
+    bus_bytes_per_s: float  # one tile's bus
+
+    @property
+    def routers(self) -> int:
+        return -(-self.tiles_per_chip // self.tiles_per_router)
+
+    @property
+    def columns(self) -> int:
+        """The mesh is as square as the routers allow."""
+        return max(1, math.isqrt(self.routers - 1) + 1) if self.routers > 1 else 1
+
+    @property
+    def positions(self) -> int:
+        """Router places of one chip's grid (the last row may be partly empty)."""
+        return -(-self.routers // self.columns) * self.columns
+
+    def mesh_links(self) -> int:
+        """Directed links between neighbouring routers of one chip."""
+        at = {self.router(t * self.tiles_per_router)[1:] for t in range(self.routers)}
+        return sum((x + 1, y) in at for x, y in at) * 2 + sum((x, y + 1) in at for x, y in at) * 2
+
+    def router(self, tile: int, columns: int = 0) -> tuple[int, int, int]:
+        """(chip, x, y) of a global tile's router: routers fill the mesh row by row, every
+        other row backwards (a snake), so tiles numbered in a row are neighbours — layers
+        fill tiles in order, so a layer's consumer sits next to it."""
+        cols = columns or self.columns
+        chip, t = divmod(tile, self.tiles_per_chip)
+        y, x = divmod(t // self.tiles_per_router, cols)
+        return chip, (cols - 1 - x if y % 2 else x), y
+
+    def route(self, src: int, dst: int) -> list[int]:
+        """The directed mesh links (ids from 0, :attr:`positions` · 4 per chip) a transfer
+        from tile ``src`` to tile ``dst`` on the same chip crosses: along x first, then
+        along y — or y first from a partly filled last row, so the route only passes
+        routers that exist."""
+        cols, routers = self.columns, self.routers
+        chip, x, y = self.router(src, cols)
+        _, x1, y1 = self.router(dst, cols)
+        base = chip * -(-routers // cols) * cols * 4
+        links = []  # link id: (grid place y·columns + x) · 4 + direction
+        last = (routers - 1) // cols
+        for axis in ((1, 0) if y == last and routers % cols else (0, 1)):
+            while (x, y)[axis] != (x1, y1)[axis]:  # direction 0/1: ±x, 2/3: ±y
+                up = (x1, y1)[axis] > (x, y)[axis]
+                links.append(base + (y * cols + x) * 4 + 2 * axis + (0 if up else 1))
+                if axis == 0:
+                    x += 1 if up else -1
+                else:
+                    y += 1 if up else -1
+        return links
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +178,11 @@ class Workload:
     # of each time, receiving inputs from other chips at the links' full bandwidth
     link_times: tuple[float, ...] = ()
     link_bytes_per_s: float = 0.0  # all chip links together (0: no links modelled)
+    fabric: Fabric | None = None  # the tile buses and the mesh (None: not modelled)
+    bus_bytes: tuple[float, ...] = ()  # each crossbar layer's bytes over its tiles' buses
+    # the digital unit each digital layer's time is spent on ('' none: a crossbar layer
+    # or a view); layers on the same kind of unit share the chip's units of that kind
+    units: tuple[str, ...] = ()
 
 
 def out_rows(layer: Layer) -> int:
@@ -152,16 +221,21 @@ def _edge(layer: Layer, producer: int, rows: int, row_bytes: float) -> Edge:
 
 def build_workload(net: Network, mapping: Mapping, stage: dict[str, float], output_bits: int,
                    buffer_bytes: int, link_time: dict[str, float] | None = None,
-                   link_bytes_per_s: float = 0.0) -> Workload:
+                   link_bytes_per_s: float = 0.0, fabric: Fabric | None = None,
+                   bus_bytes: dict[str, float] | None = None,
+                   units: dict[str, str] | None = None) -> Workload:
     """The record of one run of the graph; ``stage``: each layer's time on its own, of
     which ``link_time`` receiving from other chips over links of ``link_bytes_per_s``
-    together. Its structure (rows, edges, tiles, groups) depends on the network, the
-    mapping and the output precision only: it is built once per mapping (a sweep prices
-    one mapping many times) and only the times change."""
+    together; ``bus_bytes`` each crossbar layer's traffic on its tiles' buses, ``units``
+    the digital unit each digital layer runs on. Its structure (rows, edges, tiles,
+    groups) depends on the network, the mapping and the output precision only: it is built
+    once per mapping (a sweep prices one mapping many times) and only the times change."""
     shape = _structure(net, mapping, output_bits)
     links = tuple((link_time or {}).get(w.name, 0.0) for w in shape)
     return Workload(shape, tuple(stage[w.name] for w in shape), max(1, net.batch),
-                    buffer_bytes, links, link_bytes_per_s)
+                    buffer_bytes, links, link_bytes_per_s, fabric,
+                    tuple((bus_bytes or {}).get(w.name, 0.0) for w in shape),
+                    tuple((units or {}).get(w.name, "") for w in shape))
 
 
 def _structure(net: Network, mapping: Mapping, output_bits: int) -> tuple[LayerWork, ...]:
@@ -195,14 +269,17 @@ def _structure(net: Network, mapping: Mapping, output_bits: int) -> tuple[LayerW
                 edge = dataclasses.replace(edge, chip_link=True)
             inputs.append(edge)
         if crossbar and m is not None:
-            tiles = max(1, len({(c[0], c[1]) for c in m.cores}))
+            per_chip = mapping.spec.tiles_per_chip
+            place = tuple(sorted({c[0] * per_chip + c[1] for c in m.cores}))
+            tiles = max(1, len(place))
         else:  # a digital layer runs on the units of its producers' tiles
             tiles = max((work[e.producer].tiles for e in inputs), default=1)
+            place = work[inputs[0].producer].place if inputs else ()
         work.append(LayerWork(
             name=layer.name, op=layer.op, crossbar=crossbar, rows=rows[i],
             copies=m.duplication if crossbar and m else 1, tiles=tiles,
             group=groups.setdefault(key_w, len(groups)), inputs=tuple(inputs),
-            arrays=m.tiling.arrays * m.duplication if crossbar and m else 0))
+            arrays=m.tiling.arrays * m.duplication if crossbar and m else 0, place=place))
     out = tuple(work)
     mapping.derived[key] = out
     return out
