@@ -476,17 +476,19 @@ def render_cycle(report: dict[str, Any], console: Any, top: int = 8) -> None:
         t.add_row(f"utilization: {what}", f"{frac:.1%}", "")
     console.print(t)
     def held_up(r: dict[str, Any]) -> tuple[float, float]:
-        """Waiting for buffer room first; then crossbar layers waiting for inputs (a fast
-        digital layer waiting for its input is idle, not held up)."""
+        """Held up by the hardware first (buffer room, transfers, units); then crossbar
+        layers waiting for inputs (a fast digital layer waiting for its input is idle,
+        not held up)."""
         st = r["cycle"]["stalls"]
-        return st["output_full"], st["input_wait"] if r["kind"] != "digital" else 0.0
+        return (sum(v for k, v in st.items() if k != "input_wait"),
+                st["input_wait"] if r["kind"] != "digital" else 0.0)
 
     stalled = sorted((r for r in report["layers"] if r.get("cycle")),
                      key=lambda r: tuple(-v for v in held_up(r)))[:top]
     stalled = [r for r in stalled if any(held_up(r))]
     if stalled:
         s = Table(title=f"Most held-up layers (first {len(stalled)}: waiting for buffer "
-                  "room, then crossbar layers waiting for inputs)")
+                  "room, transfers or units, then crossbar layers waiting for inputs)")
         for col in ("layer", "start", "end", "busy", *c["stalls"]):
             s.add_column(col.replace("_", " "), justify="left" if col == "layer" else "right")
         for r in stalled:
