@@ -9,6 +9,7 @@ The Python API (:mod:`imcsim.api`; heavy modules load on first use)::
     imcsim.accuracy("models/digits_cnn.onnx", arch, data="mine.npz").accuracy.hw_top1
     imcsim.sparse("m.mtx", arch).strategies;  imcsim.solve("m.mtx", None, arch).x
     imcsim.compare(["a.onnx", "b.onnx"], ["isaac", arch]).metrics  # models × architectures
+    imcsim.apps.kmeans(arch, dataset="iris").app.hw  # the review's crossbar applications
 """
 
 __version__ = "0.1.0"
@@ -27,5 +28,15 @@ from imcsim.api import (  # noqa: E402
 )
 from imcsim.sweep import sweep  # noqa: E402  (imcsim.sweep(...): the Python sweep API)
 
-__all__ = ["Report", "__version__", "accuracy", "compare", "compile", "load_arch", "load_model",
-           "pagerank", "peak", "solve", "sparse", "sweep"]
+
+def __getattr__(name: str) -> object:
+    """``imcsim.apps`` loads on first use."""
+    if name == "apps":
+        import importlib
+
+        return importlib.import_module("imcsim.apps")
+    raise AttributeError(f"module 'imcsim' has no attribute '{name}'")
+
+
+__all__ = ["Report", "__version__", "accuracy", "apps", "compare", "compile", "load_arch",
+           "load_model", "pagerank", "peak", "solve", "sparse", "sweep"]

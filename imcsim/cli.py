@@ -179,6 +179,9 @@ def _parser() -> argparse.ArgumentParser:
     from imcsim.comparison.cli import register as register_compare
 
     register_compare(sub, arch_options)
+    from imcsim.apps.cli import register as register_app
+
+    register_app(sub, arch_options)
 
     from imcsim.schemas import NAMES as SCHEMA_NAMES
 
@@ -311,7 +314,7 @@ def _run(args: argparse.Namespace) -> int:
 
     # every file this run reads (a sweep's records for `report`): no output may land there
     protect_inputs(*(getattr(args, k, None) for k in (
-        "model", "matrix", "rhs", "arch", "activity_from", "dataset", "data")))
+        "model", "matrix", "rhs", "arch", "activity_from", "dataset", "data", "image")))
     if args.command in ("report", "sweep"):
         from pathlib import Path
 
@@ -362,6 +365,10 @@ def _run(args: argparse.Namespace) -> int:
         from imcsim.comparison.cli import run as run_compare
 
         return run_compare(args)
+    if args.command == "app":
+        from imcsim.apps.cli import run as run_app
+
+        return run_app(args)
     if args.command == "accuracy":
         return _accuracy(args)
     if args.command == "sparse":

@@ -28,7 +28,8 @@ import typing
 from enum import Enum
 from typing import Any
 
-NAMES = ("config", "compile", "arch", "accuracy", "sparse", "solve", "pagerank", "compare")
+NAMES = ("config", "compile", "arch", "accuracy", "sparse", "solve", "pagerank", "compare",
+         "app")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 Schema = dict[str, Any]
@@ -43,7 +44,8 @@ def schema_id(name: str) -> str:
 def schema(name: str) -> Schema:
     """The JSON Schema of the config (``config``) or of a command's JSON output."""
     builders = {"config": _config, "compile": _compile, "arch": _arch, "accuracy": _accuracy,
-                "sparse": _sparse, "solve": _solve, "pagerank": _pagerank, "compare": _compare}
+                "sparse": _sparse, "solve": _solve, "pagerank": _pagerank, "compare": _compare,
+                "app": _app}
     if name not in builders:
         raise ValueError(f"no JSON Schema named {name!r}; choose one of {', '.join(NAMES)}")
     body = builders[name]()
@@ -485,6 +487,28 @@ def _sparse() -> Schema:
                                    "simulated (see note)", null=True),
             "note": _text(), "energy_breakdown": _breakdown("J per SpMV"),
         }), min_items=1),
+    }, seed="integer")
+
+
+def _app() -> Schema:
+    from imcsim.apps import APPS
+
+    quality = "the application's quality metric (quality_metric); null: not a number (∞)"
+    return _output("imcsim app --json", {
+        "app": _obj({
+            "name": _enum(APPS), "quality_metric": _text("what hw and float measure"),
+            "hw": _num(f"{quality}, on the simulated hardware", minimum=None, null=True),
+            "float": _num(f"{quality}, the same algorithm, data and seed in float",
+                          minimum=None, null=True),
+            "gap": _num("float − hw; null when either is null", minimum=None, null=True),
+            "analog_mvms": _int("matrix–vector products on the arrays"),
+            "energy_j": _num("of those products, from the cost model [J]"),
+            "time_s": _num("of those products one after another [s]"),
+            "arrays": _int("arrays the largest matrix occupies"),
+            "details": {"type": "object", "description": "the application's own figures",
+                        "additionalProperties": {"type": ["number", "string", "null"]}},
+        }),
+        "arch": _obj({"name": _text("design name")}),
     }, seed="integer")
 
 

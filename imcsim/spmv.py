@@ -140,19 +140,26 @@ class HardwareSpMV:
         return rows_idx, cols_idx, values
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        y = np.zeros(self.a.shape[0])
-        if not np.any(x):  # an all-zero input drives nothing (and must not set ADC ranges)
+        return self.batch(np.asarray(x, dtype=np.float64)[None, :])[0]
+
+    def batch(self, xs: np.ndarray) -> np.ndarray:
+        """y = A·x for each row x of ``xs`` (M, K) → (M, N), in one pass over the arrays:
+        one input range (DAC scale) for all of them, as hardware streaming a data set
+        through fixed converters has; fresh read noise for every vector."""
+        xs = np.asarray(xs, dtype=np.float64)
+        y = np.zeros((xs.shape[0], self.a.shape[0]))
+        if not np.any(xs):  # an all-zero input drives nothing (and must not set ADC ranges)
             return y
-        signed = bool(np.min(x) < 0)
-        scale = input_scale(x, self.hw.input_bits, signed)
-        xp = np.append(x, 0.0)  # index −1 → padding input 0
+        signed = bool(np.min(xs) < 0)
+        scale = input_scale(xs, self.hw.input_bits, signed)
+        xp = np.concatenate([xs, np.zeros((xs.shape[0], 1))], axis=1)  # −1 → padding 0
         for b, (_, pm, in_idx, out_idx) in enumerate(self._batches):
             key = int(np.random.SeedSequence([self.seed, 1, self.calls, b])
                       .generate_state(1, dtype=np.uint64)[0])
-            part = pm.run(xp[in_idx][:, None, :], scale, signed, key)[:, 0, :]
+            part = pm.run(np.moveaxis(xp[:, in_idx], 0, 1), scale, signed, key)  # (G, M, N)
             mask = out_idx >= 0
-            np.add.at(y, out_idx[mask], part[mask])
+            for g in range(out_idx.shape[0]):
+                np.add.at(y, (slice(None), out_idx[g][mask[g]]), part[g][:, mask[g]])
         self.calls += 1
         return y
 

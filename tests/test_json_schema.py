@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator  # the dev extra: a missing one fail
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "models" / "tiny_cnn.onnx"
 MATRICES = REPO / "tests" / "fixtures" / "matrices"
-OUTPUTS = ("compile", "arch", "accuracy", "sparse", "solve", "pagerank")
+OUTPUTS = ("compile", "arch", "accuracy", "sparse", "solve", "pagerank", "app")
 
 
 def _imcsim(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -95,6 +95,8 @@ CASES = {
                         "--slices", "3"), (0,)),
     "pagerank": (("pagerank", str(MATRICES / "karate.mtx")), (0, 1)),
     "accuracy": (("accuracy", str(MODEL), "--samples", "4"), (0,)),
+    "app maxcut": (("app", "maxcut", "--nodes", "12", "--trials", "10"), (0,)),
+    "app kmeans": (("app", "kmeans", "--epochs", "1"), (0,)),
 }
 
 

@@ -1,0 +1,203 @@
+"""The review's crossbar applications (issue #14, first increment: kmeans, edge, maxcut).
+
+Expected values come from outside the code: scikit-learn (nearest centroids, K-means,
+the adjusted Rand index), scipy.ndimage (the convolution), networkx (cut sizes), hand
+counts (the maximum cuts of small named graphs, device-update pulses), and properties
+the papers state (noise degrades clustering and images; annealed noise helps the Hopfield
+network escape local minima)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import imcsim
+from imcsim import apps
+from imcsim.apps.clustering import _inputs, _matrix, load_dataset
+from imcsim.apps.engine import AnalogMatrix, DeviceUpdate
+from imcsim.apps.hopfield import brute_force, cuts
+from imcsim.apps.images import KERNELS, load_image, patches
+from imcsim.cli import main
+from imcsim.errors import ImcsimError
+
+# fine converters and weights: the hardware should agree with float closely
+PRECISE = {"adc.bits": 10, "precision.weight_bits": 12, "precision.input_bits": 12}
+NOISY = {"nonideal.prog_noise": 0.3, "nonideal.read_noise": 0.3, "adc.bits": 3}
+
+
+def test_the_analog_matrix_computes_a_product_as_numpy_does():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((7, 30))
+    x = rng.standard_normal((5, 30))
+    m = AnalogMatrix(a, imcsim.load_arch("rram_128", set=PRECISE), seed=0)
+    y = m(x)
+    assert np.linalg.norm(y - x @ a.T) / np.linalg.norm(x @ a.T) < 0.01
+    assert m.mvms == 5 and m.energy_j == pytest.approx(5 * m.mvm_energy_j)
+    assert m(x[0]).shape == (7,) and m.mvms == 6
+    with pytest.raises(ImcsimError, match="NaN or infinite"):
+        AnalogMatrix(np.array([[1.0, math.nan]]), imcsim.load_arch("rram_128"), 0)
+
+
+def test_device_updates_fire_whole_pulses_as_counted_by_hand():
+    """Range [0, 1], 1/64 per pulse: asking for +0.1 from 0.5 fires round(6.4) = 6 pulses;
+    linear: 0.5 + 6/64; ν = 2: each step shrinks by exp(−2·0.5) = e⁻¹ (potentiation at
+    u = 0.5), and depression from 0.5 likewise; a step beyond the range stops at its end."""
+    rng = np.random.default_rng(0)
+    w, n = DeviceUpdate(1 / 64).apply(np.array([0.5]), np.array([0.1]), 0.0, 1.0, rng)
+    assert n == 6 and w[0] == pytest.approx(0.5 + 6 / 64)
+    w, _ = DeviceUpdate(1 / 64, nonlinearity=2.0).apply(np.array([0.5, 0.5]),
+                                                         np.array([0.1, -0.1]), 0.0, 1.0, rng)
+    np.testing.assert_allclose(w, [0.5 + 6 / 64 / math.e, 0.5 - 6 / 64 / math.e])
+    w, _ = DeviceUpdate(1 / 64).apply(np.array([0.95]), np.array([0.5]), 0.0, 1.0, rng)
+    assert w[0] == 1.0
+    # cycle-to-cycle spread: the mean step is kept, its spread is c2c / √pulses of it
+    many = np.full(20000, 0.5)
+    w, _ = DeviceUpdate(1 / 64, c2c=0.4).apply(many, np.full(20000, 0.1), 0.0, 1.0, rng)
+    step = w - 0.5
+    assert step.mean() == pytest.approx(6 / 64, rel=0.01)
+    assert step.std() == pytest.approx(0.4 / math.sqrt(6) * 6 / 64, rel=0.05)
+    with pytest.raises(ImcsimError, match="update c2c = nan"):
+        DeviceUpdate(c2c=math.nan)
+
+
+def test_the_distance_engine_finds_scikit_learns_nearest_centroids():
+    """With scikit-learn's K-means centroids in the array, the engine's argmin of
+    −2u·W + ‖W‖² picks sklearn's pairwise_distances_argmin for (almost) every iris sample."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import pairwise_distances_argmin
+
+    x, _ = load_dataset("iris")
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    w = KMeans(3, n_init=1, random_state=0).fit(x).cluster_centers_
+    engine = AnalogMatrix(_matrix(w), imcsim.load_arch("rram_128", set=PRECISE), seed=0)
+    hw = np.argmin(engine(_inputs(x)), axis=1)
+    assert np.mean(hw == pairwise_distances_argmin(x, w)) >= 0.98
+
+
+def test_kmeans_on_precise_hardware_follows_float_and_noise_degrades_it():
+    """ARIs from scikit-learn; precise hardware labels ≥ 95 % of samples as the float run
+    does (same seed, same order), and its ARI is within 0.05 of float's; programming and
+    read noise with 3-bit ADCs agree less with float, on average over three seeds."""
+    from sklearn.metrics import adjusted_rand_score
+
+    r = apps.kmeans("rram_128", set=PRECISE, seed=2)
+    _, labels = load_dataset("iris")
+    assert r.app.hw == pytest.approx(adjusted_rand_score(labels, r.outputs["labels_hw"]))
+    assert np.mean(r.outputs["labels_hw"] == r.outputs["labels_float"]) >= 0.95
+    assert abs(r.app.gap) <= 0.05
+    assert r.app.details.sklearn_ari > 0.4  # scikit-learn's own K-means on iris
+    agree = {}
+    for name, sets in (("precise", PRECISE), ("noisy", NOISY)):
+        agree[name] = np.mean([adjusted_rand_score(
+            run.outputs["labels_float"], run.outputs["labels_hw"])
+            for run in (apps.kmeans("rram_128", set=sets, seed=s, epochs=3) for s in range(3))])
+    assert agree["noisy"] < agree["precise"]
+
+
+def test_edges_match_scipy_and_read_noise_lowers_the_psnr():
+    from scipy import ndimage
+
+    img = load_image("china")
+    x = patches(img)  # the float pipeline is scipy's correlation, exactly
+    np.testing.assert_allclose((x @ KERNELS["sobel"][0].ravel()).reshape(img.shape),
+                               ndimage.correlate(img, KERNELS["sobel"][0], mode="reflect"),
+                               atol=1e-12)
+    precise = apps.edge("rram_128", set=PRECISE, image="china")
+    assert precise.app.hw >= 40 and precise.app.details.rel_error_hw < 0.01
+    ref = precise.outputs["reference"]
+    assert np.linalg.norm(precise.image - ref) / np.linalg.norm(ref) == pytest.approx(
+        precise.app.details.rel_error_hw)
+    psnr = [apps.edge("rram_128", set={"nonideal.read_noise": n}, image="china",
+                      kernel="laplacian").app.hw for n in (0.0, 0.05, 0.2)]
+    assert psnr[0] > psnr[1] > psnr[2]
+
+
+@pytest.mark.parametrize(("graph", "best"), [
+    ("complete 5", 6),  # K5: 2 + 3 nodes, 2·3 edges cross
+    ("cycle 5", 4),  # an odd cycle: all but one edge
+    ("petersen", 12),  # the Petersen graph's maximum cut
+    ("bipartite 3 4", 12),  # complete bipartite: every edge
+])
+def test_brute_force_finds_the_known_maximum_cuts(graph, best):
+    import networkx as nx
+
+    kind, *args = graph.split()
+    g = {"complete": nx.complete_graph, "cycle": nx.cycle_graph,
+         "petersen": lambda: nx.petersen_graph(),
+         "bipartite": nx.complete_bipartite_graph}[kind](*map(int, args))
+    adj = nx.to_numpy_array(g)
+    assert brute_force(adj) == best
+    rng = np.random.default_rng(1)
+    s = rng.choice([-1.0, 1.0], size=(20, len(adj)))
+    assert list(cuts(adj, s)) == [nx.cut_size(g, {i for i in g if s[t, i] > 0}) for t in range(20)]
+
+
+def test_maxcut_reaches_the_optimum_and_annealed_noise_helps():
+    """A 20-node graph (optimum by brute force): precise hardware succeeds about as often as
+    float; without added noise the network sticks in local minima more often (Cai et al.)."""
+    annealed = apps.maxcut("rram_128", set=PRECISE, nodes=20, trials=200, seed=1)
+    d = annealed.app.details
+    assert d.optimum == brute_force(annealed.outputs["adjacency"])
+    assert d.best_cut_hw == d.optimum and annealed.outputs["cuts_hw"].max() == d.optimum
+    assert abs(d.success_hw - d.success_float) <= 0.1
+    quenched = apps.maxcut("rram_128", set=PRECISE, nodes=20, trials=200, seed=1,
+                           noise=(0.0, 0.0))
+    assert quenched.app.details.success_float < d.success_float
+    assert quenched.app.float < annealed.app.float
+    # time and energy to solution: one trial's × ln(0.01)/ln(1 − p)
+    p = d.success_hw
+    assert d.time_to_solution_s == pytest.approx(
+        annealed.app.time_s / 200 * math.log(0.01) / math.log(1 - p))
+
+
+def test_app_cli_list_json_out_and_determinism(tmp_path, capsys):
+    from PIL import Image
+
+    assert main(["app", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in ("kmeans", "edge", "maxcut"))
+    out, js = tmp_path / "edges.png", tmp_path / "e.json"
+    assert main(["app", "edge", "--image", "china", "--kernel", "prewitt", "--out", str(out),
+                 "--json", str(js), "--quiet"]) == 0
+    with Image.open(out) as im:
+        assert im.size == (640, 427)
+    data = json.loads(js.read_text())["app"]
+    assert data["name"] == "edge" and data["analog_mvms"] == 640 * 427
+    runs = []
+    for k in range(2):
+        path = tmp_path / f"m{k}.json"
+        assert main(["app", "maxcut", "--nodes", "16", "--trials", "20", "--seed", "5",
+                     "--noise-anneal", "0.2..0", "--json", str(path), "--quiet"]) == 0
+        runs.append(json.loads(path.read_text())["app"])
+    assert runs[0] == runs[1]
+    assert runs[0]["details"]["noise_start"] == 0.2
+
+
+@pytest.mark.parametrize(("argv", "expect"), [
+    (["app", "sorting"], "invalid choice"),
+    (["app", "kmeans", "--dataset", "mnist"], "--dataset mnist: choose one of"),
+    (["app", "kmeans", "--rate", "nan"], "--rate nan: the learning rate"),
+    (["app", "edge", "--epochs", "3"], "--epochs: an option of 'imcsim app kmeans'"),
+    (["app", "edge", "--image", "NOTES"], "not a readable PNG/JPEG image"),
+    (["app", "maxcut", "--noise-anneal", "0.3"], "is not START..END"),
+    (["app", "maxcut", "--nodes", "3"], "--nodes 3: must be 4–2000"),
+    (["app", "maxcut", "--density", "inf"], "--density inf: must be in (0, 1]"),
+])
+def test_app_errors_are_one_line(tmp_path, capsys, monkeypatch, argv, expect):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "NOTES").write_text("not an image\n")
+    out = tmp_path / "never.png"
+    argv = [*argv, "--out", str(out)] if argv[1] == "edge" else argv
+    if expect == "invalid choice" or "START" in expect:  # argparse's own errors
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2
+    else:
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expect in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
