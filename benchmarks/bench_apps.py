@@ -20,6 +20,10 @@ from pathlib import Path
 
 EXAMPLES = (
     ["kmeans", "--dataset", "iris", "--arch", "rram_128", "--set", "nonideal.prog_noise=0.05"],
+    ["pca", "--dataset", "breast_cancer", "--components", "2", "--arch", "rram_128"],
+    ["sparse-coding", "--patches", "8x8", "--atoms", "128", "--arch", "rram_128"],
+    ["dct", "--image", "china", "--keep", "0.15", "--arch", "rram_128"],
+    ["cs", "--n", "256", "--m", "128", "--sparsity", "0.05", "--arch", "rram_128"],
     ["edge", "--image", "flower", "--kernel", "sobel", "--arch", "rram_128"],
     ["maxcut", "--nodes", "60", "--density", "0.5", "--trials", "100", "--noise-anneal",
      "0.3..0", "--seed", "1"],

@@ -87,6 +87,7 @@ class HardwareSpMV:
         if arch.adc.range is AdcRange.CALIBRATED:  # seeded N(0, 1) probe vectors, drawn once
             probes = np.random.default_rng([seed, 5]).standard_normal((_PROBES, a.shape[1] + 1))
             probes[:, -1] = 0.0  # the padding input
+        self._probes = probes  # calibrated ranges: set from these (transposed reads too)
         n = len(rows_idx)
         k_max = max((len(c) for c in cols_idx), default=1)
         m_max = max((len(r) for r in rows_idx), default=1)
@@ -162,6 +163,39 @@ class HardwareSpMV:
                 np.add.at(y, (slice(None), out_idx[g][mask[g]]), part[g][:, mask[g]])
         self.calls += 1
         return y
+
+    def batch_transposed(self, ys: np.ndarray) -> np.ndarray:
+        """x = Aᵀ·y for each row y of ``ys`` (M, N) → (M, K): the same programmed arrays read
+        backwards (:meth:`ProgrammedMatrix.transposed`: inputs on the columns, the rows
+        sensed by converters of their own, drawn once from the seed)."""
+        ys = np.asarray(ys, dtype=np.float64)
+        x = np.zeros((ys.shape[0], self.a.shape[1]))
+        if not np.any(ys):
+            return x
+        signed = bool(np.min(ys) < 0)
+        yp = np.concatenate([ys, np.zeros((ys.shape[0], 1))], axis=1)  # −1 → padding 0
+        if not hasattr(self, "_transposed"):
+            self._transposed = []
+            for b, (_, pm, _, out_idx) in enumerate(self._batches):
+                t = pm.transposed(np.random.default_rng([self.seed, 6, b]))
+                if self._probes is not None:  # seeded N(0, 1) vectors in the output space
+                    probes = np.random.default_rng([self.seed, 8]).standard_normal(
+                        (_PROBES, self.a.shape[0] + 1))
+                    probes[:, -1] = 0.0
+                    ps = np.moveaxis(probes[:, out_idx], 0, 1) * pm.w_scale
+                    t.calibrate(ps, input_scale(ps, self.hw.input_bits, True), True)
+                    t.calibrate(np.abs(ps), input_scale(ps, self.hw.input_bits, False), False)
+                self._transposed.append(t)
+        for b, (_, pm, in_idx, out_idx) in enumerate(self._batches):
+            key = int(np.random.SeedSequence([self.seed, 7, self.calls, b])
+                      .generate_state(1, dtype=np.uint64)[0])
+            part, _ = pm.run_transposed(np.moveaxis(yp[:, out_idx], 0, 1), signed,
+                                        self._transposed[b], key)  # (G, M, K)
+            mask = in_idx >= 0
+            for g in range(in_idx.shape[0]):
+                np.add.at(x, (slice(None), in_idx[g][mask[g]]), part[g][:, mask[g]])
+        self.calls += 1
+        return x
 
 
 def evaluate_strategy(a: sp.csr_matrix, arch: Arch, strategy: str, seed: int = 0,

@@ -158,7 +158,8 @@ def test_app_cli_list_json_out_and_determinism(tmp_path, capsys):
 
     assert main(["app", "list"]) == 0
     listed = capsys.readouterr().out
-    assert all(name in listed for name in ("kmeans", "edge", "maxcut"))
+    assert all(name in listed for name in ("kmeans", "pca", "sparse-coding", "dct", "edge",
+                                           "maxcut", "cs"))
     out, js = tmp_path / "edges.png", tmp_path / "e.json"
     assert main(["app", "edge", "--image", "china", "--kernel", "prewitt", "--out", str(out),
                  "--json", str(js), "--quiet"]) == 0
@@ -181,17 +182,24 @@ def test_app_cli_list_json_out_and_determinism(tmp_path, capsys):
     (["app", "kmeans", "--dataset", "mnist"], "--dataset mnist: choose one of"),
     (["app", "kmeans", "--rate", "nan"], "--rate nan: the learning rate"),
     (["app", "edge", "--epochs", "3"], "--epochs: an option of 'imcsim app kmeans'"),
+    (["app", "pca", "--clusters", "3"], "--clusters: an option of 'imcsim app kmeans', not of pca"),
+    (["app", "pca", "--components", "30"], "--components 30: must be 1–29"),
     (["app", "edge", "--image", "NOTES"], "not a readable PNG/JPEG image"),
     (["app", "maxcut", "--noise-anneal", "0.3"], "is not START..END"),
     (["app", "maxcut", "--nodes", "3"], "--nodes 3: must be 4–2000"),
     (["app", "maxcut", "--density", "inf"], "--density inf: must be in (0, 1]"),
+    (["app", "sparse-coding", "--patches", "3x4"], "is not a square patch size"),
+    (["app", "dct", "--keep", "0"], "--keep 0.0: the fraction of coefficients kept"),
+    (["app", "dct", "--block", "5"], "--block 5: choose 4, 8, 16 or 32"),
+    (["app", "cs", "--m", "300"], "--m 300: measurements must be 2–n (256)"),
+    (["app", "kmeans", "--image", "china"], "--image: an option of 'imcsim app sparse-coding'"),
 ])
 def test_app_errors_are_one_line(tmp_path, capsys, monkeypatch, argv, expect):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "NOTES").write_text("not an image\n")
     out = tmp_path / "never.png"
-    argv = [*argv, "--out", str(out)] if argv[1] == "edge" else argv
-    if expect == "invalid choice" or "START" in expect:  # argparse's own errors
+    argv = [*argv, "--out", str(out)] if argv[1] in ("edge", "dct") else argv
+    if expect == "invalid choice" or "START" in expect or "square" in expect:  # argparse's
         with pytest.raises(SystemExit) as e:
             main(argv)
         assert e.value.code == 2
@@ -201,3 +209,114 @@ def test_app_errors_are_one_line(tmp_path, capsys, monkeypatch, argv, expect):
     assert expect in err and err.count("\n") == 1 and "Traceback" not in err
     assert not out.exists()
 
+
+
+def test_stochastic_rounding_keeps_sub_pulse_changes_on_average():
+    """Asking for 0.3 of a pulse fires one pulse 30 % of the time: the mean change is the
+    one asked for; nearest rounding would never move."""
+    rng = np.random.default_rng(3)
+    ask = np.full(40000, 0.3 / 64)
+    w, pulses = DeviceUpdate(1 / 64, stochastic=True).apply(np.full(40000, 0.5), ask, 0.0,
+                                                            1.0, rng)
+    assert pulses / 40000 == pytest.approx(0.3, abs=0.01)
+    assert (w - 0.5).mean() == pytest.approx(0.3 / 64, rel=0.03)
+    w, pulses = DeviceUpdate(1 / 64).apply(np.full(4, 0.5), ask[:4], 0.0, 1.0, rng)
+    assert pulses == 0 and (w == 0.5).all()
+
+
+def test_pca_learns_scikit_learns_subspace_and_noise_blurs_it():
+    """Sanger's rule in float ends within 10° of scikit-learn's 2-D PCA subspace (principal
+    angles, scipy) on breast_cancer; on precise hardware within 15°, and its classifier is
+    within 0.05 of the one on scikit-learn's projection; 3-bit ADCs with programming and
+    read noise blur the projections the classifier sees, and it does worse."""
+    precise = apps.pca("rram_128", set=PRECISE, seed=0)
+    d = precise.app.details
+    assert d.max_angle_float_deg < 10 and d.max_angle_hw_deg < 15
+    assert abs(precise.app.hw - d.sklearn_accuracy) <= 0.05
+    from scipy.linalg import subspace_angles
+
+    ref = precise.outputs["components_sklearn"]
+    assert max(np.degrees(subspace_angles(precise.outputs["components_hw"].T, ref.T))) == \
+        pytest.approx(d.max_angle_hw_deg)
+    noisy = apps.pca("rram_128", set=NOISY, seed=0)
+    assert noisy.app.hw < precise.app.hw
+
+
+@pytest.mark.parametrize("sets", [PRECISE, {**PRECISE, "adc.range": "calibrated"},
+                                  {**PRECISE, "precision.signed_scheme": "offset"}])
+def test_a_transposed_read_computes_the_transpose_as_numpy_does(sets):
+    """Aᵀ·y through the same programmed cells, inputs on the columns (per slice, per
+    array), the rows sensed by their own converters: within 1 % of NumPy on precise
+    hardware, whichever signed scheme and ADC ranges."""
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((150, 200))
+    m = AnalogMatrix(a, imcsim.load_arch("rram_128", set=sets), seed=0)
+    y = rng.standard_normal((3, 150))
+    assert np.linalg.norm(m.transposed(y) - y @ a) / np.linalg.norm(y @ a) < 0.01
+    assert m.mvms == 3
+
+
+def test_a_transposed_read_shares_the_cells_programming_errors():
+    """Programming noise is drawn once: the forward and the transposed read see the same
+    cells, so A·e_j (column j) read forwards matches row j of the transposed reads of the
+    unit vectors far better than two separately programmed arrays would."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((20, 30))
+    arch = imcsim.load_arch("rram_128", set={**PRECISE, "nonideal.prog_noise": 0.2})
+    m = AnalogMatrix(a, arch, seed=0)
+    forward = m(np.eye(30)).T  # column j: what the cells hold for input j
+    backward = m.transposed(np.eye(20))  # row i: Aᵀ·e_i as read backwards
+    other = AnalogMatrix(a, arch, seed=1)(np.eye(30)).T
+    same = np.linalg.norm(forward - backward) / np.linalg.norm(a)
+    different = np.linalg.norm(other - backward) / np.linalg.norm(a)
+    assert same < 0.02 < different
+
+
+def test_dct_follows_scipy_and_noise_lowers_the_psnr():
+    from scipy.fft import dctn, idctn
+
+    from imcsim.apps.transform import _blocks, _two_pass, dct_matrix, ssim
+
+    img = load_image("china")
+    x = _blocks(img, 8)[:50]
+    d = dct_matrix(8)
+    y = _two_pass(lambda v: v @ d.T, x)
+    np.testing.assert_allclose(y, np.stack([dctn(b, norm="ortho") for b in x]), atol=1e-12)
+    np.testing.assert_allclose(_two_pass(lambda v: v @ d, y),
+                               np.stack([idctn(b, norm="ortho") for b in y]), atol=1e-12)
+    assert ssim(img, img) == pytest.approx(1.0)
+    noisy = img + np.random.default_rng(0).normal(0, 0.05, img.shape)
+    assert ssim(img, noisy) == pytest.approx(ssim(noisy, img)) and ssim(img, noisy) < 0.9
+    everything = apps.dct("rram_128", set=PRECISE, keep=1.0)  # nothing dropped: lossless
+    assert everything.app.float > 250  # the float pipeline gives the image back (rounding)
+    assert everything.app.hw > 40
+    precise = apps.dct("rram_128", set=PRECISE)
+    assert precise.app.details.psnr_hw_vs_float_db > 40
+    psnr = [apps.dct("rram_128", set={"nonideal.read_noise": n}).app.hw for n in (0.0, 0.05, 0.2)]
+    assert psnr[0] > psnr[1] > psnr[2]
+
+
+def test_cs_recovers_the_signal_and_read_noise_degrades_it():
+    """n = 256, m = 128, 13 non-zeros: inside the AMP phase transition, so float AMP
+    recovers the signal (NMSE < −60 dB); precise hardware < −40 dB with the same operator
+    forwards and backwards; read noise makes it worse, more noise worse still."""
+    precise = apps.cs("rram_128", set=PRECISE)
+    assert precise.app.float < -60 and precise.app.hw < -40
+    assert precise.app.analog_mvms == 1 + 2 * 30  # the measurement, then Φ and Φᵀ per step
+    nmse = [apps.cs("rram_128", set={**PRECISE, "nonideal.read_noise": n}).app.hw
+            for n in (0.0, 0.02, 0.1)]
+    assert nmse[0] < nmse[1] < nmse[2]
+
+
+def test_sparse_coding_reaches_the_lasso_optimum_of_scikit_learn():
+    """The LCA's fixed point solves the lasso: in float its objective is within 2 % of
+    scikit-learn's SparseCoder (lasso_lars, the same λ), and on precise hardware within 2 %
+    of float's."""
+    r = apps.sparse_coding("rram_128", set=PRECISE, samples=40, steps=80, rate=0.1)
+    d = r.app.details
+    assert d.objective_float == pytest.approx(d.objective_sklearn, rel=0.02)
+    assert d.objective_hw == pytest.approx(d.objective_float, rel=0.02)
+    x, dic = r.outputs["patches"], r.outputs["dictionary"]
+    err = np.mean(np.linalg.norm(x - r.outputs["codes_hw"] @ dic.T, axis=1)
+                  / np.linalg.norm(x, axis=1))
+    assert r.app.hw == pytest.approx(err)

@@ -31,10 +31,19 @@ class AppInfo:
 APPS = {a.name: a for a in (
     AppInfo("kmeans", "online K-means with a crossbar distance engine, centroids learnt on "
             "the array", "Jeong et al., Nano Letters 2018"),
+    AppInfo("pca", "online principal components by Sanger's rule, learnt on the array",
+            "Choi et al., Nano Letters 2017"),
+    AppInfo("sparse-coding", "image patches coded by a locally competitive algorithm, the "
+            "dictionary read forwards and transposed", "Sheridan et al., Nature "
+            "Nanotechnology 2017"),
+    AppInfo("dct", "blockwise 2-D DCT compression, the inverse read transposed",
+            "Li et al., Nature Electronics 2018"),
     AppInfo("edge", "Sobel/Prewitt/Laplacian edge detection, kernels in signed conductances",
             "Li et al., Nature Electronics 2018"),
     AppInfo("maxcut", "max-cut with a Hopfield network whose noise is annealed",
             "Cai et al., Nature Electronics 2020"),
+    AppInfo("cs", "compressed sensing: measurement and AMP recovery on one array, forwards "
+            "and transposed", "Le Gallo et al., IEDM 2017"),
 )}
 
 
@@ -78,6 +87,58 @@ def kmeans(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides =
     update = DeviceUpdate(update_step, nonlinearity, c2c)
     return _run(arch, set, seed, lambda a: run(a, dataset=dataset, clusters=clusters,
                                                epochs=epochs, rate=rate, update=update,
+                                               seed=seed))
+
+
+def pca(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None,
+        dataset: str = "breast_cancer", components: int = 2, epochs: int = 3,
+        rate: float = 0.001, update_step: float = 1 / 256, nonlinearity: float = 0.0,
+        c2c: float = 0.0, seed: int = 0) -> AppReport:
+    """Online PCA by Sanger's rule on scikit-learn's ``dataset`` (:mod:`imcsim.apps.subspace`;
+    updates rounded stochastically to whole pulses); quality: a logistic regression's
+    held-out accuracy on the projection."""
+    from imcsim.apps.subspace import pca as run
+
+    update = DeviceUpdate(update_step, nonlinearity, c2c, stochastic=True)
+    return _run(arch, set, seed, lambda a: run(a, dataset=dataset, components=components,
+                                               epochs=epochs, rate=rate, update=update,
+                                               seed=seed))
+
+
+def sparse_coding(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None,
+                  image: str = "china", patch: int = 8, atoms: int = 128, samples: int = 100,
+                  lam: float = 0.1, steps: int = 40, rate: float = 0.15,
+                  seed: int = 0) -> AppReport:
+    """Image patches coded by the LCA on a learnt dictionary (:mod:`imcsim.apps.coding`);
+    quality: the mean relative reconstruction error."""
+    from imcsim.apps.coding import sparse_coding as run
+
+    return _run(arch, set, seed, lambda a: run(a, image=image, patch=patch, atoms=atoms,
+                                               samples=samples, lam=lam, steps=steps,
+                                               rate=rate, seed=seed))
+
+
+def dct(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None,
+        image: str = "china", keep: float = 0.15, block: int = 8, seed: int = 0) -> AppReport:
+    """Blockwise DCT compression of an image (:mod:`imcsim.apps.transform`); quality: PSNR
+    of the reconstruction; ``report.image`` is the hardware's reconstruction."""
+    from imcsim.apps.transform import dct as run
+
+    arch_obj = load_arch(arch, set)
+    result, picture = run(arch_obj, image=image, keep=keep, block=block, seed=seed)
+    files = (_arch_file(arch), image if os.path.isfile(image) else None)
+    return _report(result, arch_obj, files, seed, picture)
+
+
+def cs(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None,
+       n: int = 256, m: int = 128, sparsity: float = 0.05, iterations: int = 30,
+       threshold: float = 1.5, seed: int = 0) -> AppReport:
+    """Compressed sensing of a seeded sparse signal (:mod:`imcsim.apps.sensing`); quality:
+    the recovery's NMSE in dB."""
+    from imcsim.apps.sensing import cs as run
+
+    return _run(arch, set, seed, lambda a: run(a, n=n, m=m, sparsity=sparsity,
+                                               iterations=iterations, threshold=threshold,
                                                seed=seed))
 
 
@@ -129,4 +190,5 @@ def render_app(data: dict[str, Any], console: Any) -> None:
     console.print(t)
 
 
-__all__ = ["APPS", "AppReport", "AppResult", "DeviceUpdate", "edge", "kmeans", "maxcut"]
+__all__ = ["APPS", "AppReport", "AppResult", "DeviceUpdate", "cs", "dct", "edge", "kmeans",
+           "maxcut", "pca", "sparse_coding"]

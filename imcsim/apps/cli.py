@@ -13,9 +13,21 @@ from imcsim.errors import ImcsimError
 # each application's own options (dest names); any other given is refused
 OPTIONS = {
     "kmeans": ("dataset", "clusters", "epochs", "rate", "update_step", "nonlinearity", "c2c"),
+    "pca": ("dataset", "components", "epochs", "rate", "update_step", "nonlinearity", "c2c"),
+    "sparse-coding": ("image", "patches", "atoms", "samples", "lam", "steps", "rate"),
+    "dct": ("image", "keep", "block", "out"),
     "edge": ("image", "kernel", "out"),
     "maxcut": ("nodes", "density", "trials", "sweeps", "noise_anneal"),
+    "cs": ("n", "m", "sparsity", "iterations", "threshold"),
 }
+
+
+def patch_size(text: str) -> int:
+    """'8x8' (or '8') → 8: square patches."""
+    parts = text.lower().split("x")
+    if len(parts) in (1, 2) and all(p.isdigit() for p in parts) and len(set(parts)) == 1:
+        return int(parts[0])
+    raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a square patch size (e.g. 8x8)")
 
 
 def anneal(text: str) -> tuple[float, float]:
@@ -42,23 +54,46 @@ def register(subparsers: Any, arch_options: Callable[[argparse.ArgumentParser], 
                    help="an application, or list")
     a.add_argument("--arch", help="config file or preset name (default: rram_128)")
     a.add_argument("--seed", type=seed, default=0, help="seed of every draw (default 0)")
-    k = a.add_argument_group("kmeans")
-    k.add_argument("--dataset", help="iris, breast_cancer, digits or wine (default iris)")
-    k.add_argument("--clusters", type=int, help="default: the data set's classes")
-    k.add_argument("--epochs", type=int, help="passes over the data (default 10)")
-    k.add_argument("--rate", type=float, help="learning rate η of ΔW = η(u − W) (default 0.1)")
+    k = a.add_argument_group("kmeans and pca")
+    k.add_argument("--dataset", help="iris, breast_cancer, digits or wine (default: kmeans "
+                   "iris, pca breast_cancer)")
+    k.add_argument("--clusters", type=int, help="kmeans: default the data set's classes")
+    k.add_argument("--components", type=int, help="pca: components learnt (default 2)")
+    k.add_argument("--epochs", type=int, help="passes over the data (default: kmeans 10, "
+                   "pca 3)")
+    k.add_argument("--rate", type=float, help="learning rate η (default: kmeans 0.1 in "
+                   "ΔW = η(u − W), pca 0.001 in Sanger's rule; sparse-coding: the LCA's "
+                   "step, 0.15)")
     k.add_argument("--update-step", type=float,
                    help="one programming pulse's step, a fraction of the weight range "
-                   "(default 1/64)")
+                   "(default: kmeans 1/64, pca 1/256)")
     k.add_argument("--nonlinearity", type=float,
                    help="ν of the nonlinear update (NeuroSim's model; default 0: linear)")
     k.add_argument("--c2c", type=float,
                    help="cycle-to-cycle spread of a pulse's step, relative (default 0)")
-    e = a.add_argument_group("edge")
+    e = a.add_argument_group("edge, dct and sparse-coding")
     e.add_argument("--image", help="china, flower (scikit-learn's samples) or a PNG/JPEG "
-                   "file (default flower)")
-    e.add_argument("--kernel", help="sobel, prewitt or laplacian (default sobel)")
-    e.add_argument("--out", metavar="FILE.png", help="write the hardware's edge map")
+                   "file (default: edge flower, dct and sparse-coding china)")
+    e.add_argument("--kernel", help="edge: sobel, prewitt or laplacian (default sobel)")
+    e.add_argument("--keep", type=float, help="dct: fraction of coefficients kept (default "
+                   "0.15)")
+    e.add_argument("--block", type=int, help="dct: block size 4, 8, 16 or 32 (default 8)")
+    e.add_argument("--out", metavar="FILE.png", help="edge, dct: write the hardware's edge "
+                   "map or reconstruction")
+    e.add_argument("--patches", type=patch_size, metavar="NxN",
+                   help="sparse-coding: patch size (default 8x8)")
+    e.add_argument("--atoms", type=int, help="sparse-coding: dictionary atoms (default 128)")
+    e.add_argument("--samples", type=int, help="sparse-coding: patches coded (default 100)")
+    e.add_argument("--lambda", dest="lam", type=float,
+                   help="sparse-coding: the L1 weight λ (default 0.1)")
+    e.add_argument("--steps", type=int, help="sparse-coding: LCA iterations (default 40)")
+    c = a.add_argument_group("cs")
+    c.add_argument("--n", type=int, help="signal length (default 256)")
+    c.add_argument("--m", type=int, help="measurements (default 128)")
+    c.add_argument("--sparsity", type=float, help="fraction of non-zeros (default 0.05)")
+    c.add_argument("--iterations", type=int, help="AMP iterations (default 30)")
+    c.add_argument("--threshold", type=float, help="AMP threshold τ in θ = τ‖z‖/√m "
+                   "(default 1.5)")
     m = a.add_argument_group("maxcut")
     m.add_argument("--nodes", type=int, help="nodes of the random graph (default 60)")
     m.add_argument("--density", type=float, help="edge probability (default 0.5)")
@@ -79,11 +114,12 @@ def run(args: argparse.Namespace) -> int:
         for info in apps.APPS.values():
             print(f"{info.name:8s} {info.about} ({info.source})")
         return 0
-    for name, options in OPTIONS.items():
-        for dest in options:
-            if name != args.name and getattr(args, dest) is not None:
-                raise ImcsimError(f"--{dest.replace('_', '-')}: an option of 'imcsim app "
-                                  f"{name}', not of {args.name}")
+    flags = {"lam": "lambda"}
+    for dest in sorted({d for options in OPTIONS.values() for d in options}):
+        if dest not in OPTIONS[args.name] and getattr(args, dest) is not None:
+            owners = " or ".join(f"'imcsim app {n}'" for n, o in OPTIONS.items() if dest in o)
+            raise ImcsimError(f"--{flags.get(dest, dest).replace('_', '-')}: an option of "
+                              f"{owners}, not of {args.name}")
     given = {dest: getattr(args, dest) for dest in OPTIONS[args.name]
              if getattr(args, dest) is not None}
     if given.get("out"):
@@ -92,9 +128,11 @@ def run(args: argparse.Namespace) -> int:
     arch = args.arch or "rram_128"
     if args.name == "kmeans":
         report = apps.kmeans(arch, **common, **given)
-    elif args.name == "edge":
+    elif args.name == "pca":
+        report = apps.pca(arch, **common, **given)
+    elif args.name in ("edge", "dct"):
         out = given.pop("out", None)
-        report = apps.edge(arch, **common, **given)
+        report = (apps.edge if args.name == "edge" else apps.dct)(arch, **common, **given)
         if out:
             picture = report.image
 
@@ -104,6 +142,12 @@ def run(args: argparse.Namespace) -> int:
                 plt.imsave(f, picture, cmap="gray", format="png")
 
             atomic_write(out, save, option="--out")
+    elif args.name == "sparse-coding":
+        if "patches" in given:
+            given["patch"] = given.pop("patches")
+        report = apps.sparse_coding(arch, **common, **given)
+    elif args.name == "cs":
+        report = apps.cs(arch, **common, **given)
     else:
         if "noise_anneal" in given:
             given["noise"] = given.pop("noise_anneal")

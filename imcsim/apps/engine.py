@@ -55,6 +55,16 @@ class AnalogMatrix:
         self.mvms += x.shape[0]
         return self._hw.batch(x)
 
+    def transposed(self, y: np.ndarray) -> np.ndarray:
+        """Aᵀ·y read backwards through the same programmed cells (one vector, or one per
+        row); priced as a forward product (the same reads and conversions, transposed)."""
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 1:
+            self.mvms += 1
+            return self._hw.batch_transposed(y[None, :])[0]
+        self.mvms += y.shape[0]
+        return self._hw.batch_transposed(y)
+
     @property
     def energy_j(self) -> float:
         return self.mvms * self.mvm_energy_j
@@ -73,11 +83,15 @@ class DeviceUpdate:
     Macro Model for Benchmarking Neuro-Inspired Architectures", IEEE TCAD 2018):
     potentiation steps shrink as exp(−ν·u) and depression steps as exp(−ν·(1 − u)) at
     normalised weight u ∈ [0, 1] (ν = ``nonlinearity``, 0: linear); every pulse's step gets
-    a cycle-to-cycle spread N(0, ``c2c``) relative to itself. Weights stay within range."""
+    a cycle-to-cycle spread N(0, ``c2c``) relative to itself. Weights stay within range.
+    The pulses a change asks for are rounded to the nearest whole number, or
+    (``stochastic``) down or up with the probability of the remainder, so that changes
+    smaller than one pulse still happen on average (as stochastic pulse trains do)."""
 
     step: float = 1 / 64
     nonlinearity: float = 0.0
     c2c: float = 0.0
+    stochastic: bool = False
 
     def __post_init__(self) -> None:
         for name, lo, hi in (("step", 1e-6, 1.0), ("nonlinearity", 0.0, 20.0), ("c2c", 0.0, 10.0)):
@@ -90,7 +104,12 @@ class DeviceUpdate:
         """The weights after asking for ``w + delta``: whole pulses, nonlinear and noisy;
         returns them and the pulses fired."""
         span = hi - lo
-        pulses = np.rint(np.abs(delta) / (self.step * span))
+        want = np.abs(delta) / (self.step * span)
+        if self.stochastic:
+            pulses = np.floor(want)
+            pulses += rng.random(want.shape) < want - pulses
+        else:
+            pulses = np.rint(want)
         u = np.clip((w - lo) / span, 0.0, 1.0)
         up = delta > 0
         shrink = np.exp(-self.nonlinearity * np.where(up, u, 1.0 - u))

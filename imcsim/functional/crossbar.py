@@ -322,6 +322,10 @@ class _Tile:
     ranges: list[list[tuple[np.ndarray, np.ndarray]]]
     adc_gain: np.ndarray | None = None  # (G, C) 1 + gain error of each column's ADC
     adc_offset: np.ndarray | None = None  # (G, C) offset of each column's ADC, in LSB
+    # a transposed read's own output of each sensed line and shift-add weight (None: the
+    # matrix's col_to_out and col_weight)
+    col_to_out: np.ndarray | None = None
+    col_weight: np.ndarray | None = None
 
 
 class ProgrammedMatrix:
@@ -495,6 +499,54 @@ class ProgrammedMatrix:
             j0 += size
         return out
 
+    # ------------------------------------------------------------ transposed reads
+
+    def transposed(self, rng: np.random.Generator) -> ProgrammedMatrix:
+        """The same programmed cells read backwards (Sheridan 2017, Le Gallo 2017): inputs
+        drive the columns, the rows are sensed. Each sensed column class (a slice, and a
+        sign unless pairs are sensed differentially) is read separately — up to one
+        array's columns at a time, through converters of their own at the rows — and
+        shift-added with its weight, so the result is Σ_n y_n·w[k, n] over the cells as
+        programmed (their programming noise, faults, drift and the forward read's IR drop),
+        with fresh read noise and its own ADC ranges and errors. Inputs must be scaled by
+        ``w_scale`` first (:meth:`run_transposed` does)."""
+        t_ = object.__new__(ProgrammedMatrix)
+        hw = self.hw
+        t_.hw, t_.groups, t_.k, t_.n = hw, self.groups, self.n, self.k
+        t_.w_scale = np.ones((self.groups, 1, self.k))
+        t_.correction, t_.pairs, t_.sense = self.correction, self.pairs, None
+        t_.w_int = np.swapaxes(self.w_int, 1, 2)
+        t_.row_g = np.ones((self.groups, self.n))
+        t_.stats, t_.effects = None, self.effects
+        t_.col_weight = np.zeros(0)
+        t_.col_to_out = np.zeros(0, dtype=np.int64)
+        classes = self.col_weight.size // self.n
+        t_.tiles = []
+        for t in self.tiles:
+            outputs = np.arange(t.rows.start, t.rows.stop, dtype=np.int64)
+            for j in range(classes):
+                for n0 in range(0, self.n, hw.cols):
+                    n1 = min(self.n, n0 + hw.cols)
+                    cols = slice(j * self.n + n0, j * self.n + n1)
+                    lv = np.ascontiguousarray(np.swapaxes(t.levels[:, :, cols], 1, 2))
+                    q = None if t.q is None else np.ascontiguousarray(
+                        np.swapaxes(t.q[:, :, cols], 1, 2))
+                    gain, offset = t_._adc_errors(self.groups, outputs.size, rng)
+                    t_.tiles.append(_Tile(
+                        slice(n0, n1), lv, q, t_._initial_ranges(lv), gain, offset,
+                        outputs, np.full(outputs.size, float(self.col_weight[j * self.n]))))
+        return t_
+
+    def run_transposed(self, y: np.ndarray, signed: bool, transposed: ProgrammedMatrix,
+                       noise_key: int = 0) -> tuple[np.ndarray, float]:
+        """y: (G, M, N) → (G, M, K) = Σ_n y_n·w[k, n] read backwards through
+        ``transposed`` (from :meth:`transposed`); each y_n is first scaled digitally by its
+        column's weight scale, then quantised with one input scale for the batch."""
+        ys = y * self.w_scale
+        scale = input_scale(ys, self.hw.input_bits, signed)
+        x_int = quantize_inputs(ys, scale, self.hw.input_bits, signed)
+        return transposed.run_int(x_int, signed, noise_key) * scale, scale
+
     # ------------------------------------------------------------ execution
 
     def run(self, x: np.ndarray, x_scale: float, signed: bool, noise_key: int = 0) -> np.ndarray:
@@ -561,7 +613,8 @@ class ProgrammedMatrix:
                 if self.hw.read_noise > 0:
                     assert t.q is not None
                     var = np.matmul(dj * dj, t.q) * np.float32(self.hw.read_noise**2)
-                self._convert(v, var, t, ti, signed, j, self.col_weight * float(1 << (j * d)),
+                cw = self.col_weight if t.col_weight is None else t.col_weight
+                self._convert(v, var, t, ti, signed, j, cw * float(1 << (j * d)),
                               noise_key, m0, top, out)
 
     def _integrate_chunk(self, digits: list[np.ndarray], t: _Tile, ti: int, signed: bool,
@@ -581,7 +634,8 @@ class ProgrammedMatrix:
                     var += w * np.matmul(dj * dj, t.q)
             if var is not None:
                 var *= self.hw.read_noise**2
-            self._convert(v, var, t, ti, signed, phase, self.col_weight * float(1 << (j0 * d)),
+            cw = self.col_weight if t.col_weight is None else t.col_weight
+            self._convert(v, var, t, ti, signed, phase, cw * float(1 << (j0 * d)),
                           noise_key, m0, top, out)
             j0 += size
 
@@ -593,8 +647,9 @@ class ProgrammedMatrix:
         converter's own noise, offset, gain error and nonlinearity."""
         vmin, lsb = t.ranges[int(signed)][slot]
         hw = self.hw
+        col_to_out = self.col_to_out if t.col_to_out is None else t.col_to_out
         if var is None and t.adc_gain is None:
-            _kernels.adc_accumulate(v, self.col_to_out, weight, vmin, lsb, top, out)
+            _kernels.adc_accumulate(v, col_to_out, weight, vmin, lsb, top, out)
             return
         if var is None:
             var = np.zeros(v.shape, dtype=np.float32)
@@ -602,5 +657,5 @@ class ProgrammedMatrix:
         offset = t.adc_offset if t.adc_offset is not None else np.zeros_like(vmin)
         _kernels.adc_accumulate_noisy(
             v, var, noise_stream(noise_key, m0, ti, slot), _kernels.NORMAL_TABLE,
-            self.col_to_out, weight, vmin, lsb, top, gain, offset, hw.adc_noise_lsb,
+            col_to_out, weight, vmin, lsb, top, gain, offset, hw.adc_noise_lsb,
             noise_stream(noise_key, m0, ti, slot, 1), hw.adc_inl_lsb, out)
