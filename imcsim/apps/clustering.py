@@ -42,6 +42,17 @@ def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(data.data, dtype=np.float64), np.asarray(data.target)
 
 
+def training_data(dataset: str, epochs: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """A data set standardised (zero mean, unit variance per feature) for an algorithm that
+    learns on the array, once its epochs and learning rate are checked."""
+    if not 1 <= epochs <= 1000:
+        raise ImcsimError(f"--epochs {epochs}: must be 1–1000")
+    if not (np.isfinite(rate) and 0 < rate <= 1):
+        raise ImcsimError(f"--rate {rate}: the learning rate must be in (0, 1]")
+    x, labels = load_dataset(dataset)
+    return (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0), labels
+
+
 def _matrix(w: np.ndarray) -> np.ndarray:
     """The array's contents: centroids (k × d) and their squared norms as one more input."""
     return np.concatenate([w, np.sum(w * w, axis=1, keepdims=True)], axis=1)
@@ -59,12 +70,7 @@ def kmeans(arch: Arch, *, dataset: str = "iris", clusters: int | None = None,
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
-    if not 1 <= epochs <= 1000:
-        raise ImcsimError(f"--epochs {epochs}: must be 1–1000")
-    if not (np.isfinite(rate) and 0 < rate <= 1):
-        raise ImcsimError(f"--rate {rate}: the learning rate must be in (0, 1]")
-    x, labels = load_dataset(dataset)
-    x = (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    x, labels = training_data(dataset, epochs, rate)
     k = clusters if clusters is not None else len(np.unique(labels))
     if not 2 <= k <= len(x) // 2:
         raise ImcsimError(f"--clusters {k}: must be 2–{len(x) // 2} for {dataset}")

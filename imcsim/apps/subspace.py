@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from imcsim.apps.clustering import load_dataset
+from imcsim.apps.clustering import training_data
 from imcsim.apps.engine import AnalogMatrix, AppResult, DeviceUpdate
 from imcsim.config import Arch
 from imcsim.errors import ImcsimError
@@ -46,12 +46,7 @@ def pca(arch: Arch, *, dataset: str = "breast_cancer", components: int = 2, epoc
     from scipy.linalg import subspace_angles
     from sklearn.decomposition import PCA
 
-    if not 1 <= epochs <= 1000:
-        raise ImcsimError(f"--epochs {epochs}: must be 1–1000")
-    if not (np.isfinite(rate) and 0 < rate <= 1):
-        raise ImcsimError(f"--rate {rate}: the learning rate must be in (0, 1]")
-    x, labels = load_dataset(dataset)
-    x = (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    x, labels = training_data(dataset, epochs, rate)
     if not 1 <= components < x.shape[1]:
         raise ImcsimError(f"--components {components}: must be 1–{x.shape[1] - 1} for "
                           f"{dataset} ({x.shape[1]} features)")
