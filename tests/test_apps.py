@@ -320,3 +320,52 @@ def test_sparse_coding_reaches_the_lasso_optimum_of_scikit_learn():
     err = np.mean(np.linalg.norm(x - r.outputs["codes_hw"] @ dic.T, axis=1)
                   / np.linalg.norm(x, axis=1))
     assert r.app.hw == pytest.approx(err)
+
+
+def test_an_application_sweeps_like_a_model(tmp_path, capsys):
+    """`imcsim sweep app:cs`: every point is the application run with that point's config
+    (the same numbers `imcsim.apps.cs` gives), judged by its quality the right way up and
+    its energy; the best point's reproduce line is an `imcsim app` command; the Python
+    sweep API takes it too."""
+    out = tmp_path / "s"
+    assert main(["sweep", "app:cs", "--grid", "nonideal.read_noise=0,0.05", "--out", str(out),
+                 "--workers", "1", "--quiet"]) == 0
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(records) == 2 and all(r["status"] == "ok" for r in records)
+    for r in records:
+        noise = r["config"]["nonideal.read_noise"]
+        direct = apps.cs("rram_128", set={"nonideal.read_noise": noise})
+        assert r["app"]["hw"] == direct.app.hw and r["app"]["energy_j"] == direct.app.energy_j
+    definition = json.loads((out / "sweep.json").read_text())
+    assert definition["sweep"]["objectives"] == ["app.hw:min", "app.energy_j:min"]  # NMSE
+    assert main(["report", str(out)]) == 0
+    assert "imcsim app cs --arch rram_128 --set nonideal.read_noise=0 --seed 0" in \
+        capsys.readouterr().out
+    result = imcsim.sweep("app:kmeans", grid={"nonideal.prog_noise": [0.0, 0.4]}, workers=1,
+                          overrides=["precision.input_bits=8"], plots=False)
+    assert [r["app"]["name"] for r in result.records] == ["kmeans", "kmeans"]
+    assert result.objectives == ["app.hw:max", "app.energy_j:min"]  # the Rand index
+
+
+@pytest.mark.parametrize(("argv", "expect"), [
+    (["sweep", "app:sorting", "--grid", "adc.bits=4,5"], "app:sorting: no such application"),
+    (["sweep", "app:cs", "--cycle", "--grid", "adc.bits=4,5"], "an application is swept on its"),
+    (["sweep", "app:cs", "--grid", "adc.bits=4,5", "--objectives", "energy.total_j:min"],
+     "not a numeric column of an application's results (did you mean app.energy_j?)"),
+])
+def test_app_sweep_errors_are_one_line(tmp_path, capsys, argv, expect):
+    assert main([*argv, "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert expect in err and err.count("\n") == 1
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_sweep_file_names_an_application(tmp_path):
+    (tmp_path / "sub").mkdir()
+    spec = tmp_path / "sub" / "s.yaml"
+    spec.write_text("model: app:cs\ngrid:\n  adc.bits: [4, 6]\n")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--workers", "1",
+                 "--quiet"]) == 0
+    records = [json.loads(x) for x in (tmp_path / "o" / "results.jsonl").read_text().splitlines()]
+    assert [r["app"]["name"] for r in records] == ["cs", "cs"]
+    assert records[0]["app"]["hw"] > records[1]["app"]["hw"]  # 6-bit ADCs recover better

@@ -26,6 +26,10 @@ class AppInfo:
     name: str
     about: str
     source: str  # the paper it reproduces
+    higher_is_better: bool = True  # of its quality metric (app.hw)
+
+
+APP_PREFIX = "app:"  # `imcsim sweep app:NAME`: an application in place of a model
 
 
 APPS = {a.name: a for a in (
@@ -35,7 +39,7 @@ APPS = {a.name: a for a in (
             "Choi et al., Nano Letters 2017"),
     AppInfo("sparse-coding", "image patches coded by a locally competitive algorithm, the "
             "dictionary read forwards and transposed", "Sheridan et al., Nature "
-            "Nanotechnology 2017"),
+            "Nanotechnology 2017", higher_is_better=False),
     AppInfo("dct", "blockwise 2-D DCT compression, the inverse read transposed",
             "Li et al., Nature Electronics 2018"),
     AppInfo("edge", "Sobel/Prewitt/Laplacian edge detection, kernels in signed conductances",
@@ -43,7 +47,7 @@ APPS = {a.name: a for a in (
     AppInfo("maxcut", "max-cut with a Hopfield network whose noise is annealed",
             "Cai et al., Nature Electronics 2020"),
     AppInfo("cs", "compressed sensing: measurement and AMP recovery on one array, forwards "
-            "and transposed", "Le Gallo et al., IEDM 2017"),
+            "and transposed", "Le Gallo et al., IEDM 2017", higher_is_better=False),
 )}
 
 
@@ -163,6 +167,37 @@ def maxcut(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides =
 
     return _run(arch, set, seed, lambda a: run(a, nodes=nodes, density=density, trials=trials,
                                                sweeps=sweeps, noise=noise, seed=seed))
+
+
+def app_name(model: str) -> str | None:
+    """The application ``app:NAME`` names (None: not an application); an unknown one is a
+    one-line error listing them."""
+    from imcsim.errors import ImcsimError
+
+    if not str(model).startswith(APP_PREFIX):
+        return None
+    name = str(model)[len(APP_PREFIX):]
+    if name not in APPS:
+        raise ImcsimError(f"{model}: no such application; choose one of "
+                          f"{', '.join(APP_PREFIX + n for n in APPS)}")
+    return name
+
+
+def run_app(name: str, arch: Arch, seed: int) -> AppResult:
+    """One application with its defaults on ``arch`` (a sweep's point)."""
+    from imcsim.apps import clustering, coding, hopfield, images, sensing, subspace, transform
+
+    runs: dict[str, Callable[[], AppResult]] = {
+        "kmeans": lambda: clustering.kmeans(arch, seed=seed),
+        "pca": lambda: subspace.pca(arch, update=DeviceUpdate(1 / 256, stochastic=True),
+                                    seed=seed),
+        "sparse-coding": lambda: coding.sparse_coding(arch, seed=seed),
+        "dct": lambda: transform.dct(arch, seed=seed)[0],
+        "edge": lambda: images.edge(arch, seed=seed)[0],
+        "maxcut": lambda: hopfield.maxcut(arch, seed=seed),
+        "cs": lambda: sensing.cs(arch, seed=seed),
+    }
+    return runs[name]()
 
 
 def render_app(data: dict[str, Any], console: Any) -> None:

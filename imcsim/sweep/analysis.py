@@ -144,7 +144,9 @@ def reproduce(sweep: Mapping[str, Any], config: Mapping[str, Any], accuracy: boo
         return str(v) if isinstance(v, str | int) and not isinstance(v, bool) else "?"
 
     model = config.get(MODEL_KEY, sweep.get("model") or "MODEL")
-    words = ["imcsim", "accuracy" if accuracy else "compile", text(model),
+    app = str(model)[len("app:"):] if str(model).startswith("app:") else None
+    words = ["imcsim", *(("app", app) if app else (
+        "accuracy" if accuracy else "compile", text(model))),
              "--arch", text(config.get(ARCH_KEY, sweep.get("arch") or "rram_128"))]
     fixed = sweep.get("set")
     for item in fixed if isinstance(fixed, list) else []:
@@ -152,7 +154,9 @@ def reproduce(sweep: Mapping[str, Any], config: Mapping[str, Any], accuracy: boo
     for key, value in config.items():
         if key not in PSEUDO_KEYS:
             words += ["--set", f"{key}={_value_text(value)}"]
-    if accuracy:
+    if app:
+        words += ["--seed", text(sweep.get("seed", 0))]
+    elif accuracy:
         acc = sweep.get("accuracy") if isinstance(sweep.get("accuracy"), dict) else {}
         words += ["--dataset", text(acc.get("dataset", "random")),
                   "--samples", text(acc.get("samples")), "--seed", text(sweep.get("seed", 0))]
@@ -185,7 +189,7 @@ def stored_analysis(definition: Mapping[str, Any],
     try:
         if objectives is None:
             kept = sweep.get("objectives")
-            objectives = (obj.default_objectives(dataset) if kept is None
+            objectives = (obj.default_objectives(dataset, obj.swept_app(sweep)) if kept is None
                           else obj.parse_objectives(kept))
         if constraints is None:
             kept = sweep.get("constraints")

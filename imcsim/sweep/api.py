@@ -80,6 +80,7 @@ class SweepResults(list[dict[str, Any]]):
             numeric_swept_keys,
             parse_constraints,
             parse_objectives,
+            swept_app,
         )
 
         if self._analysed is not None and objectives is None and constraints is None:
@@ -88,7 +89,8 @@ class SweepResults(list[dict[str, Any]]):
             {"sweep": self._sweep},
             parse_objectives(objectives) if objectives is not None else None,
             parse_constraints(constraints) if constraints is not None else None)
-        check_keys(spec, numeric_swept_keys(r.get("config", {}) for r in self.records), dataset)
+        check_keys(spec, numeric_swept_keys(r.get("config", {}) for r in self.records), dataset,
+                   swept_app(self._sweep) is not None)
         judged = analyse(self.records, spec, self._sweep)
         if objectives is None and constraints is None:
             self._analysed = judged

@@ -190,7 +190,7 @@ def _from_options(args: argparse.Namespace) -> Any:
 def _report(args: argparse.Namespace) -> int:
     from imcsim.report import atomic_write, check_json_target, write_json
     from imcsim.sweep.analysis import analyse, stored_analysis
-    from imcsim.sweep.objectives import check_keys, numeric_swept_keys
+    from imcsim.sweep.objectives import check_keys, numeric_swept_keys, swept_app
     from imcsim.sweep.store import PLOTS, ResultStore
 
     objectives, constraints = _parsed_analysis(args)
@@ -209,8 +209,8 @@ def _report(args: argparse.Namespace) -> int:
     records = sorted(store.load(repair=False), key=lambda r: r["point"])
     spec, dataset = stored_analysis(definition, objectives, constraints)
     configs = [r["config"] for r in records if isinstance(r.get("config"), dict)]
-    check_keys(spec, numeric_swept_keys(configs), dataset)
     sweep = definition.get("sweep") if isinstance(definition.get("sweep"), dict) else {}
+    check_keys(spec, numeric_swept_keys(configs), dataset, swept_app(sweep) is not None)
     try:  # everything derived first: a record imcsim did not write changes no file
         from imcsim.sweep.plots import make_plots, render_plots
         from imcsim.sweep.store import table_csv
@@ -263,6 +263,8 @@ def _report(args: argparse.Namespace) -> int:
 _SHOWN = 20  # rows of the Pareto front printed
 _LABELS = {"energy.total_j": "energy/inf J", "area.total_mm2": "area mm²",
            "energy.tops_per_w": "TOPS/W"}
+_APP_LABELS = {"app.hw": "quality (hw)", "app.float": "quality (float)",
+               "app.energy_j": "energy J", "app.time_s": "time s"}
 
 
 def _print_summary(analysed: Any, planned: Any, console: Any) -> None:
@@ -285,8 +287,10 @@ def _print_summary(analysed: Any, planned: Any, console: Any) -> None:
     if not analysed.front:
         console.print("no valid point meets the constraints: no Pareto front, no best point")
         return
+    app = any(o.key.startswith("app.") for o in spec.objectives)
+    labels = _APP_LABELS if app else _LABELS
     metrics = list(dict.fromkeys([*(o.key for o in spec.objectives),
-                                  *(c.key for c in spec.constraints), *_LABELS]))
+                                  *(c.key for c in spec.constraints), *labels]))
     metrics = [k for k in metrics if k not in keys]
     direction = {o.key: f" ({o.direction})" for o in spec.objectives}
     objectives = ", ".join(f"{o.key} ({o.direction})" for o in spec.objectives)
@@ -294,7 +298,7 @@ def _print_summary(analysed: Any, planned: Any, console: Any) -> None:
     n = len(analysed.front)
     t = Table(title=f"Pareto front ({n} point{'s' if n != 1 else ''}): {objectives}"
               + (f"; {more} more in results.csv (pareto column)" if more > 0 else ""))
-    for col in ("point", *keys, *(_LABELS.get(k, k) + direction.get(k, "") for k in metrics)):
+    for col in ("point", *keys, *(labels.get(k, k) + direction.get(k, "") for k in metrics)):
         t.add_column(col, justify="right")
     for r in analysed.front[:_SHOWN]:
         t.add_row(str(r["point"]), *(str(r.get(k)) for k in keys),

@@ -90,6 +90,12 @@ class Sweep:
         if self.model is None and self._axis(MODEL_KEY) is None:
             raise ImcsimError("no model: give an ONNX file (several with --model) or a sweep "
                               "file")
+        from imcsim.apps import app_name
+
+        apps = [m for m in self.models if app_name(m) is not None]
+        if apps and (len(self.models) > 1 or self.accuracy is not None or self.cycle):
+            raise ImcsimError(f"{apps[0]}: an application is swept on its own — no other "
+                              "model, no --accuracy (it reports its own quality), no --cycle")
 
     def _axis(self, key: str) -> tuple[Any, ...] | None:
         """The values of a swept pseudo-key (``model``, ``arch``), None when not swept."""
@@ -109,9 +115,16 @@ class Sweep:
         return self._axis(ARCH_KEY) or (self.arch,)
 
     @property
+    def app(self) -> str | None:
+        """The application swept (``app:NAME``), else None."""
+        from imcsim.apps import app_name
+
+        return app_name(self.models[0])
+
+    @property
     def analysis(self) -> Analysis:
         objectives = self.objectives or default_objectives(
-            self.accuracy.dataset if self.accuracy is not None else None)
+            self.accuracy.dataset if self.accuracy is not None else None, self.app)
         return Analysis(objectives, self.constraints)
 
     def describe(self) -> dict[str, Any]:
@@ -210,8 +223,9 @@ def from_file(path: str) -> Sweep:
     folder = Path(path).parent
 
     def local(p: Any) -> Any:
-        """A model or config path relative to the sweep file (a preset name stays)."""
-        if not isinstance(p, str) or Path(p).is_absolute():
+        """A model or config path relative to the sweep file (a preset name, or an
+        application ``app:NAME``, stays)."""
+        if not isinstance(p, str) or Path(p).is_absolute() or p.startswith("app:"):
             return p
         return os.path.normpath(folder / p)
 

@@ -47,7 +47,7 @@ class Evaluator:
     """Evaluates points of a sweep whose models and base architectures are known by the
     values the sweep names them with (its ``model`` and ``arch`` axes, or the one of each)."""
 
-    def __init__(self, models: Map[str, tuple[str, FrozenNetwork]],
+    def __init__(self, models: Map[str, tuple[str, FrozenNetwork | None]],
                  arches: Map[str, ArchBuilder], duplication: str,
                  accuracy: AccuracySpec | None, seed: int, cycle: bool = False) -> None:
         # name (as the sweep gives it) -> (absolute path, hardware model parsed once)
@@ -79,6 +79,13 @@ class Evaluator:
         model = str(values.get(MODEL_KEY, self.model))
         try:
             arch = self.arches[str(values.get(ARCH_KEY, self.arch))].build(values)
+            if self.models[model][1] is None:  # an application (app:NAME)
+                from imcsim.apps import app_name, run_app
+
+                name = app_name(model)
+                assert name is not None
+                return {**head, "status": "ok", "config": values,
+                        "app": _finite(run_app(name, arch, self.seed).to_json())}
             body = self._hardware(model, arch, values.get(DUPLICATION_KEY, self.duplication))
             if self.accuracy is not None:
                 body["accuracy"] = self._accuracy(model, arch)

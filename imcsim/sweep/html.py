@@ -30,6 +30,8 @@ METRICS = (
     ("mapping.arrays", "arrays"), ("mapping.chips", "chips"),
     ("adc.energy_fraction", "ADC energy"), ("adc.area_fraction", "ADC area"),
     ("accuracy.hw_top1", "hw top-1"), ("accuracy.top1_agreement", "top-1 agreement"),
+    ("app.hw", "quality (hw)"), ("app.float", "quality (float)"), ("app.energy_j", "energy (J)"),
+    ("app.time_s", "time (s)"),
 )
 
 _CSS = """

@@ -93,9 +93,15 @@ class Analysis:
                 "constraints": [str(c) for c in self.constraints]}
 
 
-def default_objectives(accuracy_dataset: str | None) -> tuple[Objective, ...]:
+def default_objectives(accuracy_dataset: str | None,
+                       app: str | None = None) -> tuple[Objective, ...]:
     """Energy per inference and area, both minimised; with accuracy swept, also hardware
-    top-1 maximised (top-1 agreement with float on unlabelled random data)."""
+    top-1 maximised (top-1 agreement with float on unlabelled random data). An application
+    (``app:NAME``): its quality on the hardware, the right way up, and its energy."""
+    if app is not None:
+        from imcsim.apps import APPS
+
+        return (Objective("app.hw", APPS[app].higher_is_better), Objective("app.energy_j"))
     out = (Objective(ENERGY), Objective(AREA))
     if accuracy_dataset is not None:
         out += (Objective(HW_TOP1 if accuracy_dataset != "random" else AGREEMENT, True),)
@@ -158,10 +164,18 @@ def analysis(objectives: Any = None, constraints: Any = None,
     return Analysis(objs, parse_constraints(constraints) if constraints is not None else ())
 
 
+def swept_app(described: Mapping[str, Any]) -> str | None:
+    """The application a sweep runs (its ``model`` is ``app:NAME``), else None."""
+    from imcsim.apps import app_name
+
+    return app_name(str(described.get("model") or ""))
+
+
 @functools.cache
-def report_keys(accuracy: bool) -> tuple[str, ...]:
+def report_keys(accuracy: bool, app: bool = False) -> tuple[str, ...]:
     """The numeric keys of a point's record, flattened as in results.csv, from the JSON
-    Schemas of ``imcsim compile --json`` (and ``imcsim accuracy --json``)."""
+    Schemas of ``imcsim compile --json`` (and ``imcsim accuracy --json``), or of the
+    ``app`` section of ``imcsim app --json``."""
     from imcsim.schemas import schema
     from imcsim.sweep.evaluate import REPORT_SECTIONS
 
@@ -181,6 +195,9 @@ def report_keys(accuracy: bool) -> tuple[str, ...]:
         elif "number" in kinds or "integer" in kinds:
             out.append(prefix)
 
+    if app:
+        walk("app", schema("app")["properties"]["app"])
+        return tuple(out)
     compiled = schema("compile")["properties"]
     for section in REPORT_SECTIONS:
         walk(section, compiled[section])
@@ -204,9 +221,20 @@ def is_number(v: Any) -> bool:
         return False
 
 
-def check_keys(spec: Analysis, swept: Collection[str], accuracy_dataset: str | None) -> None:
+def check_keys(spec: Analysis, swept: Collection[str], accuracy_dataset: str | None,
+               app: bool = False) -> None:
     """Every key names a numeric column this sweep has; else one line naming some that do."""
-    known = set(report_keys(accuracy_dataset is not None)) | set(swept)
+    known = set(report_keys(accuracy_dataset is not None, app)) | set(swept)
+    if app:
+        for what, key in [*(("objective", o.key) for o in spec.objectives),
+                          *(("constraint", c.key) for c in spec.constraints)]:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ImcsimError(f"{what} {key}: not a numeric column of an application's "
+                                  f"results{hint}; use one such as app.hw, app.energy_j, "
+                                  "app.time_s")
+        return
     labelled = accuracy_dataset is not None and accuracy_dataset != "random"
     for what, key in [*(("objective", o.key) for o in spec.objectives),
                       *(("constraint", c.key) for c in spec.constraints)]:

@@ -82,10 +82,17 @@ def prepare(sweep: Sweep, command: Sequence[str] | None = None
     swept = {k for a in sweep.space.axes for k, col in zip(a.keys, a.columns, strict=True)
              if any(is_number(v) for v in col)}
     check_keys(sweep.analysis, swept,
-               sweep.accuracy.dataset if sweep.accuracy is not None else None)
-    models: dict[str, tuple[str, FrozenNetwork]] = {}
+               sweep.accuracy.dataset if sweep.accuracy is not None else None,
+               sweep.app is not None)
+    models: dict[str, tuple[str, FrozenNetwork | None]] = {}
     shas: dict[str, str] = {}
     for model in sweep.models:
+        if sweep.app is not None:  # no file: the application and its version are the model
+            import hashlib
+
+            shas[model] = hashlib.sha256(model.encode()).hexdigest()
+            models[model] = (model, None)
+            continue
         if not Path(model).is_file():
             raise ImcsimError(f"{model}: no such model file; give the path of an ONNX file")
         shas[model] = file_sha256(model)
@@ -105,13 +112,14 @@ def prepare(sweep: Sweep, command: Sequence[str] | None = None
     many_models, many_arches = len(models) > 1, len(builders) > 1
     # the imcsim version is part of the identity: results of two versions never mix
     identity = {"model_sha256": _one_or_each(shas, many_models),
-                "model_name": _one_or_each({m: n.name for m, (_, n) in models.items()},
-                                           many_models),
+                "model_name": _one_or_each({m: n.name if n is not None else m
+                                            for m, (_, n) in models.items()}, many_models),
                 "arch": _one_or_each({a: b.label for a, b in builders.items()}, many_arches),
                 "arch_sha256": _one_or_each({a: b.text_sha256 for a, b in builders.items()},
                                             many_arches),
                 "imcsim": __version__, **identity}
-    inputs = [*sweep.models, *(config_file(a) for a in sweep.arches)]
+    inputs = [*(m for m in sweep.models if sweep.app is None),
+              *(config_file(a) for a in sweep.arches)]
     definition = {"sweep": described, "identity": identity, "imcsim": __version__,
                   "points": len(sweep.space.indices()), "grid_size": sweep.space.size,
                   # what every JSON output carries: version, schema, command, seed, input
