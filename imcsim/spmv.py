@@ -158,16 +158,17 @@ class HardwareSpMV:
             key = int(np.random.SeedSequence([self.seed, 1, self.calls, b])
                       .generate_state(1, dtype=np.uint64)[0])
             part = pm.run(np.moveaxis(xp[:, in_idx], 0, 1), scale, signed, key)  # (G, M, N)
-            mask = out_idx >= 0
-            for g in range(out_idx.shape[0]):
-                np.add.at(y, (slice(None), out_idx[g][mask[g]]), part[g][:, mask[g]])
+            mask = out_idx >= 0  # the groups' outputs in order, one accumulation
+            np.add.at(y, (slice(None), out_idx[mask]), np.moveaxis(part, 0, 1)[:, mask])
         self.calls += 1
         return y
 
     def batch_transposed(self, ys: np.ndarray) -> np.ndarray:
         """x = Aᵀ·y for each row y of ``ys`` (M, N) → (M, K): the same programmed arrays read
         backwards (:meth:`ProgrammedMatrix.transposed`: inputs on the columns, the rows
-        sensed by converters of their own, drawn once from the seed)."""
+        sensed by converters of their own, drawn once from the seed). Each input is first
+        scaled digitally by its column's weight scale, so the input range is set per batch
+        of programmed blocks, not once for the whole matrix."""
         ys = np.asarray(ys, dtype=np.float64)
         x = np.zeros((ys.shape[0], self.a.shape[1]))
         if not np.any(ys):
@@ -192,8 +193,7 @@ class HardwareSpMV:
             part, _ = pm.run_transposed(np.moveaxis(yp[:, out_idx], 0, 1), signed,
                                         self._transposed[b], key)  # (G, M, K)
             mask = in_idx >= 0
-            for g in range(in_idx.shape[0]):
-                np.add.at(x, (slice(None), in_idx[g][mask[g]]), part[g][:, mask[g]])
+            np.add.at(x, (slice(None), in_idx[mask]), np.moveaxis(part, 0, 1)[:, mask])
         self.calls += 1
         return x
 

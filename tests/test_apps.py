@@ -369,3 +369,70 @@ def test_a_sweep_file_names_an_application(tmp_path):
     records = [json.loads(x) for x in (tmp_path / "o" / "results.jsonl").read_text().splitlines()]
     assert [r["app"]["name"] for r in records] == ["cs", "cs"]
     assert records[0]["app"]["hw"] > records[1]["app"]["hw"]  # 6-bit ADCs recover better
+
+
+def test_maxcut_traces_the_mean_cut_sweep_by_sweep():
+    """The trace starts at the random spins' mean cut and ends at the final one; quenched
+    (no added noise) the network only ever descends in energy, so the mean cut never falls
+    from one sweep to the next in float."""
+    r = apps.maxcut("rram_128", nodes=16, trials=30, sweeps=6, seed=2, noise=(0.0, 0.0))
+    trace = r.outputs["trace_float"]
+    assert len(trace) == 7 and len(r.outputs["trace_hw"]) == 7
+    assert trace[-1] == pytest.approx(r.outputs["cuts_float"].mean())
+    assert np.all(np.diff(trace) >= -1e-9)
+
+
+def test_the_readme_pictures_redraw(tmp_path):
+    """examples/04_app_figures.py draws the README's three pictures (into a temporary
+    folder here)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PIL import Image
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "04_app_figures.py"
+    run = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
+                         text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    for name, width in (("dct.png", 960), ("edges.png", 720), ("maxcut.png", 480)):
+        with Image.open(tmp_path / name) as im:
+            assert im.size[0] == width
+
+
+def test_small_flat_and_huge_inputs_get_one_line_errors(tmp_path, capsys):
+    """A 40×40 image codes with the patches it has; a flat one (no structure, no edges),
+    one smaller than a patch, and a matrix beyond the simulated cell budget are refused in
+    one line."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((40, 40)) * 255).astype(np.uint8)).save(tmp_path / "small.png")
+    Image.fromarray(np.full((40, 40), 128, np.uint8)).save(tmp_path / "flat.png")
+    Image.fromarray((rng.random((6, 6)) * 255).astype(np.uint8)).save(tmp_path / "tiny.png")
+    small = apps.sparse_coding("rram_128", image=str(tmp_path / "small.png"), samples=20,
+                               steps=10)
+    assert small.app.details.samples == 20
+    for argv, expect in (
+            (["sparse-coding", "--image", str(tmp_path / "flat.png")], "every patch is flat"),
+            (["sparse-coding", "--image", str(tmp_path / "tiny.png")],
+             "6×6 is smaller than one 8×8 patch"),
+            (["edge", "--image", str(tmp_path / "flat.png")], "has no edges"),
+            (["cs", "--n", "8192", "--m", "6000"], "more than the 200,000,000 simulated")):
+        assert main(["app", *argv, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert expect in err and err.count("\n") == 1, err
+
+
+def test_an_application_on_a_model_axis_and_its_details_as_objectives(tmp_path, capsys):
+    """`--grid model=app:cs` is the application too (its report re-analysis keeps its
+    NMSE minimised), and an `app.details.*` column can be an objective."""
+    out = tmp_path / "g"
+    assert main(["sweep", "--grid", "model=app:cs", "--grid", "adc.bits=4,6", "--out", str(out),
+                 "--workers", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    assert "best app.hw): imcsim app cs --arch rram_128 --set adc.bits=6" in \
+        capsys.readouterr().out
+    assert main(["report", str(out), "--objectives",
+                 "app.details.support_recovered_hw:max,app.hw:min"]) == 0

@@ -413,3 +413,32 @@ def test_mesh_routes_are_shortest_and_pass_only_routers_that_exist(routers):
                 assert (x, y) in at and (x + dx, y + dy) in at
             used.update(path)
     assert len(used) == fab.mesh_links()
+
+
+def test_channel_bookings_never_overlap_even_past_the_slots_kept():
+    """400 transfers requested at random past and future times on two channels (some
+    over both): every transfer gets an interval free on each channel it uses, however
+    many bookings each channel has had to merge (it keeps SLOTS apart), and no earlier
+    than asked."""
+    from imcsim.sim.cycle import SLOTS, _send
+
+    send = getattr(_send, "py_func", _send)
+    rng = np.random.default_rng(11)
+    bw = np.array([1.0, 2.0])
+    ch_s, ch_e = np.zeros((2, SLOTS)), np.zeros((2, SLOTS))
+    ch_n, busy = np.zeros(2, dtype=np.int64), np.zeros(2)
+    paths = {0: np.array([0]), 1: np.array([1]), 2: np.array([0, 1])}
+    booked: dict[int, list[tuple[float, float]]] = {0: [], 1: []}
+    for _ in range(400):
+        which = int(rng.integers(3))
+        t, nbytes = float(rng.uniform(0, 200)), float(rng.uniform(0.1, 2))
+        path = paths[which]
+        end = send(t, nbytes, 0, len(path), path, bw, ch_s, ch_e, ch_n, busy)
+        start = end - nbytes / bw[path].min()
+        assert start >= t - 1e-12
+        for c in path:
+            booked[int(c)].append((start, end))
+    for spans in booked.values():
+        spans.sort()
+        assert all(a[1] <= b[0] + 1e-9 for a, b in zip(spans, spans[1:], strict=False))
+    assert ch_n.max() == SLOTS  # the merging was exercised

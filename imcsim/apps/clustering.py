@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from imcsim.apps.engine import AnalogMatrix, AppResult, DeviceUpdate
+from imcsim.apps.engine import AnalogMatrix, AppResult, DeviceUpdate, derived_seed
 from imcsim.config import Arch
 from imcsim.errors import ImcsimError
 
@@ -103,7 +103,8 @@ def kmeans(arch: Arch, *, dataset: str = "iris", clusters: int | None = None,
                 mvms, energy, time_s = mvms + engine.mvms, energy + engine.energy_j, \
                     time_s + engine.time_s
                 programmed += 1
-                engine = AnalogMatrix(_matrix(w), arch, seed + programmed, "centroids")
+                engine = AnalogMatrix(_matrix(w), arch, derived_seed(seed, 14, programmed),
+                                      "centroids")
     hw_labels = np.argmin(engine(_inputs(x)), axis=1)
     mvms, energy, time_s = mvms + engine.mvms, energy + engine.energy_j, time_s + engine.time_s
 

@@ -22,21 +22,31 @@ from typing import Any
 
 import numpy as np
 
-from imcsim.apps.engine import AnalogMatrix, AppResult
+from imcsim.apps.engine import AnalogMatrix, AppResult, derived_seed
 from imcsim.apps.images import load_image
 from imcsim.config import Arch
 from imcsim.errors import ImcsimError
 
 
 def image_patches(image: str, size: int, count: int, seed: int) -> np.ndarray:
-    """``count`` seeded size×size patches of a grey image, mean removed, unit norm."""
+    """Up to ``count`` seeded size×size patches of a grey image (as many as it has), mean
+    removed, unit norm; flat patches (no structure to code) are left out."""
     from sklearn.feature_extraction.image import extract_patches_2d
 
-    p = extract_patches_2d(load_image(image), (size, size), max_patches=count,
-                           random_state=seed).reshape(count, -1)
+    img = load_image(image)
+    if min(img.shape) < size:
+        raise ImcsimError(f"--image {image}: {img.shape[1]}×{img.shape[0]} is smaller than one "
+                          f"{size}×{size} patch")
+    available = (img.shape[0] - size + 1) * (img.shape[1] - size + 1)
+    p = extract_patches_2d(img, (size, size), max_patches=min(count, available),
+                           random_state=seed)
+    p = p.reshape(len(p), -1)
     p = p - p.mean(axis=1, keepdims=True)
-    norm = np.linalg.norm(p, axis=1, keepdims=True)
-    return p[norm[:, 0] > 1e-6] / norm[norm[:, 0] > 1e-6]
+    norm = np.linalg.norm(p, axis=1)
+    if not np.any(norm > 1e-6):
+        raise ImcsimError(f"--image {image}: every patch is flat (one grey level); nothing "
+                          "to code")
+    return p[norm > 1e-6] / norm[norm > 1e-6, None]
 
 
 def lca(x: np.ndarray, forward: Any, backward: Any, atoms: int, lam: float, steps: int,
@@ -71,7 +81,7 @@ def sparse_coding(arch: Arch, *, image: str = "china", patch: int = 8, atoms: in
                                           random_state=seed)
     dictionary = learner.fit(train).components_  # atoms × features, unit-norm rows
     d = dictionary.T
-    x = image_patches(image, patch, samples, seed + 1)
+    x = image_patches(image, patch, samples, derived_seed(seed, 61))
     engine = AnalogMatrix(d, arch, seed, "dictionary")
     a_hw = lca(x, engine, engine.transposed, atoms, lam, steps, rate)
     a_float = lca(x, lambda a: a @ d.T, lambda r: r @ d, atoms, lam, steps, rate)

@@ -22,6 +22,12 @@ from imcsim.config import Arch
 from imcsim.errors import ImcsimError
 
 
+def derived_seed(*parts: int) -> int:
+    """An independent seed for one use of the user's seed (``parts``: the seed, then what
+    the draws are for), so no two uses or two user seeds share draws."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])  # 32 bits
+
+
 class AnalogMatrix:
     """``A`` (outputs × inputs) on the simulated arrays: ``self(x)`` is A·x as the hardware
     computes it (``x`` one vector, or one per row: a batch streamed through the same
@@ -29,16 +35,22 @@ class AnalogMatrix:
 
     def __init__(self, a: np.ndarray, arch: Arch, seed: int, label: str = "matrix") -> None:
         from imcsim.compiler.sparse.strategies import map_matrix
-        from imcsim.spmv import HardwareSpMV, sparse_spec, spmv_cost
+        from imcsim.spmv import MAX_SIMULATED_CELLS, HardwareSpMV, sparse_spec, spmv_cost
 
         a = np.asarray(a, dtype=np.float64)
         if a.ndim != 2 or not a.size:
             raise ImcsimError(f"{label}: needs a non-empty 2-D matrix, got shape {a.shape}")
         if not np.isfinite(a).all():
             raise ImcsimError(f"{label}: has NaN or infinite entries")
+        spec = sparse_spec(arch)
+        cells = a.size * spec.slices * spec.columns_per_value
+        if cells > MAX_SIMULATED_CELLS:  # before any copy of it is made
+            raise ImcsimError(f"{label}: {a.shape[0]}×{a.shape[1]} takes {cells:,} cells, more "
+                              f"than the {MAX_SIMULATED_CELLS:,} simulated at once; use a "
+                              "smaller one")
         self.a = a
         csr = sp.csr_matrix(a)
-        self.mapping = map_matrix(csr, sparse_spec(arch), "dense")
+        self.mapping = map_matrix(csr, spec, "dense")
         self.mvm_time_s, self.mvm_energy_j, _ = spmv_cost(self.mapping, arch)
         self._hw = HardwareSpMV(csr, self.mapping, arch, seed)
         self.mvms = 0

@@ -75,8 +75,9 @@ def annealing(adj: np.ndarray, trials: int, sweeps: int, seed: int) -> np.ndarra
 
 
 def _hopfield(adj: np.ndarray, product: Any, trials: int, sweeps: int,
-              noise: tuple[float, float], seed: int) -> np.ndarray:
-    """Final spins of the annealed Hopfield network; ``product(s)`` gives W·s per row."""
+              noise: tuple[float, float], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Final spins of the annealed Hopfield network, and the mean cut over the trials at
+    the start and after every sweep (n steps); ``product(s)`` gives W·s per row."""
     n = adj.shape[0]
     rng = np.random.default_rng([seed, 21])
     s = rng.choice([-1.0, 1.0], size=(trials, n))
@@ -84,11 +85,14 @@ def _hopfield(adj: np.ndarray, product: Any, trials: int, sweeps: int,
     order = np.random.default_rng([seed, 22]).permutation(np.tile(np.arange(n), sweeps))
     kicks = np.random.default_rng([seed, 23])
     steps = len(order)
+    trace = [float(cuts(adj, s).mean())]
     for t, i in enumerate(order):
         sigma = noise[0] + (noise[1] - noise[0]) * t / max(1, steps - 1)
         h = product(s)[:, i]
         s[:, i] = np.where(h + sigma * norm[i] * kicks.standard_normal(trials) >= 0, 1.0, -1.0)
-    return s
+        if (t + 1) % n == 0:
+            trace.append(float(cuts(adj, s).mean()))
+    return s, np.array(trace)
 
 
 def maxcut(arch: Arch, *, nodes: int = 60, density: float = 0.5, trials: int = 100,
@@ -111,9 +115,10 @@ def maxcut(arch: Arch, *, nodes: int = 60, density: float = 0.5, trials: int = 1
         raise ImcsimError(f"--density {density}: the {nodes}-node graph drawn has no edge")
     w = -adj
     engine = AnalogMatrix(w, arch, seed, "graph weights")
-    spins = _hopfield(adj, engine, trials, sweeps, noise, seed)
+    spins, trace_hw = _hopfield(adj, engine, trials, sweeps, noise, seed)
     hw = cuts(adj, spins)
-    flt = cuts(adj, _hopfield(adj, lambda s: s @ w.T, trials, sweeps, noise, seed))
+    spins_float, trace_float = _hopfield(adj, lambda s: s @ w.T, trials, sweeps, noise, seed)
+    flt = cuts(adj, spins_float)
     sa = annealing(adj, trials, sweeps, seed)
     optimum = brute_force(adj) if nodes <= BRUTE_FORCE_NODES else None
     best = optimum if optimum is not None else float(max(hw.max(), flt.max(), sa.max()))
@@ -138,4 +143,5 @@ def maxcut(arch: Arch, *, nodes: int = 60, density: float = 0.5, trials: int = 1
     return AppResult("maxcut", "mean cut / best known cut", float(hw.mean()) / best,
                      float(flt.mean()) / best, engine.mvms, engine.energy_j, engine.time_s,
                      details, engine.arrays, {"adjacency": adj, "spins_hw": spins, "cuts_hw": hw,
-                                              "cuts_float": flt, "cuts_annealing": sa})
+                                              "cuts_float": flt, "cuts_annealing": sa,
+                                              "trace_hw": trace_hw, "trace_float": trace_float})

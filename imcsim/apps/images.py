@@ -90,6 +90,8 @@ def edge(arch: Arch, *, image: str = "flower", kernel: str = "sobel",
     flt = np.sqrt(np.sum((x @ a.T) ** 2, axis=1)).reshape(img.shape)
     engine = AnalogMatrix(a, arch, seed, f"{kernel} kernels")
     hw = np.sqrt(np.sum(engine(x) ** 2, axis=1)).reshape(img.shape)
+    if not np.linalg.norm(ref) > 0:
+        raise ImcsimError(f"--image {image}: has no edges (one grey level); nothing to compare")
     err = float(np.linalg.norm(hw - ref) / np.linalg.norm(ref))
     details: dict[str, Any] = {
         "image": str(image), "kernel": kernel, "height": img.shape[0], "width": img.shape[1],

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from imcsim.apps.clustering import training_data
-from imcsim.apps.engine import AnalogMatrix, AppResult, DeviceUpdate
+from imcsim.apps.engine import AnalogMatrix, AppResult, DeviceUpdate, derived_seed
 from imcsim.config import Arch
 from imcsim.errors import ImcsimError
 
@@ -73,7 +73,7 @@ def pca(arch: Arch, *, dataset: str = "breast_cancer", components: int = 2, epoc
                 mvms, energy, time_s = (mvms + engine.mvms, energy + engine.energy_j,
                                         time_s + engine.time_s)
                 programmed += 1
-                engine = AnalogMatrix(w, arch, seed + programmed, "components")
+                engine = AnalogMatrix(w, arch, derived_seed(seed, 44, programmed), "components")
     projected = engine(x)  # the data through the final array, for the classifier
     mvms, energy, time_s = mvms + engine.mvms, energy + engine.energy_j, time_s + engine.time_s
     ref = PCA(components).fit(x).components_

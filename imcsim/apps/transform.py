@@ -4,9 +4,10 @@ Electronics 2018).
 
 The orthonormal DCT-II matrix D (b × b, ``scipy.fft.dct(..., norm="ortho")`` of the
 identity) is programmed once. Each b × b block X of the image becomes Y = D·X·Dᵀ with two
-passes of products through the array (D·X, then D·(D·X)ᵀ); the ``keep`` fraction of
+passes of products through the array (D times every column of X, then D times every row
+of D·X); the ``keep`` fraction of
 coefficients largest in magnitude over the whole image are kept, the rest set to zero;
-the inverse X = Dᵀ·Y·D reads the same array transposed (Dᵀ·Y, then Dᵀ·(Dᵀ·Y)ᵀ). The float
+the inverse X = Dᵀ·Y·D reads the same array transposed, in the same two passes. The float
 pipeline does the same with exact products (``scipy.fft.dctn``/``idctn`` agree with it).
 Quality: PSNR of the reconstruction against the original; the details add the hardware's
 PSNR and SSIM against the float reconstruction.

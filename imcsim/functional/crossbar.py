@@ -504,9 +504,10 @@ class ProgrammedMatrix:
     def transposed(self, rng: np.random.Generator) -> ProgrammedMatrix:
         """The same programmed cells read backwards (Sheridan 2017, Le Gallo 2017): inputs
         drive the columns, the rows are sensed. Each sensed column class (a slice, and a
-        sign unless pairs are sensed differentially) is read separately — up to one
-        array's columns at a time, through converters of their own at the rows — and
-        shift-added with its weight, so the result is Σ_n y_n·w[k, n] over the cells as
+        sign unless pairs are sensed differentially; with slices combined in analog, the
+        whole weight, its slice columns driven with amplitudes scaled by their weight) is
+        read separately — up to one array's columns at a time, through converters of their
+        own at the rows — and shift-added with its weight, so the result is Σ_n y_n·w[k, n] over the cells as
         programmed (their programming noise, faults, drift and the forward read's IR drop),
         with fresh read noise and its own ADC ranges and errors. Inputs must be scaled by
         ``w_scale`` first (:meth:`run_transposed` does)."""
@@ -518,7 +519,7 @@ class ProgrammedMatrix:
         t_.w_int = np.swapaxes(self.w_int, 1, 2)
         t_.row_g = np.ones((self.groups, self.n))
         t_.stats, t_.effects = None, self.effects
-        t_.col_weight = np.zeros(0)
+        t_.col_weight = np.ones(self.col_weight.size)  # (sizes the chunks; tiles hold theirs)
         t_.col_to_out = np.zeros(0, dtype=np.int64)
         classes = self.col_weight.size // self.n
         t_.tiles = []

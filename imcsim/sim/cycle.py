@@ -24,7 +24,9 @@ time, in order; a row starts when
   layer's computing of its previous row and other transfers keep their places; and
 - a digital layer's unit (``alu``, ``pooling``, …: the one its time is spent on) is free:
   digital layers of one kind take turns on the chip's units of that kind (the analytical
-  model gives each layer all of them), and start a row only once its consumers have room.
+  model gives each layer all of them), and start a row only once its consumers have room;
+  data-movement layers whose time is their bus traffic take turns on the chip's buses as
+  one such unit, apart from the crossbar layers' per-tile bus bookings.
 
 A row takes the layer's stage time / its rows (less its transfers over the chip links,
 which the links' schedule times instead); a row that is computed but has no room waits
@@ -33,8 +35,9 @@ whose inputs are on their way (``chip_link``, ``noc``, ``bus``), or whose unit i
 (``digital_unit``). A Numba kernel places rows in the order they could start, probing
 again only the layers next to the one that moved, and stops with the stuck layers when
 no layer can move (a deadlock: buffers too small for a fork and its join, e.g. a residual
-block). No event log is kept: memory is one float per row, and each channel remembers its
-last :data:`SLOTS` reservations.
+block). No event log is kept: memory is one float per row, and each channel keeps
+:data:`SLOTS` reservations apart (beyond that its two oldest merge into one, giving up the
+gap between them: a transfer may wait longer than it must, never share a channel).
 
 With no contention (``contention=False``: unbounded buffers, free transfers, every digital
 layer all of its units) the run equals the analytical pipeline
@@ -166,7 +169,7 @@ def _probe(layer: int, rows: np.ndarray, in_ptr: np.ndarray, e_prod: np.ndarray,
     return True, ready, room
 
 
-SLOTS = 64  # reservations each channel remembers (older ones are over long before)
+SLOTS = 64  # reservations each channel keeps apart (beyond, the oldest two merge)
 
 
 @njit(**JIT)
@@ -193,8 +196,9 @@ def _send(t: float, nbytes: float, lo: int, hi: int, path: np.ndarray, ch_bw: np
     for c in range(lo, hi):
         ch = path[c]
         m = ch_n[ch]
-        if m == SLOTS:  # forget the oldest
-            for k in range(1, m):
+        if m == SLOTS:  # full: the two oldest become one (their gap is given up, never
+            ch_e[ch, 0] = max(ch_e[ch, 0], ch_e[ch, 1])  # booked twice)
+            for k in range(2, m):
                 ch_s[ch, k - 1], ch_e[ch, k - 1] = ch_s[ch, k], ch_e[ch, k]
             m -= 1
         k = m

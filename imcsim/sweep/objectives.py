@@ -168,7 +168,12 @@ def swept_app(described: Mapping[str, Any]) -> str | None:
     """The application a sweep runs (its ``model`` is ``app:NAME``), else None."""
     from imcsim.apps import app_name
 
-    return app_name(str(described.get("model") or ""))
+    model = described.get("model")
+    if model is None:  # a model axis (of one application: an app is swept on its own)
+        grid = described.get("grid")
+        axis = grid.get("model") if isinstance(grid, Mapping) else None
+        model = axis[0] if isinstance(axis, list) and axis else None
+    return app_name(str(model or ""))
 
 
 @functools.cache
@@ -228,12 +233,12 @@ def check_keys(spec: Analysis, swept: Collection[str], accuracy_dataset: str | N
     if app:
         for what, key in [*(("objective", o.key) for o in spec.objectives),
                           *(("constraint", c.key) for c in spec.constraints)]:
-            if key not in known:
+            if key not in known and not key.startswith("app.details."):
                 close = difflib.get_close_matches(key, sorted(known), n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 raise ImcsimError(f"{what} {key}: not a numeric column of an application's "
                                   f"results{hint}; use one such as app.hw, app.energy_j, "
-                                  "app.time_s")
+                                  "app.time_s or app.details.NAME")
         return
     labelled = accuracy_dataset is not None and accuracy_dataset != "random"
     for what, key in [*(("objective", o.key) for o in spec.objectives),
