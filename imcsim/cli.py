@@ -96,8 +96,8 @@ def _parser() -> argparse.ArgumentParser:
                    "buffers (tile.buffer_bytes), batch items one after another; stalls, "
                    "utilisation and the critical path")
     c.add_argument("--no-contention", action="store_true",
-                   help="with --cycle: unbounded buffers and chip links (the analytical "
-                   "model's assumptions)")
+                   help="with --cycle: unbounded buffers, free chip links, network, buses "
+                   "and digital units (the analytical model's assumptions)")
     c.add_argument("--timeline", metavar="FILE.png|svg",
                    help="with --cycle: write a Gantt chart of the layers over time")
 

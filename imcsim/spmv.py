@@ -159,7 +159,7 @@ class HardwareSpMV:
                       .generate_state(1, dtype=np.uint64)[0])
             part = pm.run(np.moveaxis(xp[:, in_idx], 0, 1), scale, signed, key)  # (G, M, N)
             mask = out_idx >= 0  # the groups' outputs in order, one accumulation
-            np.add.at(y, (slice(None), out_idx[mask]), np.moveaxis(part, 0, 1)[:, mask])
+            np.add.at(y.T, out_idx[mask], np.moveaxis(part, 0, 1)[:, mask].T)
         self.calls += 1
         return y
 
@@ -193,7 +193,7 @@ class HardwareSpMV:
             part, _ = pm.run_transposed(np.moveaxis(yp[:, out_idx], 0, 1), signed,
                                         self._transposed[b], key)  # (G, M, K)
             mask = in_idx >= 0
-            np.add.at(x, (slice(None), in_idx[mask]), np.moveaxis(part, 0, 1)[:, mask])
+            np.add.at(x.T, in_idx[mask], np.moveaxis(part, 0, 1)[:, mask].T)
         self.calls += 1
         return x
 

@@ -80,6 +80,15 @@ def _run(arch: str | os.PathLike[str] | Arch, set: Overrides, seed: int,
     return _report(body(arch_obj), arch_obj, (_arch_file(arch),), seed)
 
 
+def _picture(arch: str | os.PathLike[str] | Arch, set: Overrides, seed: int, image: str,
+             body: Callable[[Arch], tuple[AppResult, Any]]) -> AppReport:
+    """An image application: its report keeps the picture and names the image file read."""
+    arch_obj = load_arch(arch, set)
+    result, picture = body(arch_obj)
+    files = (_arch_file(arch), image if os.path.isfile(image) else None)
+    return _report(result, arch_obj, files, seed, picture)
+
+
 def kmeans(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None,
            dataset: str = "iris", clusters: int | None = None, epochs: int = 10,
            rate: float = 0.1, update_step: float = 1 / 64, nonlinearity: float = 0.0,
@@ -128,10 +137,8 @@ def dct(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = No
     of the reconstruction; ``report.image`` is the hardware's reconstruction."""
     from imcsim.apps.transform import dct as run
 
-    arch_obj = load_arch(arch, set)
-    result, picture = run(arch_obj, image=image, keep=keep, block=block, seed=seed)
-    files = (_arch_file(arch), image if os.path.isfile(image) else None)
-    return _report(result, arch_obj, files, seed, picture)
+    return _picture(arch, set, seed, image,
+                    lambda a: run(a, image=image, keep=keep, block=block, seed=seed))
 
 
 def cs(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None,
@@ -152,10 +159,8 @@ def edge(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = N
     PSNR against ``scipy.ndimage``; ``report.image`` is the hardware's edge map."""
     from imcsim.apps.images import edge as run
 
-    arch_obj = load_arch(arch, set)
-    result, picture = run(arch_obj, image=image, kernel=kernel, seed=seed)
-    files = (_arch_file(arch), image if os.path.isfile(image) else None)
-    return _report(result, arch_obj, files, seed, picture)
+    return _picture(arch, set, seed, image,
+                    lambda a: run(a, image=image, kernel=kernel, seed=seed))
 
 
 def maxcut(arch: str | os.PathLike[str] | Arch = "rram_128", *, set: Overrides = None,
@@ -183,21 +188,11 @@ def app_name(model: str) -> str | None:
     return name
 
 
-def run_app(name: str, arch: Arch, seed: int) -> AppResult:
-    """One application with its defaults on ``arch`` (a sweep's point)."""
-    from imcsim.apps import clustering, coding, hopfield, images, sensing, subspace, transform
-
-    runs: dict[str, Callable[[], AppResult]] = {
-        "kmeans": lambda: clustering.kmeans(arch, seed=seed),
-        "pca": lambda: subspace.pca(arch, update=DeviceUpdate(1 / 256, stochastic=True),
-                                    seed=seed),
-        "sparse-coding": lambda: coding.sparse_coding(arch, seed=seed),
-        "dct": lambda: transform.dct(arch, seed=seed)[0],
-        "edge": lambda: images.edge(arch, seed=seed)[0],
-        "maxcut": lambda: hopfield.maxcut(arch, seed=seed),
-        "cs": lambda: sensing.cs(arch, seed=seed),
-    }
-    return runs[name]()
+def run_app(name: str, arch: Arch, seed: int) -> dict[str, Any]:
+    """The ``app`` section of one application run with its defaults on ``arch`` (a
+    sweep's point): the public function of that name."""
+    run: Callable[..., AppReport] = globals()[name.replace("-", "_")]
+    return run(arch, seed=seed).to_dict()["app"]
 
 
 def render_app(data: dict[str, Any], console: Any) -> None:

@@ -36,7 +36,7 @@ def amp(y: np.ndarray, forward: Any, backward: Any, n: int, iterations: int,
     x = np.zeros(n)
     z = y.copy()
     for _ in range(iterations):
-        theta = threshold * np.linalg.norm(z) / math.sqrt(m)
+        theta = threshold * float(np.linalg.norm(z)) / math.sqrt(m)
         x = _soft(x + backward(z), theta)
         z = y - forward(x) + z * np.count_nonzero(x) / m
     return x

@@ -363,7 +363,7 @@ def _routes(layers: tuple[LayerWork, ...], geometry: tuple[int, int] | None, lin
             e_hops.append(len(hops) if cls == _NOC else 0)
             path.extend(hops)
             ptr.append(len(path))
-    l_ptr, l_ch = [0], []
+    l_ptr, l_ch = [0], list[int]()
     for w in layers:
         if n_bus:
             l_ch.extend(1 + n_mesh + t for t in w.place)

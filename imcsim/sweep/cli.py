@@ -209,7 +209,8 @@ def _report(args: argparse.Namespace) -> int:
     records = sorted(store.load(repair=False), key=lambda r: r["point"])
     spec, dataset = stored_analysis(definition, objectives, constraints)
     configs = [r["config"] for r in records if isinstance(r.get("config"), dict)]
-    sweep = definition.get("sweep") if isinstance(definition.get("sweep"), dict) else {}
+    described = definition.get("sweep")
+    sweep: dict[str, Any] = described if isinstance(described, dict) else {}
     check_keys(spec, numeric_swept_keys(configs), dataset, swept_app(sweep) is not None)
     try:  # everything derived first: a record imcsim did not write changes no file
         from imcsim.sweep.plots import make_plots, render_plots

@@ -85,7 +85,7 @@ class Evaluator:
                 name = app_name(model)
                 assert name is not None
                 return {**head, "status": "ok", "config": values,
-                        "app": _finite(run_app(name, arch, self.seed).to_json())}
+                        "app": _finite(run_app(name, arch, self.seed))}
             body = self._hardware(model, arch, values.get(DUPLICATION_KEY, self.duplication))
             if self.accuracy is not None:
                 body["accuracy"] = self._accuracy(model, arch)

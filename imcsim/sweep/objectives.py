@@ -102,7 +102,7 @@ def default_objectives(accuracy_dataset: str | None,
         from imcsim.apps import APPS
 
         return (Objective("app.hw", APPS[app].higher_is_better), Objective("app.energy_j"))
-    out = (Objective(ENERGY), Objective(AREA))
+    out: tuple[Objective, ...] = (Objective(ENERGY), Objective(AREA))
     if accuracy_dataset is not None:
         out += (Objective(HW_TOP1 if accuracy_dataset != "random" else AGREEMENT, True),)
     return out

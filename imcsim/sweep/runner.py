@@ -9,6 +9,7 @@ CSV summary and the plots.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import time
@@ -88,8 +89,6 @@ def prepare(sweep: Sweep, command: Sequence[str] | None = None
     shas: dict[str, str] = {}
     for model in sweep.models:
         if sweep.app is not None:  # no file: the application and its version are the model
-            import hashlib
-
             shas[model] = hashlib.sha256(model.encode()).hexdigest()
             models[model] = (model, None)
             continue
