@@ -18,7 +18,7 @@ test: $(VENV)/.installed
 
 ## test-nojit: the kernel tests with Numba's JIT off (results must not depend on it)
 test-nojit: $(VENV)/.installed
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q tests/test_kernels.py
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q tests/test_kernels.py tests/test_bitplane.py
 
 ## fuzz: every case of the CLI fuzzing suite (tests/fuzz): totals per failure class and input kind
 fuzz: $(VENV)/.installed

@@ -11,7 +11,9 @@ output per sample; ``samples``, ``seed``, ``dataset`` (digits, random, the data'
 'arrays' or 'batches'), ``preprocess`` (an image folder's ``resize``, ``mean``, ``std``;
 null otherwise), ``ideal``), and ``layers`` (per layer whose output differs from float:
 ``name``, ``op``, ``on_hardware``, ``output_rel_error`` pooled over all samples, ``snr_db``,
-null when exact).
+null when exact; ``path``: how its partial sums were computed — ``exact`` (one integer
+product: no conversion can clip or round and nothing is non-ideal), ``bitplane`` or
+``float`` — null off hardware).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def accuracy_report(model: str, batch: int, arch: Arch, result: AccuracyResult, 
         "layers": [
             {"name": e.name, "op": e.op, "on_hardware": e.on_hardware,
              "output_rel_error": e.output_rel_error,
-             "snr_db": e.snr_db if math.isfinite(e.snr_db) else None}
+             "snr_db": e.snr_db if math.isfinite(e.snr_db) else None, "path": e.path}
             for e in result.layers
         ],
     }
@@ -130,13 +132,13 @@ def render_accuracy(report: dict[str, Any], console: Any, max_layers: int = 40) 
                   "(pixel / 255 − mean) / std per channel")
     console.print(t)
     layers = Table(title="Per-layer error vs float (accumulated through the network)")
-    for col in ("layer", "op", "hw", "rel. error", "SNR dB"):
+    for col in ("layer", "op", "hw", "rel. error", "SNR dB", "path"):
         layers.add_column(col, justify="left" if col in ("layer", "op") else "right",
                           overflow="fold", min_width=16 if col == "layer" else None)
     rows = [r for r in report["layers"] if r["on_hardware"]][:max_layers]
     for r in rows:
         snr = "exact" if r["snr_db"] is None else f"{r['snr_db']:.1f}"
         layers.add_row(short_name(r["name"], r["op"]), r["op"], "yes" if r["on_hardware"] else "no",
-                       f"{r['output_rel_error']:.3g}", snr)
+                       f"{r['output_rel_error']:.3g}", snr, r.get("path") or "")
     if rows:
         console.print(layers)

@@ -306,7 +306,8 @@ def accuracy(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[st
              samples: int | None = None, seed: int = 0, batch_size: int = 32,
              ideal: bool = False, layers: str | Sequence[str] | None = None,
              resize: int | None = None, mean: Sequence[float] | None = None,
-             std: Sequence[float] | None = None) -> AccuracyReport:
+             std: Sequence[float] | None = None, workers: int | None = None,
+             scheduler: str | None = None, kernel: str = "auto") -> AccuracyReport:
     """Run ``model`` on the simulated crossbars of ``arch`` and on float, and compare: the
     report ``imcsim accuracy`` prints (top-1 and top-5 against labels, top-1 agreement with
     float, output error, per-layer error).
@@ -320,7 +321,13 @@ def accuracy(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[st
     ``resize``, ``mean``, ``std``: an image folder's preprocessing. ``layers``: only these
     crossbar layers on hardware (names, or one comma-separated string). A network from
     :func:`load_model` is re-read from its file (the run sets its batch to ``batch_size``
-    and keeps its views)."""
+    and keeps its views). ``workers``: run the batches in that many local processes;
+    ``scheduler``: on the Dask cluster at this address (``tcp://HOST:PORT``, the
+    ``imcsim[dask]`` extra) — either way the numbers of one process, for the same seed.
+    ``kernel``: how partial sums are computed — ``auto`` (one integer product where no
+    conversion can clip or round, popcounts of packed bits where inputs enter 1 bit at a
+    time and cells hold exact levels, else float GEMMs), ``float`` or ``bitplane``; the
+    numbers are the same, only the speed differs (each layer's ``path`` says which ran)."""
     from imcsim.accuracy_report import accuracy_report, render_accuracy
     from imcsim.compiler.frontend import import_onnx
     from imcsim.compiler.passes import canonicalize
@@ -344,7 +351,15 @@ def accuracy(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[st
             raise ImcsimError("--resize, --mean and --std apply to --data FOLDER (images)")
         preprocess = userdata.Preprocess(resize, tuple(mean) if mean is not None else None,
                                          tuple(std) if std is not None else None)
-    for option, value in (("--samples", samples), ("--batch-size", batch_size)):
+    if workers is not None and scheduler is not None:
+        raise ImcsimError("accuracy: give workers (local processes) or scheduler (a Dask "
+                          "cluster), not both")
+    from imcsim.functional.crossbar import KERNELS
+
+    if kernel not in KERNELS:
+        raise ImcsimError(f"--kernel {kernel}: choose one of {', '.join(KERNELS)}")
+    for option, value in (("--samples", samples), ("--batch-size", batch_size),
+                          ("--workers", workers)):
         if value is not None and value < 1:
             raise ImcsimError(f"{option} {value}: must be ≥ 1")
     arch_obj = load_arch(arch, set)
@@ -371,7 +386,8 @@ def accuracy(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[st
     if isinstance(layers, str):
         layers = [s.strip() for s in layers.split(",") if s.strip()]
     result = evaluate(net, arch_obj, source, count, seed, ideal=ideal,
-                      hw_layers=list(layers) if layers else None)
+                      hw_layers=list(layers) if layers else None, workers=workers,
+                      scheduler=scheduler, kernel=kernel)
     report = accuracy_report(net.name, net.batch, arch_obj, result, label, ideal, preprocessed)
     files = (path, _arch_file(arch), data if isinstance(data, str | os.PathLike) else None)
     report["imcsim"] = provenance(arch_obj, files, seed)

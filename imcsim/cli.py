@@ -135,6 +135,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="simulate only these crossbar layers on hardware, the rest in float")
     acc.add_argument("--outputs", metavar="FILE.npz",
                      help="save the inputs and the first output, hardware and float")
+    acc.add_argument("--kernel", choices=("auto", "float", "bitplane"), default="auto",
+                     help="partial sums: auto (one integer product where no conversion can "
+                     "clip or round, bit planes with 1-bit input digits and exact cell levels, "
+                     "else float GEMMs), or force one; the same numbers, only the speed differs")
+    where = acc.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="run the batches in N local processes (default: this process); "
+                       "the same numbers")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the batches on a Dask distributed cluster, e.g. "
+                       "tcp://127.0.0.1:8786; the same numbers")
 
     spm = command("sparse", "map a sparse matrix with each strategy: SpMV cost and error",
                   "matrix", "Matrix Market (.mtx), SciPy (.npz) or dense NumPy (.npy)")
@@ -422,7 +433,8 @@ def _accuracy(args: argparse.Namespace) -> int:
     report = api.accuracy(
         args.model, args.arch, data=args.data, dataset=args.dataset, set=args.overrides,
         samples=args.samples, seed=args.seed, batch_size=args.batch_size, ideal=args.ideal,
-        layers=args.layers, resize=args.resize, mean=args.mean, std=args.std)
+        layers=args.layers, resize=args.resize, mean=args.mean, std=args.std,
+        workers=args.workers, scheduler=args.scheduler, kernel=args.kernel)
     if args.outputs:
         report.save_outputs(args.outputs)
     _emit(report, args.json)

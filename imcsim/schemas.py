@@ -452,6 +452,11 @@ def _accuracy() -> Schema:
             "name": _text(), "op": _text(), "on_hardware": _flag(),
             "output_rel_error": _num("pooled over all samples"),
             "snr_db": _num("null when exact", minimum=None, null=True),
+            "path": {"type": ["string", "null"], "pattern": "^(exact|bitplane|float)(\\+(exact|bitplane|float))*$",
+                     "description": "how the layer's partial sums were computed: exact (no "
+                     "conversion can clip or round and nothing is non-ideal: one integer "
+                     "product), bitplane (popcounts of packed bits), float (GEMMs); joined with "
+                     "+ when batches differed; null off hardware"},
         }), "layers whose output differs from float"),
     }, seed="integer")
 

@@ -165,7 +165,7 @@ def _twin(pm: ProgrammedMatrix, x_int: np.ndarray, p: HwParams) -> np.ndarray:
     top = (1 << p.adc_bits) - 1
     out = np.zeros((1, x_int.shape[1], n))
     for r0 in range(0, pm.k, p.rows):
-        lv = levels[:, r0:r0 + p.rows].reshape(1, -1, s_n, 2, n)
+        lv = levels[:, r0:r0 + p.rows].astype(np.int64).reshape(1, -1, s_n, 2, n)
         diff = (lv[:, :, :, 0, :] - lv[:, :, :, 1, :]).astype(np.float64)
         rows = diff.shape[1]
         vmin, lsb = adc_range(p.rows * 3 * 63, True, p.adc_bits)  # the array's rows

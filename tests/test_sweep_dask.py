@@ -41,9 +41,9 @@ def test_dask_cluster_sweep_equals_local_sweep(tmp_path):
 
 def test_unreachable_scheduler_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
     pytest.importorskip("distributed")
-    from imcsim.sweep import backends
+    from imcsim import parallel
 
-    monkeypatch.setattr(backends, "_CONNECT_TIMEOUT", "1s")  # nothing listens on port 9
+    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9
     rc = main(["sweep", str(TINY_CNN), "--grid", "adc.bits=4,5", "--out", str(tmp_path / "o"),
                "--scheduler", "tcp://127.0.0.1:9", "--quiet"])
     assert rc == 2
@@ -60,10 +60,10 @@ def test_unreachable_scheduler_is_one_line_exit_2(tmp_path, capsys, monkeypatch)
 def test_bad_scheduler_address_is_one_line_at_once(address, expect):
     pytest.importorskip("distributed")
     from imcsim.errors import ImcsimError
-    from imcsim.sweep.backends import _probe
+    from imcsim.parallel import probe
 
     with pytest.raises(ImcsimError, match=expect):
-        _probe(address, timeout_s=1.0)
+        probe(address, timeout_s=1.0)
 
 
 def test_a_scheduler_that_never_answers_times_out(tmp_path):
@@ -75,7 +75,7 @@ def test_a_scheduler_that_never_answers_times_out(tmp_path):
     import time
 
     from imcsim.errors import ImcsimError
-    from imcsim.sweep.backends import _probe
+    from imcsim.parallel import probe
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -96,7 +96,7 @@ def test_a_scheduler_that_never_answers_times_out(tmp_path):
     start = time.monotonic()
     try:
         with pytest.raises(ImcsimError, match="cannot connect|no scheduler answered"):
-            _probe(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout_s=1.0)
+            probe(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout_s=1.0)
     finally:
         stop.set()
         t.join()
@@ -121,7 +121,7 @@ def test_a_peer_that_sends_garbage_is_refused_before_dask_reads_it(greeting, exp
     import threading
 
     from imcsim.errors import ImcsimError
-    from imcsim.sweep.backends import _probe
+    from imcsim.parallel import probe
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -137,7 +137,7 @@ def test_a_peer_that_sends_garbage_is_refused_before_dask_reads_it(greeting, exp
     t.start()
     try:
         with pytest.raises(ImcsimError, match=expect):
-            _probe(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout_s=2.0)
+            probe(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout_s=2.0)
     finally:
         server.close()
 
@@ -156,3 +156,26 @@ def test_scheduler_without_the_dask_extra_names_the_extra(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert "pip install 'imcsim[dask]'" in r.stderr
     assert not (tmp_path / "s" / "results.jsonl").exists()
+
+
+def test_accuracy_sweep_on_a_cluster_equals_local(tmp_path):
+    """Issue 15: an accuracy sweep over ADC resolutions, noise on, on a 2-worker loopback
+    cluster gives the local sweep's numbers (each point's read noise comes from the seed,
+    not from which worker ran it)."""
+    distributed = pytest.importorskip("distributed")
+    digits = str(TINY_CNN.parent / "digits_cnn.onnx")
+    args = [digits, "--grid", "adc.bits=3,4,5,6", "--set", "nonideal.read_noise=0.03",
+            "--accuracy", "--dataset", "digits", "--samples", "24", "--seed", "5",
+            "--quiet", "--no-plots"]
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert main(["sweep", *args, "--out", str(local)]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  host="127.0.0.1", protocol="tcp", dashboard_address=None,
+                                  silence_logs=True) as cluster:
+        assert main(["sweep", *args, "--out", str(remote), "--scheduler",
+                     cluster.scheduler_address]) == 0
+    got, want = _records(remote), _records(local)
+    assert len(want) == 4 and got == want
+    errors = [r["accuracy"]["output_rel_error"]
+              for r in sorted(want.values(), key=lambda r: r["config"]["adc.bits"])]
+    assert errors[0] > errors[-1]  # a 3-bit ADC loses what a 6-bit one keeps

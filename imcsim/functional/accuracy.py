@@ -4,6 +4,7 @@ output error, per-layer error — over a data set, in batches, reproducibly from
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ import numpy as np
 from imcsim.compiler.ir import Network
 from imcsim.config import Arch
 from imcsim.errors import DataError
-from imcsim.functional import datasets
+from imcsim.functional import datasets, scaleout
 from imcsim.functional.crossbar import ActivityStats
 from imcsim.functional.executor import Executor
 from imcsim.functional.userdata import Data
@@ -28,6 +29,7 @@ class LayerAccuracy:
     on_hardware: bool
     output_rel_error: float  # ‖hw − float‖ / ‖float‖ over all samples
     snr_db: float
+    path: str | None = None  # exact, bitplane or float (joined with + if batches differed)
 
 
 @dataclass
@@ -96,11 +98,13 @@ def hardware_warnings(arch: Arch) -> list[str]:
 def evaluate(net: Network, arch: Arch, dataset: str | Data, samples: int | None, seed: int, *,
              ideal: bool = False, hw_layers: Collection[str] | None = None,
              record_activity: bool = False, option: str = "--dataset",
-             label: str = "accuracy") -> AccuracyResult:
+             label: str = "accuracy", workers: int | None = None,
+             scheduler: str | None = None, kernel: str = "auto") -> AccuracyResult:
     """Run ``samples`` inputs of ``dataset`` (a name or path for :func:`datasets.load`, or
     data already loaded, whose own count then rules) through ``net`` (imported with its
     batch = the run's batch size, BatchNormalization folded, views kept) in batches of
-    ``net.batch``."""
+    ``net.batch``: in this process, in ``workers`` local processes, or on the Dask cluster
+    at ``scheduler``, with the same numbers."""
     index = None
     if isinstance(dataset, Data):
         feeds, labels, index, samples = dataset.feeds, dataset.labels, dataset.index, \
@@ -111,32 +115,62 @@ def evaluate(net: Network, arch: Arch, dataset: str | Data, samples: int | None,
         feeds, labels = datasets.load(dataset, net.inputs, net.input_dtypes, samples, seed,
                                       option)
     batch = net.batch
+    batches = -(-samples // batch)
+    # made here in any case: it checks hw_layers before any worker starts
     executor = Executor(net, arch, seed=seed, ideal=ideal, hw_layers=hw_layers,
-                        record_activity=record_activity)
+                        record_activity=record_activity, kernel=kernel)
     out_name = net.outputs[0]
-    hw_parts, fl_parts = [], []
+
+    def padded(i: int) -> scaleout.Batch:
+        start, stop = i * batch, min(samples, (i + 1) * batch)
+        chunk = {}
+        for k, v in feeds.items():
+            part = v[start:stop]
+            if len(part) < batch:  # pad the last batch; padded rows are dropped
+                part = np.concatenate([part, np.repeat(part[-1:], batch - len(part), axis=0)])
+            chunk[k] = part
+        return i, stop - start, chunk
+
+    spread = None
+    if scheduler is not None or ((workers or 1) > 1 and batches > 1):
+        if record_activity:  # partial float sums would not add up bit for bit
+            raise ValueError("evaluate: record_activity runs in one process")
+        job = scaleout.Job(uuid.uuid4().hex, net, arch, seed, ideal,
+                           tuple(hw_layers) if hw_layers is not None else None, padded(0)[2],
+                           kernel)
+        spread = scaleout.Spread(job, batches, workers, scheduler)  # before the bar's thread
+    hw_parts: list[np.ndarray] = []
+    fl_parts: list[np.ndarray] = []
     sq_diff: dict[str, float] = {}
     sq_ref: dict[str, float] = {}
     meta: dict[str, tuple[str, bool]] = {}
-    with Steps(label, total=samples, unit="inputs") as bar:  # stderr, on a terminal
-        for start in range(0, samples, batch):
-            bar.advance(0, f"batch {start // batch + 1} of {-(-samples // batch)}")
-            stop = min(samples, start + batch)
-            chunk = {}
-            for k, v in feeds.items():
-                part = v[start:stop]
-                if len(part) < batch:  # pad the last batch; padded rows are dropped below
-                    part = np.concatenate([part, np.repeat(part[-1:], batch - len(part), axis=0)])
-                chunk[k] = part
-            result = executor.run(chunk)
-            n = stop - start
-            hw_parts.append(np.asarray(result.hw[out_name])[:n])
-            fl_parts.append(np.asarray(result.float[out_name])[:n])
-            for e in result.layers:
-                sq_diff[e.name] = sq_diff.get(e.name, 0.0) + (e.rel_error * e.ref_norm) ** 2
-                sq_ref[e.name] = sq_ref.get(e.name, 0.0) + e.ref_norm**2
-                meta[e.name] = (e.op, e.on_hardware)
-            bar.advance(n)
+    paths: dict[str, set[str]] = {}
+    waiting: dict[int, scaleout.BatchResult] = {}
+    try:
+        with Steps(label, total=samples, unit="inputs") as bar:  # stderr, on a terminal
+            stream = spread.run(batches, padded) if spread is not None else (
+                [scaleout.batch_result(executor.run(chunk), i, n, out_name)]
+                for i, n, chunk in map(padded, range(batches)))
+            done = 0
+            for results in stream:
+                for r in results:
+                    waiting[r.index] = r
+                    done += 1
+                    bar.advance(r.samples, f"{done} of {batches} batches")
+                # pooled in batch order, as one process adds them up
+                while len(hw_parts) in waiting:
+                    r = waiting.pop(len(hw_parts))
+                    hw_parts.append(r.hw)
+                    fl_parts.append(r.float)
+                    for e in r.layers:
+                        sq_diff[e.name] = sq_diff.get(e.name, 0.0) + (e.rel_error * e.ref_norm) ** 2
+                        sq_ref[e.name] = sq_ref.get(e.name, 0.0) + e.ref_norm**2
+                        meta[e.name] = (e.op, e.on_hardware)
+                        if e.path:
+                            paths.setdefault(e.name, set()).update(e.path.split("+"))
+    finally:
+        if spread is not None:
+            spread.close()
     hw = np.concatenate(hw_parts)
     fl = np.concatenate(fl_parts)
     hw2, fl2 = hw.reshape(samples, -1).astype(np.float64), fl.reshape(samples, -1).astype(np.float64)
@@ -153,7 +187,8 @@ def evaluate(net: Network, arch: Arch, dataset: str | Data, samples: int | None,
         ref, diff = math.sqrt(sq_ref[name]), math.sqrt(sq_diff[name])
         layers.append(LayerAccuracy(
             name, op, on_hw, diff / ref if ref > 0 else diff,
-            20 * math.log10(ref / diff) if diff > 0 and ref > 0 else math.inf))
+            20 * math.log10(ref / diff) if diff > 0 and ref > 0 else math.inf,
+            "+".join(sorted(paths[name])) if name in paths else None))
     return AccuracyResult(
         samples=samples, seed=seed,
         float_top1=float(np.mean(fl_pred == labels)) if labels is not None else None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class LayerError:
     rel_error: float  # ‖hw − float‖ / ‖float‖ of the layer's first output
     snr_db: float
     ref_norm: float  # ‖float‖, to pool errors over batches
+    path: str | None = None  # how its partial sums were computed (ProgrammedMatrix.path)
 
 
 @dataclass
@@ -60,21 +61,27 @@ class _HwLayer:
     matrix: ProgrammedMatrix
     peak: float
     reads: int = 0  # calls so far: every read draws fresh noise
+    path: str = ""  # how the last read computed (exact, bitplane or float)
 
     def run(self, x: np.ndarray, bits: int, noise_key: int) -> np.ndarray:
         signed = bool(np.min(x) < 0) if x.size else False
         scale = input_scale(np.array([self.peak]), bits, signed)
+        self.path = self.matrix.path(signed)
         return self.matrix.run(x, scale, signed, noise_key)
 
 
 class Executor:
     def __init__(self, net: Network, arch: Arch | None = None, *, seed: int = 0,
                  ideal: bool = False, hw_layers: Collection[str] | None = None,
-                 record_activity: bool = False) -> None:
+                 record_activity: bool = False, kernel: str = "auto") -> None:
         if net.constants is None:
             raise ModelError(f"model '{net.name}' carries no constants; import it from ONNX")
         self.net, self.seed, self.ideal = net, seed, ideal or arch is None
-        self.hw = HwParams.from_arch(arch) if arch is not None else None
+        # the partial-sum kernel (auto, float, bitplane) changes the speed, not the numbers
+        self.hw = replace(HwParams.from_arch(arch), kernel=kernel) \
+            if arch is not None else None
+        if self.hw is not None and not self.ideal:
+            self.hw.partial_sums()  # a forced kernel that cannot be exact: refused now
         self.calibrate_adc = arch is not None and arch.adc.range is AdcRange.CALIBRATED
         self.layers = list(net.layers())
         self.index = {layer.name: i for i, layer in enumerate(self.layers)}
@@ -89,7 +96,9 @@ class Executor:
         self._programmed: dict[str, _HwLayer] = {}
         self.record_activity = record_activity  # keep input-activity sums per matrix
         self._weights: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-        self._batches = 0
+        self._batches = 0  # runs so far
+        self._batch = 0  # the running batch's index in the whole run (keys read noise)
+        self._reads_per_batch: dict[str, int] | None = None  # per matrix, after the first run
         outputs = set(net.outputs)
         self._last_use: dict[str, int] = {}
         for i, layer in enumerate(self.layers):
@@ -100,10 +109,23 @@ class Executor:
 
     # ------------------------------------------------------------ public
 
-    def run(self, feeds: dict[str, np.ndarray]) -> RunResult:
+    def run(self, feeds: dict[str, np.ndarray], batch: int | None = None) -> RunResult:
+        """One batch through the float model and the hardware. ``batch``: its index in the
+        whole run, which keys its read noise (default: how many batches ran before). The
+        first run programs the arrays, so a process that runs some batches of a split run
+        runs batch 0 first to get the arrays, ranges and input scales every process has."""
         missing = set(self.net.inputs) - set(feeds)
         if missing:
             raise ModelError(f"model inputs missing from the data: {', '.join(sorted(missing))}")
+        if batch not in (None, 0) and self._reads_per_batch is None and self.on_hw:
+            raise ValueError(f"batch {batch}: an executor's first run is batch 0 (it "
+                             "programs the arrays)")
+        if batch is not None and self._reads_per_batch is not None:
+            # the reads one process running every batch in order would have made before
+            # this one (an RNN reads once per step): the noise key's read counter
+            for key, hw_layer in self._programmed.items():
+                hw_layer.reads = batch * self._reads_per_batch[key]
+        self._batch = self._batches if batch is None else batch
         vf: dict[str, np.ndarray] = dict(feeds)
         vh: dict[str, np.ndarray] = dict(feeds)
         errors: list[LayerError] = []
@@ -125,11 +147,14 @@ class Executor:
             for name, a, b in zip(outs_names, yf, yh, strict=False):
                 vf[name], vh[name] = a, b
             if layer.kind.is_crossbar or yh is not yf:
-                errors.append(_error(layer, yf[0], yh[0], layer.name in self.on_hw))
+                errors.append(_error(layer, yf[0], yh[0], layer.name in self.on_hw,
+                                     self._path(layer.name)))
             for n in names:
                 if n and self._last_use.get(n, -1) <= i:
                     vf.pop(n, None)
                     vh.pop(n, None)
+        if self._reads_per_batch is None:
+            self._reads_per_batch = {k: v.reads for k, v in self._programmed.items()}
         self._batches += 1
         outs = self.net.outputs
         return RunResult({o: vh[o] for o in outs}, {o: vf[o] for o in outs}, errors)
@@ -181,7 +206,7 @@ class Executor:
         hw_layer = self._program(layer, w, x, slot)
         # a different noise stream for every read: batch, and call within it (RNN steps)
         key = int(np.random.SeedSequence([
-            self.seed, self.index[layer.name], 1, self._batches, slot, hw_layer.reads,
+            self.seed, self.index[layer.name], 1, self._batch, slot, hw_layer.reads,
         ]).generate_state(1, dtype=np.uint64)[0])
         hw_layer.reads += 1
         return hw_layer.run(x, self.hw.input_bits, key)
@@ -204,6 +229,17 @@ class Executor:
                 pm.calibrate(np.abs(x), input_scale(ref, bits, False), False)
             self._programmed[key] = _HwLayer(pm, peak if peak > 0 else 1.0)
         return self._programmed[key]
+
+    def _path(self, name: str) -> str | None:
+        """How a hardware layer's reads computed (its matrices' paths, joined), or None."""
+        paths = sorted({h.path for key, h in self._programmed.items()
+                        if key.rsplit("#", 1)[0] == name and h.path})
+        return "+".join(paths) or None
+
+    def paths(self) -> dict[str, str]:
+        """Each hardware layer's path so far (``exact``, ``bitplane`` or ``float``)."""
+        names = {key.rsplit("#", 1)[0] for key in self._programmed}
+        return {n: p for n in sorted(names) if (p := self._path(n)) is not None}
 
     def activity_stats(self) -> dict[str, list[ActivityStats]]:
         """Recorded input-activity sums of every programmed matrix, by layer name."""
@@ -315,10 +351,18 @@ class Executor:
         return run_rnn(layer.op, attrs, inputs, mm)
 
 
-def _error(layer: Layer, ref: np.ndarray, got: np.ndarray, on_hw: bool) -> LayerError:
+def _norm(x: np.ndarray) -> np.float64:
+    """‖x‖ by NumPy's own pairwise sum: np.linalg.norm's BLAS dot splits the sum over
+    its threads, so the last bits would depend on OPENBLAS_NUM_THREADS (1 in a Dask
+    worker)."""
+    return np.float64(np.sqrt(np.sum(np.square(x))))
+
+
+def _error(layer: Layer, ref: np.ndarray, got: np.ndarray, on_hw: bool,
+           path: str | None = None) -> LayerError:
     ref64 = np.asarray(ref, dtype=np.float64)
-    diff = np.linalg.norm(np.asarray(got, dtype=np.float64) - ref64)
-    norm = np.linalg.norm(ref64)
+    diff = _norm(np.asarray(got, dtype=np.float64) - ref64)
+    norm = _norm(ref64)
     rel = float(diff / norm) if norm > 0 else float(diff)
     snr = float(20 * np.log10(norm / diff)) if diff > 0 and norm > 0 else math.inf
-    return LayerError(layer.name, layer.op, on_hw, rel, snr, float(norm))
+    return LayerError(layer.name, layer.op, on_hw, rel, snr, float(norm), path)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imcsim import __version__
+from imcsim import __version__, parallel
 from imcsim import progress as steps
 from imcsim.config import DEFAULT_PRESET
 from imcsim.errors import ImcsimError
@@ -147,7 +147,7 @@ def run(sweep: Sweep, out: str | Path | None, *, workers: int | None = None,
         points = list(sweep.space.points())
         done = _finished(store, definition, points) if store is not None else {}
         pending = [(i, v) for i, v in points if point_id(v) not in done]
-        n_workers = workers or backends.default_workers()
+        n_workers = workers or parallel.default_workers()
         chunks = _chunks(pending, n_workers, sweep.accuracy is not None)
         stream: Iterable[backends.Records]
         # the sweep's own bar only: the points' accuracy runs stay quiet (forked workers too)
