@@ -326,8 +326,9 @@ def accuracy(model: str | os.PathLike[str] | Network, arch: str | os.PathLike[st
     ``imcsim[dask]`` extra) — either way the numbers of one process, for the same seed.
     ``kernel``: how partial sums are computed — ``auto`` (one integer product where no
     conversion can clip or round, popcounts of packed bits where inputs enter 1 bit at a
-    time and cells hold exact levels, else float GEMMs), ``float`` or ``bitplane``; the
-    numbers are the same, only the speed differs (each layer's ``path`` says which ran)."""
+    time and cells hold exact levels, else float GEMMs), ``float`` or ``bitplane``: the
+    same results (read noise excepted, which may move a rare conversion by one code), at
+    different speeds; each layer's ``path`` says which ran."""
     from imcsim.accuracy_report import accuracy_report, render_accuracy
     from imcsim.compiler.frontend import import_onnx
     from imcsim.compiler.passes import canonicalize

@@ -138,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     acc.add_argument("--kernel", choices=("auto", "float", "bitplane"), default="auto",
                      help="partial sums: auto (one integer product where no conversion can "
                      "clip or round, bit planes with 1-bit input digits and exact cell levels, "
-                     "else float GEMMs), or force one; the same numbers, only the speed differs")
+                     "else float GEMMs), or force one; bit-identical results, except that read noise may move a rare "
+                     "conversion by one code")
     where = acc.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N",
                        help="run the batches in N local processes (default: this process); "

@@ -47,7 +47,10 @@ def _assert_same(a: tuple[dict, dict[str, np.ndarray]],
     TINY,
     # an LSTM (fixed batch 1) reads its gate matrices once per step: 7 batches of 5 steps
     [str(FIXTURES / "tiny_lstm.torchscript.onnx"), "--samples", "7", *NOISY],
-], ids=["tiny_cnn", "lstm"])
+    # read noise and converter errors without programming noise: the bit-plane kernel
+    [str(TINY_CNN), "--samples", "40", "--batch-size", "16", "--set",
+     "nonideal.read_noise=0.05", "--set", "nonideal.adc_offset_lsb=0.3", "--quiet"],
+], ids=["tiny_cnn", "lstm", "tiny_cnn_bitplane"])
 def test_workers_give_the_numbers_of_one_process(tmp_path, argv):
     local = _run(tmp_path, "local", *argv)
     assert local[1]["hw"].shape[0] == int(argv[argv.index("--samples") + 1])

@@ -207,3 +207,35 @@ def test_two_and_four_words_per_column(rows, noise):
         assert np.mean(fast != ref) < 0.02
     else:
         assert np.array_equal(fast, ref)
+
+
+def test_levels_wider_than_int16_stay_on_the_float_path():
+    """Combined slices of 8-bit cells make 16-bit sensed levels (two's complement codes up
+    to 65535): bit-plane tiles store int16, so auto keeps the GEMMs and a forced bitplane
+    is refused; the result is the float path's (hand value: codes of 1, −1 and 0.5 → 384)."""
+    p = hw(cell_bits=8, weight_bits=9, scheme=SignedScheme.TWOS_COMPLEMENT,
+           combine_slices=True, adc_bits=8)
+    assert p.level_bits == 16 and p.partial_sums() == "float"
+    with pytest.raises(ConfigError, match="16-bit sensed levels"):
+        dataclasses.replace(p, kernel="bitplane").partial_sums()
+    w = np.array([[[1.0], [-1.0], [0.5]]])
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    assert np.array_equal(pm.run_int(np.ones((1, 1, 3), dtype=np.int64), False),
+                          [[[384.0]]])
+
+
+def test_no_input_vectors():
+    w, _ = _data(12)
+    pm = ProgrammedMatrix(w, hw(), np.random.default_rng(0))
+    assert pm.run_int(np.zeros((2, 0, 150), dtype=np.int64), False).shape == (2, 0, 7)
+
+
+def test_exact_path_only_below_2_to_53():
+    """26-bit weights and inputs on 1-bit cells: Σ|x·w| over 300 rows reaches 2^60, where a
+    float64 product rounds; the exact path steps aside."""
+    p = hw(cell_bits=1, weight_bits=26, input_bits=26, adc_bits=8)
+    w, _ = _data(13, g=1)
+    pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    assert pm.path(False) != "exact"
+    assert ProgrammedMatrix(w, hw(cell_bits=1, adc_bits=8), np.random.default_rng(0)
+                            ).path(False) == "exact"

@@ -32,16 +32,22 @@ def _random(seed, g=2, m=5, k=150, n=7, signed=True, bits=8):
 
 
 @pytest.mark.parametrize("scheme", list(SignedScheme))
-@pytest.mark.parametrize("cell_bits,dac_bits", [(1, 1), (2, 1), (2, 2), (3, 3), (4, 2)])
+@pytest.mark.parametrize("cell_bits,dac_bits,kernel", [
+    (c, d, k) for c, d in [(1, 1), (2, 1), (2, 2), (3, 3), (4, 2)]
+    for k in ("float", "auto", *(("bitplane",) if d == 1 else ()))])  # planes: 1-bit digits
 @pytest.mark.parametrize("signed", [False, True])
-def test_ideal_hardware_is_bit_exact(scheme, cell_bits, dac_bits, signed):
+def test_ideal_hardware_is_bit_exact(scheme, cell_bits, dac_bits, kernel, signed):
     """ADC bits ≥ b_dac + b_cell + log2(rows) (+1 for a signed digit): every column value is
-    an exact ADC code, so the result equals the integer matmul x_int · w_int exactly."""
+    an exact ADC code, so the result equals the integer matmul x_int · w_int exactly — each
+    partial sum digitised (float GEMMs, or bit planes with 1-bit digits) or, under auto, the
+    exact path's one product."""
     rows = 64
     adc_bits = dac_bits + cell_bits + int(math.log2(rows)) + 1
-    p = hw(scheme=scheme, cell_bits=cell_bits, dac_bits=dac_bits, adc_bits=adc_bits, rows=rows)
+    p = hw(scheme=scheme, cell_bits=cell_bits, dac_bits=dac_bits, adc_bits=adc_bits, rows=rows,
+           kernel=kernel)
     w, x_int = _random(1, signed=signed)
     pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
+    assert pm.path(signed) == ("exact" if kernel == "auto" else kernel)
     got = pm.run_int(x_int, signed)
     expected = np.matmul(x_int, pm.w_int)  # int64, exact
     np.testing.assert_array_equal(got, expected.astype(np.float64))
@@ -74,12 +80,13 @@ def test_calibrated_range_equals_twin_and_beats_full_scale():
     np.testing.assert_allclose(pm.run_int(x_int, False), crossbar_int(pm, x_int, False), atol=1e-6)
 
 
-def test_read_noise_matches_a_per_cell_simulation():
+@pytest.mark.parametrize("kernel", ["float", "bitplane"])
+def test_read_noise_matches_a_per_cell_simulation(kernel):
     """Output-referred read noise vs the naive model that perturbs every cell on every read:
     the two error distributions must be statistically indistinguishable (KS test) and have
     the same standard deviation within sampling error."""
     sigma = 0.05
-    p = hw(read_noise=sigma, adc_bits=16, rows=32, cell_bits=2, dac_bits=1)
+    p = hw(read_noise=sigma, adc_bits=16, rows=32, cell_bits=2, dac_bits=1, kernel=kernel)
     w, x_int = _random(5, g=1, m=2, k=32, n=2, signed=False)
     pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
     exact = np.matmul(x_int, pm.w_int).astype(np.float64)

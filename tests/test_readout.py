@@ -147,8 +147,10 @@ def _data(seed, k=70, n=5, m=6, signed=False, bits=6):
 @pytest.mark.parametrize("signed", [False, True])
 def test_ideal_readouts_are_bit_exact_with_enough_adc_bits(integrate, differential, signed):
     """An ADC with a code for every value the integrated (or sensed) column can take reads
-    exactly: 32 rows · 3 levels · 63 (integrated 6-bit input) < 2^13."""
-    p = _hw(integrate=integrate, differential_sensing=differential, adc_bits=14)
+    exactly: 32 rows · 3 levels · 63 (integrated 6-bit input) < 2^13. Every partial sum
+    goes through the converters (the float kernel; auto would take the exact path)."""
+    p = _hw(integrate=integrate, differential_sensing=differential, adc_bits=14,
+            kernel="float")
     w, x_int = _data(1, signed=signed)
     pm = ProgrammedMatrix(w, p, np.random.default_rng(0))
     np.testing.assert_array_equal(pm.run_int(x_int, signed),

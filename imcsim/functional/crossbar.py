@@ -148,12 +148,21 @@ class HwParams:
         if cells:
             return (f"non-integer cell levels ({', '.join(cells)}); read noise and the "
                     "converter's errors are fine")
+        if self.level_bits > 15:
+            return (f"{self.level_bits}-bit sensed levels (combined slices; it stores them "
+                    "as int16)")
         return None
+
+    @property
+    def level_bits(self) -> int:
+        """Bits of a sensed column's largest level: a cell's, or a weight's with combined
+        slices."""
+        return self.cell_bits * (self.slices if self.combine_slices and self.slices > 1 else 1)
 
     def bitplane_planes(self) -> int:
         """Bit planes per column, at most: one per level value with read noise (its weight
         (G/ΔG)² differs per level), else one per bit of the positive and negative parts."""
-        bits = self.cell_bits * (self.slices if self.combine_slices and self.slices > 1 else 1)
+        bits = self.level_bits
         signs = 2 if self.differential_sensing and self.scheme is SignedScheme.DIFFERENTIAL else 1
         return signs * (((1 << bits) - 1) if self.read_noise > 0 else bits)
 
@@ -457,8 +466,9 @@ class ProgrammedMatrix:
             reach = ((np.maximum(eff, 0).sum(axis=1), np.maximum(-eff, 0).sum(axis=1))
                      if integer else None)
             if self.kernel == "bitplane":
-                stored = np.rint(eff).astype(np.int8 if np.abs(eff).max(initial=0) < 128
-                                             else np.int16)
+                rounded = np.rint(eff)  # exact integers (no cell effects), < 2^15
+                stored = rounded.astype(np.int8 if np.abs(rounded).max(initial=0) <= 127
+                                        else np.int16)
                 if q is not None:  # ideal cells: (G/ΔG)² is a function of the level
                     for value in set(_present(stored)) - set(q_by_level):
                         q_by_level[value] = float(q.ravel()[np.argmax(stored.ravel() == value)])
@@ -533,6 +543,10 @@ class ProgrammedMatrix:
     def _reads_exactly(self, signed: bool) -> bool:
         hw = self.hw
         if self.effects or hw.kernel != "auto":
+            return False
+        largest = input_levels(hw.input_bits, signed) * float(np.abs(self.w_int).sum(axis=1).max(
+            initial=0))
+        if largest >= 2.0**53:  # the float64 product would round
             return False
         top = float((1 << hw.adc_bits) - 1)
         digit = (1 << hw.dac_bits) - 1
@@ -694,13 +708,13 @@ class ProgrammedMatrix:
         t_.tiles = []
         for t in self.tiles:
             outputs = np.arange(t.rows.start, t.rows.stop, dtype=np.int64)
+            tq = self._tile_q(t)
             for j in range(classes):
                 for n0 in range(0, self.n, hw.cols):
                     n1 = min(self.n, n0 + hw.cols)
                     cols = slice(j * self.n + n0, j * self.n + n1)
                     lv = np.ascontiguousarray(np.swapaxes(t.levels[:, :, cols], 1, 2),
                                               dtype=np.float32)
-                    tq = self._tile_q(t)
                     q = None if tq is None else np.ascontiguousarray(
                         np.swapaxes(tq[:, :, cols], 1, 2))
                     gain, offset = t_._adc_errors(self.groups, outputs.size, rng)
@@ -746,7 +760,7 @@ class ProgrammedMatrix:
         starts = list(range(0, m_n, chunk))
         items: list[tuple[int, int, int, int]] = []  # (chunk start, chunk end, rows a, b)
         if self.kernel == "bitplane":  # a chunk's vectors split further: every thread busy
-            pieces = -(-2 * _THREADS // len(starts))
+            pieces = -(-2 * _THREADS // max(1, len(starts)))
             keys = self._bitplane_keys(noise_key, starts, signed)
             for m0 in starts:
                 m1 = min(m_n, m0 + chunk)

@@ -77,7 +77,8 @@ class Executor:
         if net.constants is None:
             raise ModelError(f"model '{net.name}' carries no constants; import it from ONNX")
         self.net, self.seed, self.ideal = net, seed, ideal or arch is None
-        # the partial-sum kernel (auto, float, bitplane) changes the speed, not the numbers
+        # the partial-sum kernel (auto, float, bitplane): the same results, but for read noise
+        # moving a rare conversion by one code (its variance is summed differently)
         self.hw = replace(HwParams.from_arch(arch), kernel=kernel) \
             if arch is not None else None
         if self.hw is not None and not self.ideal:

@@ -43,7 +43,7 @@ class Job:
     ideal: bool
     hw_layers: tuple[str, ...] | None
     first: dict[str, np.ndarray]  # batch 0, padded to the batch size
-    kernel: str = "auto"  # the partial-sum kernel (speed only: the numbers are the same)
+    kernel: str = "auto"  # the partial-sum kernel (auto, float, bitplane)
 
 
 @dataclass(frozen=True)
