@@ -13,7 +13,8 @@ from naive import crossbar_int
 from imcsim.config import AdcRange
 from imcsim.errors import ConfigError
 from imcsim.functional import _kernels
-from imcsim.functional.crossbar import HwParams, ProgrammedMatrix, pack_rows
+from imcsim.functional.bitplane import pack_rows
+from imcsim.functional.crossbar import HwParams, ProgrammedMatrix
 
 
 def hw(**kw) -> HwParams:

@@ -59,7 +59,7 @@ from imcsim.config import (
     integration_phases,
 )
 from imcsim.errors import ConfigError
-from imcsim.functional import _kernels, effects
+from imcsim.functional import _kernels, bitplane, effects
 from imcsim.functional.circuit import effective_conductances
 
 _CHUNK = 1 << 18  # column values per chunk of input vectors: 1 MB per buffer
@@ -323,23 +323,6 @@ def ir_drop(g: np.ndarray, row0: int, hw: HwParams) -> np.ndarray:
     return out
 
 
-def _present(levels: np.ndarray) -> list[int]:
-    """The distinct values of small integer levels (a bincount: no sort)."""
-    lo = int(levels.min(initial=0))
-    counts = np.bincount(levels.ravel().astype(np.int64) - lo)
-    return [int(v) + lo for v in np.flatnonzero(counts)]
-
-
-def pack_rows(mask: np.ndarray) -> np.ndarray:
-    """(…, R) booleans → (…, ceil(R / 64)) uint64 words, row i as bit i % 64 of word i // 64
-    (the layout :func:`imcsim.functional._kernels.pack_input_bits` gives the inputs)."""
-    words = -(-mask.shape[-1] // 64)
-    padded = np.zeros((*mask.shape[:-1], words * 64), dtype=bool)
-    padded[..., : mask.shape[-1]] = mask
-    packed = np.packbits(padded, axis=-1, bitorder="little")
-    return np.ascontiguousarray(packed).view(np.dtype("<u8")).astype(np.uint64)
-
-
 def adc_ranges(peak: np.ndarray, signed: bool, bits: int) -> tuple[np.ndarray, np.ndarray]:
     """(vmin, lsb) of ADCs covering [0, peak] or [−peak, peak] with codes 0 … 2^bits − 1, for
     an array of peaks (one ADC range per column).
@@ -441,7 +424,7 @@ class ProgrammedMatrix:
             g_ref = effects.program(g_ref, self.effects, effects.Cells(hw.g_on, hw.g_off),
                                     rng, reference=True)
         self.kernel = hw.partial_sums()  # "bitplane" or "float"
-        self.q_table: np.ndarray | None = None  # bit planes: (G/ΔG)² by level, from −level_max
+        self.planes: bitplane.Planes | None = None  # the bit-plane kernel's plane weights
         integer = not on_cells  # every sensed level an exact integer
         self.tiles: list[_Tile] = []
         adc_errors: dict[int, tuple[np.ndarray | None, np.ndarray | None]] = {}
@@ -466,12 +449,7 @@ class ProgrammedMatrix:
             reach = ((np.maximum(eff, 0).sum(axis=1), np.maximum(-eff, 0).sum(axis=1))
                      if integer else None)
             if self.kernel == "bitplane":
-                rounded = np.rint(eff)  # exact integers (no cell effects), < 2^15
-                stored = rounded.astype(np.int8 if np.abs(rounded).max(initial=0) <= 127
-                                        else np.int16)
-                if q is not None:  # ideal cells: (G/ΔG)² is a function of the level
-                    for value in set(_present(stored)) - set(q_by_level):
-                        q_by_level[value] = float(q.ravel()[np.argmax(stored.ravel() == value)])
+                stored = bitplane.small_levels(eff, q, q_by_level)
                 self.tiles.append(_Tile(rows, stored, None, self._initial_ranges(eff), gain,
                                         offset, reach=reach))
             else:
@@ -479,53 +457,9 @@ class ProgrammedMatrix:
                                         None if q is None else q.astype(np.float32),
                                         self._initial_ranges(eff), gain, offset, reach=reach))
         if self.kernel == "bitplane":
-            self._build_planes(q_by_level)
+            self.planes = bitplane.Planes.build(self.tiles, hw.read_noise > 0, q_by_level)
         self._w_exact: np.ndarray | None = None  # float64 w_int, for the exact fast path
         self._exact: dict[bool, bool] = {}  # signed → every read lossless (until calibrated)
-        self._weights: dict[bool, np.ndarray] = {}  # bit planes: shift-add weights per cycle
-
-    def _build_planes(self, q_by_level: dict[int, float]) -> None:
-        """Each tile's columns as bit planes, and the matrix's plane weights: one-hot per
-        level with read noise (a cell's noise weight depends on its level), else the bits of
-        each level's positive and negative parts (fewer planes)."""
-        present = np.array(sorted(set().union(*(_present(t.levels) for t in self.tiles)) - {0}),
-                           dtype=np.int64)
-        one_hot = self.hw.read_noise > 0
-        # plane p holds the cells with level == value (one-hot), or with bit b of
-        # max(sign·level, 0) set (binary): (value, sign, bit) with bit −1 for one-hot
-        specs: list[tuple[int, int, int]] = []
-        if one_hot:
-            specs = [(int(v), 0, -1) for v in present]
-            q0 = q_by_level.get(0, 0.0)
-            plane_q = [q_by_level[v] - q0 for v, _, _ in specs]
-            top = int(np.abs(present).max(initial=0))
-            table = np.zeros(2 * top + 1)
-            for v, qv in q_by_level.items():
-                table[v + top] = qv
-            self.q_table = table
-        else:
-            for sign in (1, -1):
-                part = present[present * sign > 0] * sign
-                specs += [(sign << b, sign, b)
-                          for b in range(int(part.max(initial=0)).bit_length())]
-            q0, plane_q = 0.0, [0.0] * len(specs)
-        self.plane_value = np.array([v for v, _, _ in specs], dtype=np.int64)
-        self.plane_q, self.q0 = np.array(plane_q, dtype=np.float64), q0
-        for t in self.tiles:
-            lv = np.swapaxes(t.levels, 1, 2).astype(np.int64)  # (G, C, R)
-            words = -(-lv.shape[2] // 64)
-            planes = np.zeros((lv.shape[0], len(specs), words, lv.shape[1]), dtype=np.uint64)
-            for p, (value, sign, bit) in enumerate(specs):  # (G, C, W) words → (G, W, C)
-                mask = lv == value if bit < 0 else (np.maximum(lv * sign, 0) >> bit) & 1 == 1
-                planes[:, p] = np.swapaxes(pack_rows(mask), 1, 2)
-            t.planes = planes
-
-    def _tile_q(self, t: _Tile) -> np.ndarray | None:
-        """(G, R_t, C) float32 read-noise weights (G/ΔG)² of a tile's cells."""
-        if t.q is not None or self.q_table is None:
-            return t.q
-        top = (self.q_table.size - 1) // 2
-        return self.q_table[t.levels.astype(np.int64) + top].astype(np.float32)
 
     def path(self, signed: bool) -> str:
         """How :meth:`run_int` computes for inputs of this signedness: ``exact`` (no
@@ -701,14 +635,14 @@ class ProgrammedMatrix:
         t_.w_int = np.swapaxes(self.w_int, 1, 2)
         t_.row_g = np.ones((self.groups, self.n))
         t_.stats, t_.effects = None, self.effects
-        t_.kernel, t_.q_table, t_._w_exact, t_._exact, t_._weights = "float", None, None, {}, {}
+        t_.kernel, t_.planes, t_._w_exact, t_._exact = "float", None, None, {}
         t_.col_weight = np.ones(self.col_weight.size)  # (sizes the chunks; tiles hold theirs)
         t_.col_to_out = np.zeros(0, dtype=np.int64)
         classes = self.col_weight.size // self.n
         t_.tiles = []
         for t in self.tiles:
             outputs = np.arange(t.rows.start, t.rows.stop, dtype=np.int64)
-            tq = self._tile_q(t)
+            tq = t.q if self.planes is None else self.planes.noise_weights(t.levels)
             for j in range(classes):
                 for n0 in range(0, self.n, hw.cols):
                     n1 = min(self.n, n0 + hw.cols)
@@ -759,9 +693,9 @@ class ProgrammedMatrix:
         chunk = max(1, _CHUNK // max(1, g_n * self.col_weight.size))
         starts = list(range(0, m_n, chunk))
         items: list[tuple[int, int, int, int]] = []  # (chunk start, chunk end, rows a, b)
-        if self.kernel == "bitplane":  # a chunk's vectors split further: every thread busy
+        if self.planes is not None:  # a chunk's vectors split further: every thread busy
             pieces = -(-2 * _THREADS // max(1, len(starts)))
-            keys = self._bitplane_keys(noise_key, starts, signed)
+            keys = bitplane.noise_keys(self, noise_key, starts, signed)
             for m0 in starts:
                 m1 = min(m_n, m0 + chunk)
                 step = -(-(m1 - m0) // pieces)
@@ -770,8 +704,8 @@ class ProgrammedMatrix:
             items = [(m0, min(m_n, m0 + chunk), m0, min(m_n, m0 + chunk)) for m0 in starts]
 
         def work(item: tuple[int, int, int, int]) -> None:
-            if self.kernel == "bitplane":
-                self._bitplane_rows(x_int, signed, item, keys, acc)
+            if self.planes is not None:
+                bitplane.run_rows(self, self.planes, x_int, signed, item, keys, acc)
             else:
                 self._run_chunk(x_int, signed, noise_key, item[0], item[1], acc)
 
@@ -819,60 +753,6 @@ class ProgrammedMatrix:
                 cw = self.col_weight if t.col_weight is None else t.col_weight
                 self._convert(v, var, t, ti, signed, j, cw * float(1 << (j * d)),
                               noise_key, m0, top, out)
-
-    def _bitplane_keys(self, noise_key: int, starts: list[int], signed: bool
-                       ) -> dict[int, np.ndarray] | None:
-        """Per chunk start: (tiles, 2, cycles) noise streams — read noise and converter
-        noise of each tile and cycle, those the float path draws from (None: no noise)."""
-        hw = self.hw
-        if not (hw.read_noise > 0 or any(t.adc_gain is not None for t in self.tiles)):
-            return None
-        j_n = hw.cycles_for(signed)
-        return {m0: np.array([[[noise_stream(noise_key, m0, ti, j, *extra) for j in range(j_n)]
-                               for extra in ((), (1,))] for ti in range(len(self.tiles))],
-                             dtype=np.uint64) for m0 in starts}
-
-    def _bitplane_rows(self, x_int: np.ndarray, signed: bool, item: tuple[int, int, int, int],
-                       keys: dict[int, np.ndarray] | None, acc: np.ndarray) -> None:
-        """Input vectors a … b (of the chunk m0 … m1) through every tile: packed input bits
-        against each tile's bit planes, every cycle digitised and shift-added in one kernel
-        call per tile. Column values keep their place in the chunk, so their noise draws
-        are the float path's."""
-        hw = self.hw
-        m0, m1, a, b = item
-        top = float((1 << hw.adc_bits) - 1)
-        j_n = hw.cycles_for(signed)
-        zero = np.zeros((2, j_n), dtype=np.uint64)
-        out = acc[:, a:b, :]
-        for ti, t in enumerate(self.tiles):
-            assert t.planes is not None
-            x_t = x_int[:, a:b, t.rows]
-            words = np.zeros((x_t.shape[0], x_t.shape[1], j_n, t.planes.shape[2]),
-                             dtype=np.uint64)
-            negative = np.zeros_like(words) if signed else words
-            _kernels.pack_input_bits(x_t, j_n, words, negative)
-            vmin, lsb, weight, gain, offset = self._bitplane_params(ti, signed)
-            k = keys[m0][ti] if keys is not None else zero
-            _kernels.bitplane_accumulate(
-                words, negative, signed, t.planes, self.plane_value, self.plane_q, self.q0,
-                hw.read_noise**2, k[0], _kernels.NORMAL_TABLE, self.col_to_out,
-                True,  # the matrix's own col_to_out: 0 … N−1 once per column class
-                weight, vmin, lsb, top, gain, offset, hw.adc_noise_lsb, k[1], hw.adc_inl_lsb,
-                keys is not None, t.adc_gain is not None, a - m0, m1 - m0, out)
-
-    def _bitplane_params(self, ti: int, signed: bool) -> tuple[np.ndarray, ...]:
-        """A tile's ADC ranges (cycles, G, C), shift-add weights (cycles, C), gains and
-        offsets (G, C), as the kernel takes them (the weights kept per matrix; the ranges
-        stacked per call: a copy per tile would add 0.4 GB to ResNet-18)."""
-        t, hw = self.tiles[ti], self.hw
-        ranges = t.ranges[int(signed)]
-        if signed not in self._weights:
-            self._weights[signed] = np.stack([self.col_weight * float(1 << (j * hw.dac_bits))
-                                              for j in range(len(ranges))])
-        vmin = np.stack([r[0] for r in ranges])
-        gain = t.adc_gain if t.adc_gain is not None else np.ones_like(vmin[0])
-        offset = t.adc_offset if t.adc_offset is not None else np.zeros_like(vmin[0])
-        return vmin, np.stack([r[1] for r in ranges]), self._weights[signed], gain, offset
 
     def _integrate_chunk(self, digits: list[np.ndarray], t: _Tile, ti: int, signed: bool,
                          noise_key: int, m0: int, top: float, out: np.ndarray) -> None:
