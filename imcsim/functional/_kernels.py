@@ -119,12 +119,7 @@ def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top,
 
 
 # ---------------------------------------------------------------- bit-plane partial sums
-#
-# With 1-bit input digits and exact integer cell levels, a column value is a count: the
-# rows whose input bit is set and whose cell holds a level, weighted by the level. Rows are
-# packed 64 to a word (row i is bit i % 64 of word i // 64), each column's cells as a few
-# bit planes, and Σ x·level is an AND and a popcount per plane and word: 64 MACs of small
-# integers in two instructions, exactly.
+# (the scheme and the plane layout: imcsim/functional/bitplane.py, which calls these)
 
 if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]  # plain Python (CI runs the kernel tests this way too)
 
