@@ -210,6 +210,37 @@ def test_two_and_four_words_per_column(rows, noise):
         assert np.array_equal(fast, ref)
 
 
+@pytest.mark.parametrize("signed", [False, True])
+def test_idle_cycles_are_skipped_without_changing_a_bit(signed):
+    """Small activations (input bits 4–7 never set) and whole zero vectors: a cycle with
+    no input bit reads 0 on these ranges (0 at the bottom unsigned, mid-tread signed), so
+    the kernel skips its conversions — still bit-identical to the float path, which
+    converts them; with read noise too (no cell read, no noise: zero vectors give 0)."""
+    w, x_int = _data(13, m=30, signed=signed)
+    x_int = np.sign(x_int) * (np.abs(x_int) % 16)
+    x_int[:, ::3] = 0
+    for noise in (0.0, 0.05):
+        p = hw(adc_bits=6, read_noise=noise)
+        _, fast = _run(p, "bitplane", w, x_int, signed)
+        _, ref = _run(p, "float", w, x_int, signed)
+        np.testing.assert_array_equal(fast[:, ::3], 0.0)
+        if noise:
+            assert np.mean(fast != ref) < 0.02
+        else:
+            assert np.array_equal(fast, ref)
+    # ranges whose idle reading is not 0 (bottom moved up 0.3 LSB: an idle column reads
+    # code 0 = 0.3 LSB): nothing may be skipped, every zero vector adds the same offsets
+    # (offset-encoded weights: a differential pair would cancel them)
+    outs = []
+    for kernel in ("bitplane", "float"):
+        p = hw(adc_bits=6, scheme=SignedScheme.OFFSET, kernel=kernel)
+        pm = ProgrammedMatrix(w, p, np.random.default_rng(1))
+        for t in pm.tiles:
+            t.ranges[int(signed)] = [(vmin + 0.3 * lsb, lsb) for vmin, lsb in t.ranges[int(signed)]]
+        outs.append(pm.run_int(x_int, signed, 3))
+    assert np.array_equal(*outs)
+    assert np.all(outs[0][:, ::3] != 0.0)
+
 def test_levels_wider_than_int16_stay_on_the_float_path():
     """Combined slices of 8-bit cells make 16-bit sensed levels (two's complement codes up
     to 65535): bit-plane tiles store int16, so auto keeps the GEMMs and a forced bitplane

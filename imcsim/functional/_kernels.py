@@ -58,19 +58,20 @@ def _splitmix64(x):  # pragma: no cover - jitted
 
 
 # Read noise needs ~1e9 Gaussian draws per ResNet-18 image; Box–Muller costs ~20 ns each.
-# Instead each draw picks one of 2^16 fixed N(0, 1) samples (256 kB: stays in L2) with a
-# counter-based hash of
-# (key, index): exact Gaussian marginals (to the table's ±4σ tails), independent of the
-# thread schedule, ~2 ns a draw. tests/test_kernels.py checks the statistics.
+# Instead each draw picks one of 2^16 fixed N(0, 1) samples (256 kB: stays in L2) with 16 bits
+# of a counter-based hash of (key, index // 4) — one 64-bit hash serves four consecutive
+# draws: exact Gaussian marginals (to the table's ±4σ tails), independent of the thread
+# schedule, ~0.6 ns a draw in :func:`_draws`. tests/test_kernels.py checks the statistics.
 TABLE_BITS = 16
 NORMAL_TABLE = np.random.default_rng(0x1A5EED).standard_normal(1 << TABLE_BITS).astype(np.float32)
 
 
 @njit(inline="always")
 def normal(key, index, table):  # pragma: no cover - jitted
-    """The standard normal draw number ``index`` of stream ``key``."""
-    r = _splitmix64(key ^ (np.uint64(index) * np.uint64(0xD1B54A32D192ED03)))
-    return table[r >> np.uint64(64 - TABLE_BITS)]
+    """The standard normal draw number ``index`` of stream ``key``: 16 bits of the hash of
+    (key, index // 4), the (index % 4)-th from the bottom, pick one of the table's entries."""
+    r = _splitmix64(key ^ (np.uint64(index >> 2) * np.uint64(0xD1B54A32D192ED03)))
+    return table[(r >> np.uint64(16 * (index & 3))) & np.uint64(0xFFFF)]
 
 
 @njit(**JIT)
@@ -80,6 +81,32 @@ def normals(key, n, table):  # pragma: no cover - jitted
     for i in range(n):
         out[i] = normal(key, i, table)
     return out
+
+
+# The kernel's inner loops are small functions of 1-D contiguous arrays: LLVM vectorises
+# them there (inlined into the kernel, the same loops stayed scalar: 2-4x slower).
+INNER: dict[str, Any] = {**JIT, "inline": "never"}
+
+
+@njit(**INNER)
+def _draws(key, base, table, z):  # pragma: no cover - jitted
+    """z[c] = normal(key, base + c, table), one hash per four draws."""
+    n = z.size
+    c = 0
+    while c < n and (base + c) & 3:
+        z[c] = normal(key, base + c, table)
+        c += 1
+    mask = np.uint64(0xFFFF)
+    while c + 4 <= n:
+        r = _splitmix64(key ^ (np.uint64((base + c) >> 2) * np.uint64(0xD1B54A32D192ED03)))
+        z[c] = table[r & mask]
+        z[c + 1] = table[(r >> np.uint64(16)) & mask]
+        z[c + 2] = table[(r >> np.uint64(32)) & mask]
+        z[c + 3] = table[r >> np.uint64(48)]
+        c += 4
+    while c < n:
+        z[c] = normal(key, base + c, table)
+        c += 1
 
 
 @njit(**JIT)
@@ -95,17 +122,24 @@ def adc_accumulate_noisy(v, var, key, table, col_to_out, weight, vmin, lsb, top,
     3. integral nonlinearity bows the transfer by inl·4u(1 − u) LSB at the relative input
        position u ∈ [0, 1] of the range (0 at both ends, ``inl`` at mid-scale)."""
     g_n, m_n, c_n = v.shape
-    for gm in prange(g_n * m_n):
+    z = np.empty(c_n, dtype=np.float32)  # a row's draws, one hash per four (_draws)
+    eta = np.zeros(c_n, dtype=np.float32)
+    for gm in range(g_n * m_n):
         g = gm // m_n
         m = gm % m_n
         base = gm * c_n
+        _draws(key, base, table, z)
+        if adc_sigma != 0.0:
+            _draws(adc_key, base, table, eta)
         for c in range(c_n):
-            x = np.float64(v[g, m, c]) + np.sqrt(np.float64(var[g, m, c])) * np.float64(
-                normal(key, base + c, table))  # float64 with or without the JIT
+            # σ in float32 (as the bit-plane path, where it vectorises 3× better), sums in
+            # float64
+            x = np.float64(v[g, m, c]) + np.float64(np.sqrt(np.float32(var[g, m, c]))) * np.float64(
+                z[c])
             step = lsb[g, c]
             x = x * gain[g, c] + offset[g, c] * step
             if adc_sigma != 0.0:
-                x += adc_sigma * np.float64(normal(adc_key, base + c, table)) * step
+                x += adc_sigma * np.float64(eta[c]) * step
             if inl != 0.0:
                 u = (x - vmin[g, c]) / (step * top)
                 if u > 0.0 and u < 1.0:
@@ -142,32 +176,81 @@ else:
 @njit(**JIT)
 def pack_input_bits(x_int, cycles, words, negative):  # pragma: no cover - jitted
     """Bit j of |x| of every (group, vector, row) into ``words[g, m, j, row // 64]`` and,
-    for a negative x, the same bit into ``negative`` (both zeroed by the caller).
+    for a negative x, the same bit into ``negative`` (both zeroed by the caller; the same
+    array when no x is negative).
 
     x_int:  (G, M, R) integer inputs (any layout)
     words, negative: (G, M, cycles, ceil(R / 64)) uint64"""
     g_n, m_n, r_n = x_int.shape
-    one = np.uint64(1)
+    mag = np.empty(r_n, dtype=np.uint64)
+    sign = np.empty(r_n, dtype=np.uint64)
     for g in range(g_n):
         for m in range(m_n):
             for i in range(r_n):
                 x = np.int64(x_int[g, m, i])
-                if x == 0:
-                    continue
-                mag = x if x > 0 else -x
-                w = i >> 6
-                bit = one << np.uint64(i & 63)
-                for j in range(cycles):
-                    if (mag >> j) & 1:
-                        words[g, m, j, w] |= bit
-                        if x < 0:
-                            negative[g, m, j, w] |= bit
+                mag[i] = np.uint64(x if x > 0 else -x)
+                sign[i] = np.uint64(1 if x < 0 else 0)
+            for w in range(words.shape[3]):
+                lo, hi = w * 64, min(r_n, w * 64 + 64)
+                for j in range(cycles):  # an OR over 64 rows: vectorises
+                    word = np.uint64(0)
+                    neg = np.uint64(0)
+                    for i in range(lo, hi):
+                        bit = ((mag[i] >> np.uint64(j)) & np.uint64(1)) << np.uint64(i - lo)
+                        word |= bit
+                        neg |= bit * sign[i]
+                    words[g, m, j, w] |= word
+                    if neg:
+                        negative[g, m, j, w] |= neg
+
+
+@njit(**INNER)
+def _count(x0, x1, p0, p1, pv, total):  # pragma: no cover - jitted
+    for c in range(total.size):
+        total[c] += pv * np.float64(popcount(x0 & p0[c]) + popcount(x1 & p1[c]))
+
+
+@njit(**INNER)
+def _count_q(x0, x1, p0, p1, pv, pq, total, q_sum):  # pragma: no cover - jitted
+    for c in range(total.size):
+        a = np.float64(popcount(x0 & p0[c]) + popcount(x1 & p1[c]))
+        total[c] += pv * a
+        q_sum[c] += pq * a
+
+
+@njit(**INNER)
+def _read_noise(x, q_sum, q_ones, var_scale, z):  # pragma: no cover - jitted
+    for c in range(x.size):
+        x[c] += np.float64(np.sqrt(np.float32(var_scale * (q_ones + q_sum[c])))) * np.float64(z[c])
+
+
+@njit(**INNER)
+def _finish(total, q_sum, q_ones, var_scale, z, lo, step, top, weight, out):  # pragma: no cover
+    """Read noise (when var_scale > 0), the conversion and the shift-add of one vector's
+    cycle in one pass: column c adds to out[c % out.size], in column order (the float
+    path's order of additions)."""
+    n_n = out.size
+    for k in range(total.size // n_n):
+        for n in range(n_n):
+            c = k * n_n + n
+            x = total[c]
+            if var_scale != 0.0:
+                x += np.float64(np.sqrt(np.float32(var_scale * (q_ones + q_sum[c])))) * np.float64(z[c])
+            q = min(max(np.floor((x - lo[c]) / step[c] + 0.5), 0.0), top)
+            out[n] += weight[c] * (lo[c] + q * step[c])
+
+
+@njit(**INNER)
+def _digitise(x, lo, step, top, weight, out):  # pragma: no cover - jitted
+    for c in range(x.size):
+        q = min(max(np.floor((x[c] - lo[c]) / step[c] + 0.5), 0.0), top)
+        out[c] = weight[c] * (lo[c] + q * step[c])
 
 
 @njit(**JIT)
 def bitplane_accumulate(words, negative, signed, planes, plane_value, plane_q, q0, var_scale,
                         keys, table, col_to_out, tiled, weight, vmin, lsb, top, gain, offset,
-                        adc_sigma, adc_keys, inl, noisy, converter, m_first, m_total,
+                        adc_sigma, adc_keys, inl, noisy, converter, idle, m_first, m_total,
                         acc):  # pragma: no cover - jitted
     """Every (vector, input cycle, column) value of one tile from packed bits, digitised
     and shift-added: the same conversions, draws and order of additions as the float path
@@ -186,85 +269,75 @@ def bitplane_accumulate(words, negative, signed, planes, plane_value, plane_q, q
     vmin, lsb:  (J, G, C) ADC ranges of each cycle; gain, offset: (G, C) converter errors
     noisy:      apply read noise and the converter's errors (else the ideal conversion)
     converter:  the converters have gain errors and offsets (else gain 1, offset 0)
+    idle:       (J, G) bool: with no input bit set, every column of cycle j reads 0 (its
+                conversions are skipped where the converters are otherwise ideal)
     m_first, m_total: these vectors are m_first … of a chunk of m_total (the float path's
                 block of draws: column value (g, m, c) draws number (g·m_total + m)·C + c)
     acc:        (G, M, N) float64 accumulator"""
     g_n, m_n, j_n, w_n = words.shape
     p_n, c_n = planes.shape[1], planes.shape[3]
     n_n = acc.shape[2]
-    total = np.empty(c_n, dtype=np.int64)
+    zero = np.uint64(0)
+    total = np.empty(c_n, dtype=np.float64)  # Σ x·level: small integers, exact in float64
     q_sum = np.empty(c_n, dtype=np.float64)
-    x = np.empty(c_n, dtype=np.float64)
+    z = np.empty(c_n, dtype=np.float32)
     values = np.empty((j_n, c_n), dtype=np.float64)
+    with_q = var_scale != 0.0 and noisy
     for g in range(g_n):
         for m in range(m_n):
             base = (g * m_total + m_first + m) * c_n
             for j in range(j_n):
-                total[:] = 0
+                total[:] = 0.0
                 q_sum[:] = 0.0
                 ones = 0
                 for w in range(w_n):
                     ones += popcount(words[g, m, j, w])
                 for p in range(p_n):
-                    pv = plane_value[p]
-                    pq = plane_q[p]
-                    if w_n == 2 and var_scale == 0.0 and not signed:  # arrays of ≤ 128 rows
-                        x0 = words[g, m, j, 0]
-                        x1 = words[g, m, j, 1]
-                        for c in range(c_n):
-                            total[c] += pv * (popcount(x0 & planes[g, p, 0, c])
-                                              + popcount(x1 & planes[g, p, 1, c]))
-                        continue
-                    if w_n == 2 and not signed:
-                        x0 = words[g, m, j, 0]
-                        x1 = words[g, m, j, 1]
-                        for c in range(c_n):
-                            a = popcount(x0 & planes[g, p, 0, c]) + popcount(x1 & planes[g, p, 1, c])
-                            total[c] += pv * a
-                            q_sum[c] += pq * a
-                        continue
-                    for w in range(w_n):
-                        xw = words[g, m, j, w]
-                        if xw == 0:  # no input bit in these 64 rows
+                    pv = np.float64(plane_value[p])
+                    for w in range(0, w_n, 2):  # two words (128 rows) a pass
+                        x0 = words[g, m, j, w]
+                        x1 = words[g, m, j, w + 1] if w + 1 < w_n else zero
+                        if x0 == zero and x1 == zero:
                             continue
-                        if var_scale != 0.0:
-                            for c in range(c_n):
-                                a = popcount(xw & planes[g, p, w, c])
-                                total[c] += pv * a
-                                q_sum[c] += pq * a
+                        p0 = planes[g, p, w]
+                        p1 = planes[g, p, w + 1] if w + 1 < w_n else p0
+                        if with_q:
+                            _count_q(x0, x1, p0, p1, pv, plane_q[p], total, q_sum)
                         else:
-                            for c in range(c_n):
-                                total[c] += pv * popcount(xw & planes[g, p, w, c])
-                        xn = negative[g, m, j, w] if signed else np.uint64(0)
-                        if xn != 0:
-                            for c in range(c_n):
-                                total[c] -= 2 * pv * popcount(xn & planes[g, p, w, c])
-                # the conversion in simple passes over the columns (each one vectorises)
-                for c in range(c_n):
-                    x[c] = np.float64(total[c])
+                            _count(x0, x1, p0, p1, pv, total)
+                        if signed:
+                            n0 = negative[g, m, j, w]
+                            n1 = negative[g, m, j, w + 1] if w + 1 < w_n else zero
+                            if n0 != zero or n1 != zero:
+                                _count(n0, n1, p0, p1, -2.0 * pv, total)
+                if tiled and not (converter or adc_sigma != 0.0 or inl != 0.0):
+                    if ones == 0 and idle[j, g]:
+                        continue  # x = 0, no read noise (no cell read): adds 0 everywhere
+                    if noisy and var_scale != 0.0:
+                        _draws(keys[j], base, table, z)
+                    _finish(total, q_sum, q0 * ones, var_scale if noisy else 0.0, z,
+                            vmin[j, g], lsb[j, g], top, weight[j], acc[g, m])
+                    continue
                 if noisy:
                     key = keys[j]
                     if var_scale != 0.0:
-                        for c in range(c_n):
-                            var = var_scale * (q0 * ones + q_sum[c])
-                            x[c] += np.sqrt(var) * np.float64(normal(key, base + c, table))
+                        _draws(key, base, table, z)
+                        _read_noise(total, q_sum, q0 * ones, var_scale, z)
                     if converter:  # a gain error and an offset of its own
                         for c in range(c_n):
-                            x[c] = x[c] * gain[g, c] + offset[g, c] * lsb[j, g, c]
+                            total[c] = total[c] * gain[g, c] + offset[g, c] * lsb[j, g, c]
                     if adc_sigma != 0.0:
-                        key = adc_keys[j]
+                        _draws(adc_keys[j], base, table, z)
                         for c in range(c_n):
-                            x[c] += adc_sigma * np.float64(normal(key, base + c, table)) * lsb[j, g, c]
+                            total[c] += adc_sigma * np.float64(z[c]) * lsb[j, g, c]
                     if inl != 0.0:
                         for c in range(c_n):
-                            u = (x[c] - vmin[j, g, c]) / (lsb[j, g, c] * top)
+                            u = (total[c] - vmin[j, g, c]) / (lsb[j, g, c] * top)
                             bow = inl * 4.0 * u * (1.0 - u) * lsb[j, g, c]
-                            x[c] += bow if u > 0.0 and u < 1.0 else 0.0
-                for c in range(c_n):
-                    lo = vmin[j, g, c]
-                    step = lsb[j, g, c]
-                    q = min(max(np.floor((x[c] - lo) / step + 0.5), 0.0), top)
-                    values[j, c] = weight[j, c] * (lo + q * step)
+                            total[c] += bow if u > 0.0 and u < 1.0 else 0.0
+                _digitise(total, vmin[j, g], lsb[j, g], top, weight[j], values[j])
+            if tiled and not (converter or adc_sigma != 0.0 or inl != 0.0):
+                continue  # added by _finish
             if tiled:  # cycle by cycle, column class by class: the float path's order
                 for j in range(j_n):
                     for k in range(c_n // n_n):

@@ -119,15 +119,20 @@ def noise_keys(pm: ProgrammedMatrix, noise_key: int, starts: list[int], signed: 
                ) -> dict[int, np.ndarray] | None:
     """Per chunk start: (tiles, 2, cycles) noise streams — read noise and converter noise
     of each tile and cycle, those the float path draws from (None: no noise)."""
-    from imcsim.functional.crossbar import noise_stream
+    from imcsim.functional.crossbar import noise_streams
 
     hw = pm.hw
     if not (hw.read_noise > 0 or any(t.adc_gain is not None for t in pm.tiles)):
         return None
-    j_n = hw.cycles_for(signed)
-    return {m0: np.array([[[noise_stream(noise_key, m0, ti, j, *extra) for j in range(j_n)]
-                           for extra in ((), (1,))] for ti in range(len(pm.tiles))],
-                         dtype=np.uint64) for m0 in starts}
+    j_n, t_n = hw.cycles_for(signed), len(pm.tiles)
+    ti, j = np.meshgrid(np.arange(t_n), np.arange(j_n), indexing="ij")
+    keys = {}
+    for m0 in starts:
+        pos = np.stack([np.full(ti.size, m0), ti.ravel(), j.ravel()], axis=1)
+        read = noise_streams(noise_key, pos)
+        converter = noise_streams(noise_key, np.concatenate([pos, np.ones_like(pos[:, :1])], 1))
+        keys[m0] = np.stack([read.reshape(t_n, j_n), converter.reshape(t_n, j_n)], axis=1)
+    return keys
 
 
 def run_rows(pm: ProgrammedMatrix, planes: Planes, x_int: np.ndarray, signed: bool,
@@ -155,9 +160,12 @@ def run_rows(pm: ProgrammedMatrix, planes: Planes, x_int: np.ndarray, signed: bo
         gain = t.adc_gain if t.adc_gain is not None else np.ones_like(vmin[0])
         offset = t.adc_offset if t.adc_offset is not None else np.zeros_like(vmin[0])
         k = keys[m0][ti] if keys is not None else zero
+        # cycles whose conversions of an idle column (no input bit set) all read 0: skipped
+        idle = np.all(vmin + np.clip(np.floor((0.0 - vmin) / lsb + 0.5), 0.0, top) * lsb == 0,
+                      axis=2)
         _kernels.bitplane_accumulate(
             words, negative, signed, t.planes, planes.value, planes.q, planes.q0,
             hw.read_noise**2, k[0], _kernels.NORMAL_TABLE, pm.col_to_out,
             True,  # the matrix's own col_to_out: 0 … N−1 once per column class
             weight, vmin, lsb, top, gain, offset, hw.adc_noise_lsb, k[1], hw.adc_inl_lsb,
-            keys is not None, t.adc_gain is not None, a - m0, m1 - m0, out)
+            keys is not None, t.adc_gain is not None, idle, a - m0, m1 - m0, out)

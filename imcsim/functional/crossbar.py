@@ -47,7 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from imcsim.compiler.mapping import SignedScheme
 from imcsim.config import (
@@ -64,11 +64,30 @@ from imcsim.functional.circuit import effective_conductances
 
 _CHUNK = 1 << 18  # column values per chunk of input vectors: 1 MB per buffer
 _THREADS = max(1, min(8, os.cpu_count() or 1))
+_BLAS: ThreadpoolController | None = None  # found once: a lookup walks every loaded library
+_BLAS_START = 1  # BLAS threads before any limit
+
+
+def blas_threads(all_threads: bool = False):  # type: ignore[no-untyped-def]
+    """A context in which BLAS runs in the calling thread only (or, ``all_threads``, in as
+    many threads as it had at start-up). One thread around the kernels' own threads and
+    around a whole simulated batch: a multi-threaded matmul (the float reference) leaves
+    its BLAS threads spinning for a while, and on 2 cores they took 1.8 s of CPU per
+    ResNet-18 image from the bit-plane kernels. All threads for the exact path's product,
+    a single large matmul."""
+    global _BLAS, _BLAS_START
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+        _BLAS_START = max([c.num_threads for c in _BLAS.select(user_api="blas").lib_controllers],
+                          default=1)
+    return _BLAS.limit(limits=_BLAS_START if all_threads else 1, user_api="blas")
+
+
 _CALIBRATION_VALUES = 1 << 18  # column values a percentile is taken over, at most
 KERNELS = ("auto", "float", "bitplane")
 # --kernel auto: bit planes up to this many per column. benchmarks/bench_kernels.py, one
-# core of a 2-core AVX-512 machine, 8-bit weights: 5.3× faster than the float GEMMs at 1
-# plane, 3.7× at 3, 1.9× at 15, 1.3× at 31 — and 0.74× at 63 (6-bit cells, read noise)
+# core of a 2-core AVX-512 machine, 8-bit weights: 5.6× faster than the float GEMMs at 1
+# plane, 5.6× at 3, 2.8× at 15, 2.8× at 31 — and 0.78× at 63 (6-bit cells, read noise)
 BITPLANE_MAX_PLANES = 32
 
 
@@ -346,10 +365,40 @@ def adc_range(peak: float, signed: bool, bits: int) -> tuple[float, float]:
     return float(vmin), float(lsb)
 
 
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser on uint64 arrays (wrapping, as :func:`_kernels._splitmix64`)."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def noise_streams(key: int, positions: np.ndarray) -> np.ndarray:
+    """64-bit keys of blocks of read-noise draws, one per row of ``positions`` (n, k)
+    (chunk, tile, cycle[, 1 for the converter's noise]): the key and each coordinate, then
+    their count, hashed in turn. Vectorised: ResNet-18 derives ~9,000 per image."""
+    pos = np.asarray(positions, dtype=np.int64).astype(np.uint64)
+    h = _mix64(np.full(pos.shape[0], key % 2**64, dtype=np.uint64))
+    for i in range(pos.shape[1]):
+        h = _mix64(h ^ _mix64(pos[:, i]))
+    return _mix64(h ^ _mix64(np.full_like(h, pos.shape[1])))
+
+
 def noise_stream(key: int, *position: int) -> np.uint64:
-    """A 64-bit key for one (chunk, tile, cycle) block of read-noise draws."""
-    seq = np.random.SeedSequence([key % 2**63, *position])
-    return np.uint64(seq.generate_state(1, dtype=np.uint64)[0])
+    """The key of one (chunk, tile, cycle[, 1]) block of read-noise draws: as
+    :func:`noise_streams`, in Python integers (8 µs, where NumPy on one row takes 140)."""
+    mask = (1 << 64) - 1
+
+    def mix(x: int) -> int:
+        x = (x + 0x9E3779B97F4A7C15) & mask
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+        return x ^ (x >> 31)
+
+    h = mix(key % 2**64)
+    for p in (*position, len(position)):
+        h = mix(h ^ mix(p % 2**64))
+    return np.uint64(h)
 
 
 @dataclass
@@ -686,7 +735,8 @@ class ProgrammedMatrix:
         if self._lossless(signed):  # every conversion exact: the product itself
             if self._w_exact is None:
                 self._w_exact = self.w_int.astype(np.float64)
-            return np.matmul(x_int.astype(np.float64), self._w_exact)  # exact below 2^53
+            with blas_threads(all_threads=True):
+                return np.matmul(x_int.astype(np.float64), self._w_exact)  # exact below 2^53
         g_n, m_n, _ = x_int.shape
         acc = np.zeros((g_n, m_n, self.n), dtype=np.float64)
         # chunk boundaries depend only on the shapes (so do the noise keys), never on threads
@@ -710,10 +760,11 @@ class ProgrammedMatrix:
                 self._run_chunk(x_int, signed, noise_key, item[0], item[1], acc)
 
         if len(items) == 1 or _THREADS == 1:
-            for item in items:
-                work(item)
+            with blas_threads(all_threads=True):  # no thread of ours to compete with
+                for item in items:
+                    work(item)
         else:
-            with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(_THREADS) as pool:
+            with blas_threads(), ThreadPoolExecutor(_THREADS) as pool:
                 list(pool.map(work, items))
         if self.correction:
             acc -= self.correction * x_int.sum(axis=2, keepdims=True)
