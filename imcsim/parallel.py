@@ -16,6 +16,8 @@ from typing import Any
 
 from imcsim.errors import ImcsimError
 
+_BLAS: Any = None  # threadpoolctl's controller of the BLAS libraries, found once
+
 CONNECT_TIMEOUT = "10s"  # a Client's connection to the scheduler
 _GREETING_MAX = 1 << 20  # a scheduler's handshake message is a few hundred bytes
 
@@ -155,3 +157,19 @@ def connect(address: str) -> Any:
     except (OSError, TimeoutError, ValueError) as e:
         raise ImcsimError(f"--scheduler {address}: cannot connect ({e}); start a scheduler "
                           "(dask scheduler) or check the address") from None
+
+
+
+def blas_one_thread() -> Any:
+    """A context in which BLAS runs one thread, entered and left by the same thread (as
+    threadpoolctl asks). Around the functional kernels' thread pool, and around the float
+    reference's products between them: a multi-threaded matmul leaves OpenBLAS's threads
+    spinning for a while, and on 2 cores they took 1.8 s of CPU per ResNet-18 image from
+    the bit-plane kernels. The controller is found once (a lookup walks every loaded
+    library), after NumPy's BLAS is loaded."""
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController().select(user_api="blas")
+    return _BLAS.limit(limits=1)

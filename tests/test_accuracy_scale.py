@@ -200,3 +200,27 @@ def test_numbers_do_not_depend_on_blas_threads(tmp_path):
         return json.dumps(report)
 
     assert run("1") == run("4")
+
+
+def test_blas_held_at_one_thread_only_inside_the_context():
+    """The kernels' pool and the float reference beside them run BLAS in one thread (so no
+    BLAS thread is left spinning beside the kernels'); leaving restores the caller's count,
+    also after an error, and an accuracy run leaves it as it found it."""
+    from threadpoolctl import threadpool_info
+
+    from imcsim import api
+    from imcsim.parallel import blas_one_thread
+
+    def blas() -> dict[str, int]:
+        return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info()
+                if lib["user_api"] == "blas"}
+
+    before = blas()
+    with blas_one_thread():
+        assert before and set(blas().values()) == {1}
+    assert blas() == before
+    with pytest.raises(RuntimeError), blas_one_thread():
+        raise RuntimeError("inside")
+    assert blas() == before
+    api.accuracy(TINY_CNN, "rram_128", samples=2, set=["nonideal.read_noise=0.02"])
+    assert {k: v for k, v in blas().items() if k in before} == before  # SciPy's may load

@@ -196,14 +196,19 @@ def test_levels_stored_as_small_integers_and_transposed_reads_unchanged():
 
 @pytest.mark.parametrize("rows", [128, 256])
 @pytest.mark.parametrize("noise", [0.0, 0.05])
-def test_two_and_four_words_per_column(rows, noise):
-    """128-row arrays take the kernel's two-word loop, 256-row ones the general one; a
-    7-bit ADC rounds, so both must keep the float path's order of additions."""
-    p = hw(rows=rows, cols=128, adc_bits=7, read_noise=noise)
-    w, x_int = _data(11, g=1, m=40, k=300, n=20)
-    pm, fast = _run(p, "bitplane", w, x_int, False)
+@pytest.mark.parametrize(("cell_bits", "signed"), [(2, False), (2, True), (1, False), (3, True)])
+def test_two_and_four_words_per_column(rows, noise, cell_bits, signed):
+    """128-row arrays of 2-bit cells take the kernel's one-pass count of all planes (two
+    bit planes ideal, three one-hot ones with read noise), other shapes a pass per plane
+    and pair of words; a 7-bit ADC rounds, so all must keep the float path's order of
+    additions, signed inputs' negative passes included."""
+    p = hw(rows=rows, cols=128, adc_bits=7, read_noise=noise, cell_bits=cell_bits)
+    w, x_int = _data(11, g=1, m=40, k=300, n=20, signed=signed)
+    pm, fast = _run(p, "bitplane", w, x_int, signed)
     assert pm.tiles[0].planes.shape[2] == rows // 64
-    _, ref = _run(p, "float", w, x_int, False)
+    if cell_bits == 2:
+        assert pm.tiles[0].planes.shape[1] == (3 if noise else 2)
+    _, ref = _run(p, "float", w, x_int, signed)
     if noise:
         assert np.mean(fast != ref) < 0.02
     else:

@@ -47,7 +47,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from imcsim.compiler.mapping import SignedScheme
 from imcsim.config import (
@@ -61,28 +60,10 @@ from imcsim.config import (
 from imcsim.errors import ConfigError
 from imcsim.functional import _kernels, bitplane, effects
 from imcsim.functional.circuit import effective_conductances
+from imcsim.parallel import blas_one_thread
 
 _CHUNK = 1 << 18  # column values per chunk of input vectors: 1 MB per buffer
 _THREADS = max(1, min(8, os.cpu_count() or 1))
-_BLAS: ThreadpoolController | None = None  # found once: a lookup walks every loaded library
-_BLAS_START = 1  # BLAS threads before any limit
-
-
-def blas_threads(all_threads: bool = False):  # type: ignore[no-untyped-def]
-    """A context in which BLAS runs in the calling thread only (or, ``all_threads``, in as
-    many threads as it had at start-up). One thread around the kernels' own threads and
-    around a whole simulated batch: a multi-threaded matmul (the float reference) leaves
-    its BLAS threads spinning for a while, and on 2 cores they took 1.8 s of CPU per
-    ResNet-18 image from the bit-plane kernels. All threads for the exact path's product,
-    a single large matmul."""
-    global _BLAS, _BLAS_START
-    if _BLAS is None:
-        _BLAS = ThreadpoolController()
-        _BLAS_START = max([c.num_threads for c in _BLAS.select(user_api="blas").lib_controllers],
-                          default=1)
-    return _BLAS.limit(limits=_BLAS_START if all_threads else 1, user_api="blas")
-
-
 _CALIBRATION_VALUES = 1 << 18  # column values a percentile is taken over, at most
 KERNELS = ("auto", "float", "bitplane")
 # --kernel auto: bit planes up to this many per column. benchmarks/bench_kernels.py, one
@@ -735,8 +716,7 @@ class ProgrammedMatrix:
         if self._lossless(signed):  # every conversion exact: the product itself
             if self._w_exact is None:
                 self._w_exact = self.w_int.astype(np.float64)
-            with blas_threads(all_threads=True):
-                return np.matmul(x_int.astype(np.float64), self._w_exact)  # exact below 2^53
+            return np.matmul(x_int.astype(np.float64), self._w_exact)  # exact below 2^53
         g_n, m_n, _ = x_int.shape
         acc = np.zeros((g_n, m_n, self.n), dtype=np.float64)
         # chunk boundaries depend only on the shapes (so do the noise keys), never on threads
@@ -760,11 +740,10 @@ class ProgrammedMatrix:
                 self._run_chunk(x_int, signed, noise_key, item[0], item[1], acc)
 
         if len(items) == 1 or _THREADS == 1:
-            with blas_threads(all_threads=True):  # no thread of ours to compete with
-                for item in items:
-                    work(item)
+            for item in items:
+                work(item)
         else:
-            with blas_threads(), ThreadPoolExecutor(_THREADS) as pool:
+            with blas_one_thread(), ThreadPoolExecutor(_THREADS) as pool:
                 list(pool.map(work, items))
         if self.correction:
             acc -= self.correction * x_int.sum(axis=2, keepdims=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -26,13 +25,8 @@ from imcsim.compiler.frontend.onnx_eval import evaluate
 from imcsim.compiler.ir import Layer, LayerKind, Network
 from imcsim.config import AdcRange, Arch
 from imcsim.functional import ops
-from imcsim.functional.crossbar import (
-    ActivityStats,
-    HwParams,
-    ProgrammedMatrix,
-    blas_threads,
-    input_scale,
-)
+from imcsim.functional.crossbar import ActivityStats, HwParams, ProgrammedMatrix, input_scale
+from imcsim.parallel import blas_one_thread
 
 # attributes added by imcsim's front end and passes, not ONNX's
 _NOTES = frozenset({"weight_name", "recurrence_name", "folded_bn", "rnn_part"})
@@ -137,23 +131,6 @@ class Executor:
         vf: dict[str, np.ndarray] = dict(feeds)
         vh: dict[str, np.ndarray] = dict(feeds)
         errors: list[LayerError] = []
-        # one BLAS thread where the kernels run threads of their own (see blas_threads);
-        # programming, and layers that are all one exact product, keep them all
-        threaded = self._reads_per_batch is not None and any(
-            h.path != "exact" for h in self._programmed.values())
-        with blas_threads() if threaded else nullcontext():
-            self._run_layers(vf, vh, errors)
-        if self._reads_per_batch is None:
-            self._reads_per_batch = {k: v.reads for k, v in self._programmed.items()}
-        self._batches += 1
-        outs = self.net.outputs
-        return RunResult({o: vh[o] for o in outs}, {o: vf[o] for o in outs}, errors)
-
-    # ------------------------------------------------------------ plumbing
-
-    def _run_layers(self, vf: dict[str, np.ndarray], vh: dict[str, np.ndarray],
-                    errors: list[LayerError]) -> None:
-        """Every layer in the float model (``vf``) and on the hardware (``vh``)."""
         for i, layer in enumerate(self.layers):
             if layer.attr("rnn_part") is not None:
                 continue  # the RNN's crossbar layer already produced the node's outputs
@@ -178,6 +155,13 @@ class Executor:
                 if n and self._last_use.get(n, -1) <= i:
                     vf.pop(n, None)
                     vh.pop(n, None)
+        if self._reads_per_batch is None:
+            self._reads_per_batch = {k: v.reads for k, v in self._programmed.items()}
+        self._batches += 1
+        outs = self.net.outputs
+        return RunResult({o: vh[o] for o in outs}, {o: vf[o] for o in outs}, errors)
+
+    # ------------------------------------------------------------ plumbing
 
     def _get(self, values: dict[str, np.ndarray], name: str) -> np.ndarray | None:
         if not name:
@@ -217,7 +201,10 @@ class Executor:
                 slot: int = 0) -> np.ndarray:
         """x (G, M, K) @ w (G, K, N) in float or on the programmed arrays."""
         if not hardware:
-            return np.matmul(x.astype(np.float64), w)
+            if all(h.path in ("", "exact") for h in self._programmed.values()):
+                return np.matmul(x.astype(np.float64), w)
+            with blas_one_thread():  # no BLAS threads left spinning beside the kernels'
+                return np.matmul(x.astype(np.float64), w)
         assert self.hw is not None
         if not np.all(np.isfinite(x)):
             raise ModelError(f"layer '{layer.name}': inputs contain NaN/Inf")
