@@ -159,7 +159,6 @@ def connect(address: str) -> Any:
                           "(dask scheduler) or check the address") from None
 
 
-
 def blas_one_thread() -> Any:
     """A context in which BLAS runs one thread, entered and left by the same thread (as
     threadpoolctl asks). Around the functional kernels' thread pool, and around the float
