@@ -12,6 +12,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from imcsim.errors import ImcsimError
@@ -172,3 +175,25 @@ def blas_one_thread() -> Any:
 
         _BLAS = ThreadpoolController().select(user_api="blas")
     return _BLAS.limit(limits=1)
+
+
+def as_finished(pool: Executor, fn: Callable[[Any], Any], items: Iterable[Any],
+                in_flight: int, died: str) -> Iterator[Any]:
+    """``fn(item)`` for every item on ``pool``, at most ``in_flight`` submitted at once,
+    yielded as each finishes. A worker process that dies is one line: "a worker process
+    died (…); " and ``died`` (what is kept and how to see why)."""
+    try:
+        todo = iter(items)
+        pending: set[Future[Any]] = set()
+        while True:
+            for item in todo:
+                pending.add(pool.submit(fn, item))
+                if len(pending) >= in_flight:
+                    break
+            if not pending:
+                return
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in finished:
+                yield f.result()
+    except BrokenProcessPool as e:
+        raise ImcsimError(f"a worker process died ({e}); {died}") from None

@@ -226,8 +226,8 @@ def test_block_draws_equal_the_per_index_draws_at_any_offset():
 def test_noise_stream_keys_are_splitmix64_of_key_and_position():
     """Stream keys by hand: SplitMix64's finaliser (Steele, Lea & Flood 2014 constants)
     chained over the key, each coordinate and their count, in Python integers; the
-    vectorised derivation the bit-plane path uses gives the same keys."""
-    from imcsim.functional.crossbar import noise_stream, noise_streams
+    vectorised derivation both kernels use gives the same keys."""
+    from imcsim.functional.crossbar import noise_streams
 
     mask = (1 << 64) - 1
 
@@ -242,6 +242,9 @@ def test_noise_stream_keys_are_splitmix64_of_key_and_position():
         for p in (*pos, len(pos)):
             h = mix(h ^ mix(p))
         return h
+
+    def noise_stream(key, *pos):
+        return noise_streams(key, np.array([pos]))[0]
 
     for key, pos in ((0, (0, 0, 0)), (12345, (7, 3, 5)), (-1, (2, 0, 1, 1)), (2**70, (1, 2, 3))):
         assert int(noise_stream(key, *pos)) == by_hand(key, *pos)

@@ -115,26 +115,6 @@ class Planes:
         return self.table[levels.astype(np.int64) + top].astype(np.float32)
 
 
-def noise_keys(pm: ProgrammedMatrix, noise_key: int, starts: list[int], signed: bool
-               ) -> dict[int, np.ndarray] | None:
-    """Per chunk start: (tiles, 2, cycles) noise streams — read noise and converter noise
-    of each tile and cycle, those the float path draws from (None: no noise)."""
-    from imcsim.functional.crossbar import noise_streams
-
-    hw = pm.hw
-    if not (hw.read_noise > 0 or any(t.adc_gain is not None for t in pm.tiles)):
-        return None
-    j_n, t_n = hw.cycles_for(signed), len(pm.tiles)
-    ti, j = np.meshgrid(np.arange(t_n), np.arange(j_n), indexing="ij")
-    keys = {}
-    for m0 in starts:
-        pos = np.stack([np.full(ti.size, m0), ti.ravel(), j.ravel()], axis=1)
-        read = noise_streams(noise_key, pos)
-        converter = noise_streams(noise_key, np.concatenate([pos, np.ones_like(pos[:, :1])], 1))
-        keys[m0] = np.stack([read.reshape(t_n, j_n), converter.reshape(t_n, j_n)], axis=1)
-    return keys
-
-
 def run_rows(pm: ProgrammedMatrix, planes: Planes, x_int: np.ndarray, signed: bool,
              item: Item, keys: dict[int, np.ndarray] | None, acc: np.ndarray) -> None:
     """Input vectors a … b (of the chunk m0 … m1) through every tile of ``pm``: packed input

@@ -365,21 +365,23 @@ def noise_streams(key: int, positions: np.ndarray) -> np.ndarray:
     return _mix64(h ^ _mix64(np.full_like(h, pos.shape[1])))
 
 
-def noise_stream(key: int, *position: int) -> np.uint64:
-    """The key of one (chunk, tile, cycle[, 1]) block of read-noise draws: as
-    :func:`noise_streams`, in Python integers (8 µs, where NumPy on one row takes 140)."""
-    mask = (1 << 64) - 1
-
-    def mix(x: int) -> int:
-        x = (x + 0x9E3779B97F4A7C15) & mask
-        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
-        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
-        return x ^ (x >> 31)
-
-    h = mix(key % 2**64)
-    for p in (*position, len(position)):
-        h = mix(h ^ mix(p % 2**64))
-    return np.uint64(h)
+def noise_keys(pm: ProgrammedMatrix, noise_key: int, starts: list[int], signed: bool
+               ) -> dict[int, np.ndarray] | None:
+    """Per chunk start: (tiles, 2, cycles) noise streams — read noise and converter noise
+    of each tile and conversion slot (input cycle, or integration phase), for both kernels
+    (None: no noise)."""
+    hw = pm.hw
+    if not (hw.read_noise > 0 or any(t.adc_gain is not None for t in pm.tiles)):
+        return None
+    j_n, t_n = hw.cycles_for(signed), len(pm.tiles)
+    ti, j = np.meshgrid(np.arange(t_n), np.arange(j_n), indexing="ij")
+    keys = {}
+    for m0 in starts:
+        pos = np.stack([np.full(ti.size, m0), ti.ravel(), j.ravel()], axis=1)
+        read = noise_streams(noise_key, pos)
+        converter = noise_streams(noise_key, np.concatenate([pos, np.ones_like(pos[:, :1])], 1))
+        keys[m0] = np.stack([read.reshape(t_n, j_n), converter.reshape(t_n, j_n)], axis=1)
+    return keys
 
 
 @dataclass
@@ -723,9 +725,9 @@ class ProgrammedMatrix:
         chunk = max(1, _CHUNK // max(1, g_n * self.col_weight.size))
         starts = list(range(0, m_n, chunk))
         items: list[tuple[int, int, int, int]] = []  # (chunk start, chunk end, rows a, b)
+        keys = noise_keys(self, noise_key, starts, signed)
         if self.planes is not None:  # a chunk's vectors split further: every thread busy
             pieces = -(-2 * _THREADS // max(1, len(starts)))
-            keys = bitplane.noise_keys(self, noise_key, starts, signed)
             for m0 in starts:
                 m1 = min(m_n, m0 + chunk)
                 step = -(-(m1 - m0) // pieces)
@@ -737,7 +739,7 @@ class ProgrammedMatrix:
             if self.planes is not None:
                 bitplane.run_rows(self, self.planes, x_int, signed, item, keys, acc)
             else:
-                self._run_chunk(x_int, signed, noise_key, item[0], item[1], acc)
+                self._run_chunk(x_int, signed, keys, item[0], item[1], acc)
 
         if len(items) == 1 or _THREADS == 1:
             for item in items:
@@ -763,16 +765,17 @@ class ProgrammedMatrix:
         st.entries += x_int.size
         st.signed = st.signed or (signed and bool(np.any(x_int < 0)))
 
-    def _run_chunk(self, x_int: np.ndarray, signed: bool, noise_key: int, m0: int, m1: int,
-                   acc: np.ndarray) -> None:
+    def _run_chunk(self, x_int: np.ndarray, signed: bool, keys: dict[int, np.ndarray] | None,
+                   m0: int, m1: int, acc: np.ndarray) -> None:
         top = float((1 << self.hw.adc_bits) - 1)
         part = slice(m0, m1)
         out = acc[:, part, :]
         d = self.hw.dac_bits
         for ti, t in enumerate(self.tiles):
             digits = input_digits(x_int[:, part, t.rows], self.hw, signed)
+            k = keys[m0][ti] if keys is not None else None
             if self.hw.integrate:
-                self._integrate_chunk(digits, t, ti, signed, noise_key, m0, top, out)
+                self._integrate_chunk(digits, t, k, signed, top, out)
                 continue
             for j, dj in enumerate(digits):
                 v = np.matmul(dj, t.levels)
@@ -781,11 +784,10 @@ class ProgrammedMatrix:
                     assert t.q is not None
                     var = np.matmul(dj * dj, t.q) * np.float32(self.hw.read_noise**2)
                 cw = self.col_weight if t.col_weight is None else t.col_weight
-                self._convert(v, var, t, ti, signed, j, cw * float(1 << (j * d)),
-                              noise_key, m0, top, out)
+                self._convert(v, var, t, k, signed, j, cw * float(1 << (j * d)), top, out)
 
-    def _integrate_chunk(self, digits: list[np.ndarray], t: _Tile, ti: int, signed: bool,
-                         noise_key: int, m0: int, top: float, out: np.ndarray) -> None:
+    def _integrate_chunk(self, digits: list[np.ndarray], t: _Tile, keys: np.ndarray | None,
+                         signed: bool, top: float, out: np.ndarray) -> None:
         """Per phase: its input cycles summed in the analog domain (the k-th weighted
         2^(k·d), read noise of every pulse included), one conversion per column, then the
         phase shifted by 2^(first cycle·d) and added digitally."""
@@ -802,16 +804,17 @@ class ProgrammedMatrix:
             if var is not None:
                 var *= self.hw.read_noise**2
             cw = self.col_weight if t.col_weight is None else t.col_weight
-            self._convert(v, var, t, ti, signed, phase, cw * float(1 << (j0 * d)),
-                          noise_key, m0, top, out)
+            self._convert(v, var, t, keys, signed, phase, cw * float(1 << (j0 * d)), top,
+                          out)
             j0 += size
 
-    def _convert(self, v: np.ndarray, var: np.ndarray | None, t: _Tile, ti: int, signed: bool,
-                 slot: int, weight: np.ndarray, noise_key: int, m0: int, top: float,
-                 out: np.ndarray) -> None:
+    def _convert(self, v: np.ndarray, var: np.ndarray | None, t: _Tile,
+                 keys: np.ndarray | None, signed: bool, slot: int, weight: np.ndarray,
+                 top: float, out: np.ndarray) -> None:
         """Digitise one slot's column values ``v`` (read-noise variance ``var`` or None) and
         shift-add them into ``out``: the ideal kernel, or the one with read noise and the
-        converter's own noise, offset, gain error and nonlinearity."""
+        converter's own noise, offset, gain error and nonlinearity, drawn from the tile's
+        streams ``keys`` (2, slots) (:func:`noise_keys`)."""
         vmin, lsb = t.ranges[int(signed)][slot]
         hw = self.hw
         col_to_out = self.col_to_out if t.col_to_out is None else t.col_to_out
@@ -822,7 +825,7 @@ class ProgrammedMatrix:
             var = np.zeros(v.shape, dtype=np.float32)
         gain = t.adc_gain if t.adc_gain is not None else np.ones_like(vmin)
         offset = t.adc_offset if t.adc_offset is not None else np.zeros_like(vmin)
+        assert keys is not None  # read noise or converter errors: noise_keys made them
         _kernels.adc_accumulate_noisy(
-            v, var, noise_stream(noise_key, m0, ti, slot), _kernels.NORMAL_TABLE,
-            col_to_out, weight, vmin, lsb, top, gain, offset, hw.adc_noise_lsb,
-            noise_stream(noise_key, m0, ti, slot, 1), hw.adc_inl_lsb, out)
+            v, var, keys[0, slot], _kernels.NORMAL_TABLE, col_to_out, weight, vmin, lsb, top,
+            gain, offset, hw.adc_noise_lsb, keys[1, slot], hw.adc_inl_lsb, out)

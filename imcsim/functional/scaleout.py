@@ -15,8 +15,7 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,6 @@ import numpy as np
 from imcsim import parallel
 from imcsim.compiler.ir import Network
 from imcsim.config import Arch
-from imcsim.errors import ImcsimError
 from imcsim.functional.executor import Executor, LayerError, RunResult
 
 _TASKS_PER_WORKER = 4  # blocks of batches per worker: balance, and a moving progress bar
@@ -151,16 +149,8 @@ class Spread:
             yield from self._dask(tasks)
             return
         assert self.pool is not None
-        try:
-            pending: set[Future[list[BatchResult]]] = {
-                self.pool.submit(_run_local, t) for t in tasks}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield f.result()
-        except BrokenProcessPool as e:
-            raise ImcsimError(f"a worker process died ({e}); run with --workers 1 to see "
-                              "why") from None
+        yield from parallel.as_finished(self.pool, _run_local, tasks, len(tasks),
+                                        "run with --workers 1 to see why")
 
     def _dask(self, tasks: list[list[Batch]]) -> Iterator[list[BatchResult]]:
         from distributed import as_completed

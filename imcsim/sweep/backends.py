@@ -11,12 +11,10 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from imcsim import parallel
-from imcsim.errors import ImcsimError
 from imcsim.sweep.evaluate import Evaluator
 from imcsim.sweep.space import Scalar
 
@@ -57,22 +55,10 @@ class Local:
 
     def __iter__(self) -> Iterator[Records]:
         try:
-            todo = iter(self.chunks)
-            pending: set[Future[Records]] = set()
-            limit = self.workers * _IN_FLIGHT_PER_WORKER
-            while True:
-                for chunk in todo:
-                    pending.add(self.pool.submit(_run_in_worker, chunk))
-                    if len(pending) >= limit:
-                        break
-                if not pending:
-                    break
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    yield f.result()
-        except BrokenProcessPool as e:
-            raise ImcsimError(f"a worker process died ({e}); finished points are saved, run "
-                              "the same command again to resume (--workers 1 to see why)") from None
+            yield from parallel.as_finished(
+                self.pool, _run_in_worker, self.chunks, self.workers * _IN_FLIGHT_PER_WORKER,
+                "finished points are saved, run the same command again to resume "
+                "(--workers 1 to see why)")
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
